@@ -1,0 +1,33 @@
+//! # consent-edge
+//!
+//! Cookie consent enforced at the edge. A Cloudflare Worker reads (or sets) the
+//! visitor's consent cookie, picks the legal regime from the request's
+//! geolocation, and streams the origin's HTML through a rewriter that
+//! neutralises every tracker the visitor has not agreed to — before the
+//! browser ever sees it.
+//!
+//! The crate is a pure core that builds and tests natively, plus one thin
+//! shell ([`edge`], wasm32 only) that is the only code touching the `worker`
+//! crate.
+//!
+//! | module | concept |
+//! |---|---|
+//! | [`consent`] | categories, the decision, the signed cookie, the `/__consent` endpoint, cookie enforcement |
+//! | [`jurisdiction`] | geolocation → legal regime → banner variant |
+//! | [`rules`] | `consent.toml`: typed config, per-route rules, validation |
+//! | [`trackers`] | the vendor catalog and host matching |
+//! | [`filter`] | the lol_html streaming rewriter |
+//! | [`banner`] | banner, cookie declaration and consent status rendering, i18n |
+//! | [`records`] | the proof-of-consent log |
+#![warn(missing_docs)]
+
+pub mod banner;
+pub mod consent;
+pub mod filter;
+pub mod jurisdiction;
+pub mod records;
+pub mod rules;
+pub mod trackers;
+
+#[cfg(target_arch = "wasm32")]
+mod edge;

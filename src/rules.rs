@@ -1,0 +1,222 @@
+//! Configuration: `consent.toml`, embedded at build time, parsed into typed
+//! config, validated, plus the per-route rules.
+//!
+//! Each section's type lives with the module it configures; this module only
+//! assembles them, reports errors with file, line and column, and matches
+//! routes.
+
+use crate::consent::Category;
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// The `consent.toml` shipped with the worker (embedded at build time).
+pub const EMBEDDED: &str = include_str!("../consent.toml");
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[policy]`: the cookie policy this consent is asked under.
+    #[serde(default)]
+    pub policy: Policy,
+    /// `[cookie]` and `[endpoint]` settings of the consent cookie.
+    #[serde(default)]
+    pub cookie: crate::consent::CookieConfig,
+    /// `[jurisdictions]`: geo → regime table.
+    #[serde(default)]
+    pub jurisdictions: crate::jurisdiction::Config,
+    /// `[trackers]`: catalog additions and overrides.
+    #[serde(default)]
+    pub trackers: crate::trackers::Config,
+    /// `[filter]`: how refused trackers are neutralised.
+    #[serde(default)]
+    pub filter: crate::filter::Config,
+    /// `[banner]`: banner look and texts.
+    #[serde(default)]
+    pub banner: crate::banner::Config,
+    /// `[records]`: the proof-of-consent log.
+    #[serde(default)]
+    pub records: crate::records::Config,
+    /// `[[routes]]`: per-route rules, first match wins.
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    /// `[[cookies]]`: the site's own cookie inventory.
+    #[serde(default)]
+    pub cookies: Vec<CookieDecl>,
+}
+
+/// `[policy]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Bump to ask every visitor again (older decisions no longer count).
+    pub revision: u32,
+    /// Where the cookie policy lives (linked from the banner).
+    #[serde(default = "default_policy_url")]
+    pub url: String,
+}
+
+fn default_policy_url() -> String {
+    "/cookie-policy".into()
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            revision: 1,
+            url: default_policy_url(),
+        }
+    }
+}
+
+/// One entry of the site's cookie inventory (`[[cookies]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CookieDecl {
+    /// The cookie name, or a prefix when `prefix = true`.
+    pub name: String,
+    /// `name` is a prefix (`_ga_` matches `_ga_ABC123`).
+    #[serde(default)]
+    pub prefix: bool,
+    /// Who sets it.
+    pub provider: String,
+    /// Its category.
+    pub category: Category,
+    /// What it is for.
+    pub purpose: String,
+    /// How long it lives ("session", "2 years").
+    pub duration: String,
+    /// Set by a third party (not the site itself).
+    #[serde(default)]
+    pub third_party: bool,
+}
+
+impl CookieDecl {
+    /// Whether this entry covers the cookie called `name`.
+    pub fn matches(&self, name: &str) -> bool {
+        if self.prefix {
+            name.starts_with(&self.name)
+        } else {
+            name == self.name
+        }
+    }
+}
+
+/// What the worker does on a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Enforce consent (the default).
+    #[default]
+    Enforce,
+    /// Pass through untouched: no rewriter, headers as the origin sent them.
+    Bypass,
+}
+
+/// One `[[routes]]` rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Glob on `host/path` or `/path` or `*.ext` (see [`Route::matches`]).
+    pub pattern: String,
+    /// Enforce or bypass.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Show the banner on this route (default true).
+    pub banner: Option<bool>,
+    /// Force a banner variant on this route.
+    pub variant: Option<String>,
+    /// Vendors allowed outright on this route (catalog ids).
+    #[serde(default)]
+    pub allow_vendors: Vec<String>,
+    /// Inject anything (banner, consent signals) into HTML on this route (default true).
+    pub inject: Option<bool>,
+}
+
+/// A configuration error, with where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Parses and validates a config; `file` names it in error messages.
+    pub fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let (line, col) = e
+                .span()
+                .map(|s| line_col(text, s.start))
+                .unwrap_or((0, 0));
+            ConfigError(format!("{file}:{line}:{col}: {}", e.message()))
+        })?;
+        cfg.validate().map_err(|e| ConfigError(format!("{file}: {e}")))?;
+        Ok(cfg)
+    }
+
+    /// Checks what the types alone cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.cookie.name.is_empty()
+            || !self
+                .cookie
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(format!(
+                "cookie.name {:?}: expected a non-empty name of letters, digits, '_' or '-'",
+                self.cookie.name
+            ));
+        }
+        if !self.cookie.endpoint.starts_with('/') || self.cookie.endpoint.len() < 2 {
+            return Err(format!(
+                "cookie.endpoint {:?}: expected a path starting with '/'",
+                self.cookie.endpoint
+            ));
+        }
+        Ok(())
+    }
+
+    /// The config embedded in the worker. Its validity is proven by the
+    /// test suite (`embedded_config_is_valid`), so this cannot fail in a
+    /// tested build; if it somehow does, the defaults are used.
+    pub fn embedded() -> &'static Config {
+        static CFG: OnceLock<Config> = OnceLock::new();
+        CFG.get_or_init(|| Config::parse("consent.toml", EMBEDDED).unwrap_or_default())
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_config_is_valid() {
+        if let Err(e) = Config::parse("consent.toml", EMBEDDED) {
+            panic!("{e}");
+        }
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let err = Config::parse("consent.toml", "[policy]\nrevision = \"two\"\n").unwrap_err();
+        assert!(err.0.starts_with("consent.toml:2:12:"), "{err}");
+        assert!(err.0.contains("expected u32"), "{err}");
+        let err = Config::parse("x.toml", "[polcy]\n").unwrap_err();
+        assert!(err.0.starts_with("x.toml:1:"), "{err}");
+        assert!(err.0.contains("unknown field"), "{err}");
+    }
+}
