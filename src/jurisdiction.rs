@@ -76,3 +76,22 @@ impl Regime {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {}
+
+/// Parses a dev geo override (`"DE"`, `"US-CA"`): a 2-letter country and an
+/// optional `-` and 1–3 letter/digit region. Anything else is `None`.
+pub fn parse_geo_override(s: &str) -> Option<Geo> {
+    let s = s.trim();
+    let (country, region) = match s.split_once('-') {
+        Some((c, r)) => (c, Some(r)),
+        None => (s, None),
+    };
+    let ok_country = country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic());
+    let ok_region = region
+        .is_none_or(|r| (1..=3).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric()));
+    (ok_country && ok_region).then(|| Geo {
+        country: Some(country.to_ascii_uppercase()),
+        region: region.map(|r| r.to_ascii_uppercase()),
+        is_eu: false,
+        continent: None,
+    })
+}

@@ -149,13 +149,11 @@ impl Config {
     /// Parses and validates a config; `file` names it in error messages.
     pub fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text).map_err(|e| {
-            let (line, col) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((0, 0));
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
             ConfigError(format!("{file}:{line}:{col}: {}", e.message()))
         })?;
-        cfg.validate().map_err(|e| ConfigError(format!("{file}: {e}")))?;
+        cfg.validate()
+            .map_err(|e| ConfigError(format!("{file}: {e}")))?;
         Ok(cfg)
     }
 
@@ -195,7 +193,10 @@ impl Config {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, col)
 }
 

@@ -76,7 +76,8 @@ impl Grants {
 
     /// Grants from a list of categories (necessary is always added).
     pub fn from_categories<I: IntoIterator<Item = Category>>(cats: I) -> Grants {
-        cats.into_iter().fold(Grants::NECESSARY_ONLY, |g, c| g.with(c, true))
+        cats.into_iter()
+            .fold(Grants::NECESSARY_ONLY, |g, c| g.with(c, true))
     }
 
     /// Whether `cat` is granted.

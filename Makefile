@@ -1,0 +1,79 @@
+# consent-edge — every tool the project needs is installed here, idempotently,
+# from the package registries only (crates.io, npm, Debian). Nothing else is
+# downloaded: worker-build is pointed at local wasm-bindgen, esbuild and wasm-opt.
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+
+CARGO_BIN      := $(HOME)/.cargo/bin
+WORKER_BUILD_VERSION := 0.8.7
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/version = |"/,""); print}' Cargo.lock)
+
+export PATH := $(CARGO_BIN):$(PATH)
+export WASM_BINDGEN_BIN := $(CARGO_BIN)/wasm-bindgen
+export ESBUILD_BIN      := $(CURDIR)/node_modules/.bin/esbuild
+export WASM_OPT_BIN     := $(CURDIR)/node_modules/.bin/wasm-opt
+# wrangler: no telemetry, no update checks (the network is closed).
+export WRANGLER_SEND_METRICS := false
+export WRANGLER_SEND_ERROR_REPORTS := false
+export CLOUDFLARE_DISABLE_UPDATE_CHECK := true
+
+.PHONY: tools rust-tools node-tools browser-tools build dev test test-native test-e2e test-browser bench clean
+
+## ---- tools (idempotent) ---------------------------------------------------
+tools: rust-tools node-tools
+
+rust-tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if [ "$$($(CARGO_BIN)/worker-build --version 2>/dev/null)" != "$(WORKER_BUILD_VERSION)" ]; then \
+	  echo "installing worker-build $(WORKER_BUILD_VERSION)"; \
+	  cargo install worker-build --version $(WORKER_BUILD_VERSION) --locked; fi
+	@if ! $(CARGO_BIN)/wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$"; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked \
+	    || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
+
+# npm ci only when the lock file changed since the last install.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+node-tools: node_modules/.installed
+
+browser-tools:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian chromium"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null); }
+
+## ---- build --------------------------------------------------------------
+# Release build of the worker into build/ (index.js, index_bg.wasm, shim).
+SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock consent.toml $(wildcard trackers.toml)
+build: build/index.js
+build/index.js: $(SOURCES) | tools
+	worker-build --release
+	@touch $@
+
+## ---- dev ----------------------------------------------------------------
+# wrangler dev on http://localhost:8787, the demo site served through the worker.
+.dev.vars:
+	@echo "CONSENT_SECRET=\"$$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')\"" > $@
+	@echo "ADMIN_TOKEN=\"dev-admin-token\"" >> $@
+	@echo "wrote $@ (random CONSENT_SECRET for local dev)"
+
+dev: tools .dev.vars
+	npx wrangler dev --port 8787 --ip 127.0.0.1
+
+## ---- test ---------------------------------------------------------------
+test: test-native build browser-tools test-e2e
+
+test-native:
+	cargo test --all-targets
+
+test-e2e:
+	node --test --test-concurrency=1 tests/e2e/
+
+bench: tools
+	cargo bench --bench filter
+
+clean:
+	rm -rf build target/wasm32-unknown-unknown .wrangler

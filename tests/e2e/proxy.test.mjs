@@ -1,0 +1,160 @@
+// Foundation: the worker as a streaming proxy, inside workerd.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { startOrigin, startWorker, bytes, rawChunks } from "./harness.mjs";
+
+const PAGE = `<!doctype html><html lang="en"><head><title>Fixture</title></head><body><h1>Hello</h1><p>caf\u00e9</p></body></html>`;
+const BINARY = crypto.randomBytes(256 * 1024);
+const JSON_BODY = JSON.stringify({ a: 1, b: [true, null, "x\u00fc"], nested: { deep: "value" } }, null, 2);
+
+let origin, mf, slowFinishedAt;
+
+before(async () => {
+  origin = await startOrigin({
+    "/page.html": (req, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "x-origin-header": "kept", "content-length": Buffer.byteLength(PAGE) });
+      res.end(PAGE);
+    },
+    "/slow.html": (req, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.write("<!doctype html><html><head><title>slow</title></head>");
+      setTimeout(() => {
+        slowFinishedAt = performance.now();
+        res.end("<body><p>late</p></body></html>");
+      }, 500);
+    },
+    "/blob.bin": (req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": BINARY.length });
+      res.end(BINARY);
+    },
+    "/data.json": (req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON_BODY);
+    },
+    "/echo": (req, res, url) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ path: url.pathname, query: url.search, host: req.headers.host, method: req.method }));
+    },
+    "/redirect": (req, res) => {
+      res.writeHead(302, { location: "/page.html", "content-type": "text/html" });
+      res.end("<a href=/page.html>moved</a>");
+    },
+    "/cached.html": (req, res) => {
+      if (req.headers["if-none-match"] === '"v1"') {
+        res.writeHead(304, { etag: '"v1"' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/html", etag: '"v1"' });
+      res.end(PAGE);
+    },
+    "/range.html": (req, res) => {
+      const body = Buffer.from(PAGE);
+      const m = /bytes=(\d+)-(\d+)/.exec(req.headers.range || "");
+      if (m) {
+        const [s, e] = [Number(m[1]), Number(m[2])];
+        res.writeHead(206, { "content-type": "text/html", "content-range": `bytes ${s}-${e}/${body.length}`, "content-length": e - s + 1 });
+        res.end(body.subarray(s, e + 1));
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(body);
+    },
+  });
+  mf = await startWorker({ ORIGIN: origin.url });
+});
+
+after(async () => {
+  await mf?.dispose();
+  await origin?.close();
+});
+
+test("HTML streams through the rewriter; status and headers kept, Content-Length dropped", async () => {
+  const res = await mf.dispatchFetch("https://site.example/page.html");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("x-origin-header"), "kept");
+  assert.equal(res.headers.get("content-length"), null);
+  const html = await res.text();
+  assert.match(html, /<head><meta name="consent-edge"[^>]*><title>Fixture<\/title>/);
+  assert.ok(html.includes("<h1>Hello</h1><p>caf\u00e9</p>"));
+});
+
+test("the first transformed chunk leaves before the origin sends its last byte", async () => {
+  const { status, chunks } = await rawChunks(mf, "/slow.html");
+  assert.equal(status, 200);
+  assert.ok(chunks.length >= 2, `expected several chunks, got ${chunks.length}`);
+  assert.match(chunks[0].text, /<meta name="consent-edge"/, "the first chunk is already rewritten");
+  assert.ok(slowFinishedAt !== undefined, "origin finished");
+  assert.ok(chunks[0].at < slowFinishedAt, `first chunk at ${chunks[0].at.toFixed(0)} ms, origin finished at ${slowFinishedAt.toFixed(0)} ms`);
+  assert.ok(chunks.map((c) => c.text).join("").includes("<p>late</p>"));
+});
+
+test("a binary response is byte-identical", async () => {
+  const res = await mf.dispatchFetch("https://site.example/blob.bin");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-length"), String(BINARY.length));
+  assert.ok((await bytes(res)).equals(BINARY));
+});
+
+test("a JSON response is byte-identical", async () => {
+  const res = await mf.dispatchFetch("https://site.example/data.json");
+  assert.equal(await res.text(), JSON_BODY);
+});
+
+test("path and query are kept and Host is the origin's", async () => {
+  const res = await mf.dispatchFetch("https://site.example/echo?a=1&b=%20x");
+  const echo = await res.json();
+  assert.equal(echo.path, "/echo");
+  assert.equal(echo.query, "?a=1&b=%20x");
+  assert.equal(echo.host, new URL(origin.url).host);
+});
+
+test("HEAD passes through untouched", async () => {
+  const res = await mf.dispatchFetch("https://site.example/page.html", { method: "HEAD" });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-length"), String(Buffer.byteLength(PAGE)));
+  assert.equal((await bytes(res)).length, 0);
+});
+
+test("redirects are returned, not followed", async () => {
+  const res = await mf.dispatchFetch("https://site.example/redirect", { redirect: "manual" });
+  assert.equal(res.status, 302);
+  assert.equal(res.headers.get("location"), "/page.html");
+  assert.equal(await res.text(), "<a href=/page.html>moved</a>");
+});
+
+test("304 passes through", async () => {
+  const res = await mf.dispatchFetch("https://site.example/cached.html", { headers: { "if-none-match": '"v1"' } });
+  assert.equal(res.status, 304);
+  assert.equal(res.headers.get("etag"), '"v1"');
+});
+
+test("206 ranges pass through untouched", async () => {
+  const res = await mf.dispatchFetch("https://site.example/range.html", { headers: { range: "bytes=0-14" } });
+  assert.equal(res.status, 206);
+  assert.equal(res.headers.get("content-range"), `bytes 0-14/${Buffer.byteLength(PAGE)}`);
+  assert.equal(await res.text(), PAGE.slice(0, 15));
+});
+
+test("an unreachable origin is a clear 502 from us", async () => {
+  const dead = await startWorker({ ORIGIN: "http://127.0.0.1:9" });
+  try {
+    const res = await dead.dispatchFetch("https://site.example/");
+    assert.equal(res.status, 502);
+    assert.match(await res.text(), /origin could not be reached/);
+  } finally {
+    await dead.dispose();
+  }
+});
+
+test("a malformed ORIGIN is a clear 502 naming the problem", async () => {
+  const bad = await startWorker({ ORIGIN: "ftp://nope" });
+  try {
+    const res = await bad.dispatchFetch("https://site.example/");
+    assert.equal(res.status, 502);
+    assert.match(await res.text(), /ORIGIN "ftp:\/\/nope" must be an http\(s\) URL/);
+  } finally {
+    await bad.dispose();
+  }
+});
