@@ -133,6 +133,109 @@ pub struct Route {
     pub inject: Option<bool>,
 }
 
+impl Route {
+    /// Whether this rule applies to a request for `host` and `path` (the
+    /// URL path, without query string).
+    ///
+    /// The pattern is a glob: `*` matches any run of characters (including
+    /// `/`), `?` exactly one. What it is matched against depends on its shape:
+    ///
+    /// - `/api/*` (starts with `/`): the path only;
+    /// - `*.pdf` (starts with `*.`, no `/`): the path's file extension,
+    ///   case-insensitively;
+    /// - anything else (`shop.example.com/*`, `*.example.com/admin/*`):
+    ///   host + path, the host part case-insensitively.
+    pub fn matches(&self, host: &str, path: &str) -> bool {
+        let pat = self.pattern.as_str();
+        if pat.is_empty() {
+            return false;
+        }
+        let path = path.split(['?', '#']).next().unwrap_or("");
+        let path = if path.is_empty() { "/" } else { path };
+        if pat.starts_with('/') {
+            return glob(pat, path);
+        }
+        if let Some(ext_pat) = pat.strip_prefix("*.").filter(|p| !p.contains('/')) {
+            let file = path.rsplit('/').next().unwrap_or("");
+            return file.rsplit_once('.').is_some_and(|(_, ext)| {
+                glob(&ext_pat.to_ascii_lowercase(), &ext.to_ascii_lowercase())
+            });
+        }
+        let (pat_host, pat_path) = pat.split_at(pat.find('/').unwrap_or(pat.len()));
+        let pat = format!("{}{pat_path}", pat_host.to_ascii_lowercase());
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        glob(&pat, &format!("{host}{path}"))
+    }
+
+    /// Checks the rule; `at` names it in errors (`routes[2]`).
+    fn validate(&self, at: &str) -> Result<(), String> {
+        let pat = self.pattern.as_str();
+        if pat.trim().is_empty() {
+            return Err(format!("{at}.pattern: empty pattern"));
+        }
+        if pat.chars().any(char::is_whitespace) {
+            return Err(format!(
+                "{at}.pattern {pat:?}: patterns cannot contain whitespace"
+            ));
+        }
+        if !pat.starts_with('/') {
+            match pat.strip_prefix("*.").filter(|p| !p.contains('/')) {
+                Some(ext) if ext.is_empty() || ext.contains('.') => {
+                    return Err(format!(
+                        "{at}.pattern {pat:?}: an extension pattern is \"*.ext\" with no further '.'; \
+                         to match a host write \"{pat}/*\""
+                    ));
+                }
+                Some(_) => {}
+                None if !pat.contains('/') => {
+                    return Err(format!(
+                        "{at}.pattern {pat:?}: a host pattern needs a path; write \"{pat}/*\""
+                    ));
+                }
+                None => {}
+            }
+        }
+        if let Some(v) = &self.variant {
+            crate::jurisdiction::check_variant(v).map_err(|e| format!("{at}.variant: {e}"))?;
+        }
+        if let Some(v) = self.allow_vendors.iter().find(|v| v.trim().is_empty()) {
+            return Err(format!("{at}.allow_vendors: empty vendor id {v:?}"));
+        }
+        Ok(())
+    }
+}
+
+/// Glob match: `*` any run of characters (including `/`), `?` exactly one
+/// character, everything else literal. Linear-time backtracking on the last
+/// `*`.
+fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(&c) if c == '?' || c == t[ti] => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
 /// A configuration error, with where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError(pub String);
@@ -149,13 +252,11 @@ impl Config {
     /// Parses and validates a config; `file` names it in error messages.
     pub fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text).map_err(|e| {
-            let (line, col) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((0, 0));
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
             ConfigError(format!("{file}:{line}:{col}: {}", e.message()))
         })?;
-        cfg.validate().map_err(|e| ConfigError(format!("{file}: {e}")))?;
+        cfg.validate()
+            .map_err(|e| ConfigError(format!("{file}: {e}")))?;
         Ok(cfg)
     }
 
@@ -179,7 +280,16 @@ impl Config {
                 self.cookie.endpoint
             ));
         }
+        self.jurisdictions.validate()?;
+        for (i, route) in self.routes.iter().enumerate() {
+            route.validate(&format!("routes[{i}]"))?;
+        }
         Ok(())
+    }
+
+    /// The first `[[routes]]` rule matching `host` and `path`, if any.
+    pub fn route_for(&self, host: &str, path: &str) -> Option<&Route> {
+        self.routes.iter().find(|r| r.matches(host, path))
     }
 
     /// The config embedded in the worker. Its validity is proven by the
@@ -195,7 +305,10 @@ impl Config {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, col)
 }
 
