@@ -93,8 +93,9 @@ impl Regime {
 /// Banner variants a regime or route may ask for.
 pub const VARIANTS: [&str; 4] = ["opt-in", "opt-out", "notice", "none"];
 
-/// The longest a decision may count, in days (13 months: the CNIL's ceiling
-/// for consent cookies, délibération n° 2020-091 and its 2020 recommendation).
+/// The longest a decision may count, in days: 13 months, the maximum
+/// tracker lifetime in the CNIL guidelines on cookies (délibération
+/// n° 2020-091), used by the project as a hard ceiling for every regime.
 pub const MAX_AGE_CEILING_DAYS: u32 = 395;
 
 /// Default decision lifetime under opt-in (6 months, CNIL recommendation).
