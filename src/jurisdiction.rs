@@ -1,7 +1,25 @@
 //! Jurisdiction: geolocation → legal regime → banner variant.
+//!
+//! The table lives in `consent.toml` under `[jurisdictions]`: named regimes
+//! (`[jurisdictions.regimes.<id>]`) and a map from geography to regime id
+//! (`[jurisdictions.map]`). [`Config::resolve`] picks the regime for one
+//! request with this precedence:
+//!
+//! 1. `"CC-REGION"` (`"US-CA"`, `"CA-QC"`),
+//! 2. `"CC"` (`"DE"`),
+//! 3. `"is_eu"` when Cloudflare flags the country as an EU member,
+//! 4. `"continent:XX"` (`"continent:EU"`),
+//! 5. `"default"`.
+//!
+//! An unknown origin — no geolocation, no or malformed country, `XX`, `T1`
+//! (Tor) or another ISO user-assigned code — resolves to the `"unknown"`
+//! entry if the owner set one, otherwise to [`Regime::strictest`]. So does a
+//! known origin that no entry covers (no `"default"`): without a table,
+//! everything is opt-in.
 
-use crate::consent::Grants;
-use serde::{Deserialize, Serialize};
+use crate::consent::{Category, Grants};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
 
 /// The consent model a law imposes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -72,26 +90,715 @@ impl Regime {
     }
 }
 
+/// Banner variants a regime or route may ask for.
+pub const VARIANTS: [&str; 4] = ["opt-in", "opt-out", "notice", "none"];
+
+/// The longest a decision may count, in days: 13 months, the maximum
+/// tracker lifetime in the CNIL guidelines on cookies (délibération
+/// n° 2020-091), used by the project as a hard ceiling for every regime.
+pub const MAX_AGE_CEILING_DAYS: u32 = 395;
+
+/// Default decision lifetime under opt-in (6 months, CNIL recommendation).
+pub const OPT_IN_MAX_AGE_DAYS: u32 = 182;
+
+/// Default decision lifetime under opt-out and notice.
+pub const OTHER_MAX_AGE_DAYS: u32 = 365;
+
+/// ISO 3166-1 codes of the 27 EU member states (used to fill
+/// [`Geo::is_eu`] for a developer geo override).
+pub const EU_COUNTRIES: [&str; 27] = [
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
+    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+];
+
 /// `[jurisdictions]` in `consent.toml`.
+///
+/// `Config::default()` has no table at all, so it resolves every request to
+/// [`Regime::strictest`]; the shipped table is in `consent.toml`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {}
+pub struct Config {
+    /// UK only: use the Data (Use and Access) Act 2025 exemption for
+    /// statistical (analytics) cookies, granting analytics before a choice
+    /// to visitors from `GB` (off by default).
+    #[serde(default)]
+    pub uk_analytics_exemption: bool,
+    /// Named regimes (`[jurisdictions.regimes.<id>]`); the id is stored in the
+    /// consent cookie.
+    #[serde(default)]
+    pub regimes: BTreeMap<String, RegimeDef>,
+    /// Geography → regime id. Keys are canonicalised when parsed: `"CC"`,
+    /// `"CC-REGION"` and `"continent:XX"` upper-case, `"is_eu"`, `"default"`
+    /// and `"unknown"` lower-case.
+    #[serde(default, deserialize_with = "deserialize_map")]
+    pub map: BTreeMap<String, String>,
+}
 
-/// Parses a dev geo override (`"DE"`, `"US-CA"`): a 2-letter country and an
-/// optional `-` and 1–3 letter/digit region. Anything else is `None`.
+/// One `[jurisdictions.regimes.<id>]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimeDef {
+    /// The consent model.
+    pub model: Model,
+    /// Banner variant (one of [`VARIANTS`]); defaults to the model's id.
+    #[serde(default)]
+    pub variant: Option<String>,
+    /// Decision lifetime in days, 1..=395; defaults to 182 under opt-in,
+    /// 365 otherwise.
+    #[serde(default)]
+    pub max_age_days: Option<u32>,
+    /// Whether `Sec-GPC: 1` refuses advertising before a choice (default true).
+    #[serde(default)]
+    pub honour_gpc: Option<bool>,
+    /// Optional categories granted before a decision; defaults to none under
+    /// opt-in, all under opt-out and notice.
+    #[serde(default)]
+    pub defaults: Option<Vec<Category>>,
+}
+
+impl RegimeDef {
+    /// The regime this entry describes, under `id`.
+    pub fn to_regime(&self, id: &str) -> Regime {
+        let defaults = match &self.defaults {
+            Some(cats) => Grants::from_categories(cats.iter().copied()),
+            None if self.model == Model::OptIn => Grants::NECESSARY_ONLY,
+            None => Grants::ALL,
+        };
+        let max_age = self.max_age_days.unwrap_or(match self.model {
+            Model::OptIn => OPT_IN_MAX_AGE_DAYS,
+            _ => OTHER_MAX_AGE_DAYS,
+        });
+        Regime {
+            id: id.to_string(),
+            model: self.model,
+            variant: self
+                .variant
+                .clone()
+                .unwrap_or_else(|| self.model.id().to_string()),
+            defaults,
+            // Never more than the ceiling, even from an unvalidated config.
+            max_age_days: max_age.clamp(1, MAX_AGE_CEILING_DAYS),
+            honour_gpc: self.honour_gpc.unwrap_or(true),
+        }
+    }
+
+    fn validate(&self, id: &str) -> Result<(), String> {
+        if let Some(v) = &self.variant {
+            check_variant(v).map_err(|e| format!("jurisdictions.regimes.{id}.variant: {e}"))?;
+        }
+        if let Some(days) = self.max_age_days {
+            if days == 0 || days > MAX_AGE_CEILING_DAYS {
+                return Err(format!(
+                    "jurisdictions.regimes.{id}.max_age_days = {days}: expected 1..={MAX_AGE_CEILING_DAYS} \
+                     (a consent decision may not count for more than 13 months)"
+                ));
+            }
+        }
+        if self.model == Model::OptIn
+            && self
+                .defaults
+                .as_ref()
+                .is_some_and(|d| d.contains(&Category::Advertising))
+        {
+            return Err(format!(
+                "jurisdictions.regimes.{id}.defaults: an opt-in regime cannot grant \"advertising\" before a choice"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a banner variant name against [`VARIANTS`].
+pub fn check_variant(v: &str) -> Result<(), String> {
+    if VARIANTS.contains(&v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown variant {v:?}: expected one of {}",
+            VARIANTS
+                .iter()
+                .map(|v| format!("\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+/// What kind of `[jurisdictions.map]` key a string is, canonicalised.
+fn canonical_key(key: &str) -> Result<String, String> {
+    let lower = key.to_ascii_lowercase();
+    if matches!(lower.as_str(), "default" | "unknown" | "is_eu") {
+        return Ok(lower);
+    }
+    if let Some(c) = lower.strip_prefix("continent:") {
+        return if is_alpha2(c) {
+            Ok(format!("continent:{}", c.to_ascii_uppercase()))
+        } else {
+            Err(format!(
+                "map key {key:?}: a continent is two letters (\"continent:EU\")"
+            ))
+        };
+    }
+    let upper = key.to_ascii_uppercase();
+    let (cc, region) = match upper.split_once('-') {
+        Some((cc, r)) => (cc, Some(r)),
+        None => (upper.as_str(), None),
+    };
+    if is_alpha2(cc) && region.is_none_or(is_region) {
+        Ok(upper.clone())
+    } else {
+        Err(format!(
+            "map key {key:?}: expected \"CC\", \"CC-REGION\", \"continent:XX\", \"is_eu\", \"default\" or \"unknown\""
+        ))
+    }
+}
+
+fn deserialize_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let raw = BTreeMap::<String, String>::deserialize(d)?;
+    let mut out = BTreeMap::new();
+    for (k, v) in raw {
+        let key = canonical_key(&k).map_err(serde::de::Error::custom)?;
+        if out.insert(key.clone(), v).is_some() {
+            return Err(serde::de::Error::custom(format!(
+                "map key {k:?}: {key:?} is given twice (keys are case-insensitive)"
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn is_alpha2(s: &str) -> bool {
+    s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+fn is_region(s: &str) -> bool {
+    (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// ISO 3166-1 user-assigned codes (`AA`, `QM`–`QZ`, `XA`–`XZ`, `ZZ`): never a
+/// real country. Cloudflare's `XX` (unknown) is one of them.
+fn is_user_assigned(cc: &str) -> bool {
+    matches!(
+        cc.as_bytes(),
+        [b'A', b'A'] | [b'Q', b'M'..=b'Z'] | [b'X', _] | [b'Z', b'Z']
+    )
+}
+
+/// A geo's country, canonical (upper-case), if it names a real country.
+fn known_country(geo: &Geo) -> Option<String> {
+    let cc = geo.country.as_deref()?.trim().to_ascii_uppercase();
+    (is_alpha2(&cc) && !is_user_assigned(&cc)).then_some(cc)
+}
+
+impl Config {
+    /// The regime for a request from `geo` (`None`: no geolocation at all).
+    pub fn resolve(&self, geo: Option<&Geo>) -> Regime {
+        let Some((geo, cc)) = geo.and_then(|g| known_country(g).map(|cc| (g, cc))) else {
+            return self.lookup("unknown").unwrap_or_else(Regime::strictest);
+        };
+        let mut keys = Vec::with_capacity(5);
+        if let Some(r) = geo.region.as_deref() {
+            let r = r.trim().to_ascii_uppercase();
+            let r = r.strip_prefix(&format!("{cc}-")).unwrap_or(&r);
+            if is_region(r) {
+                keys.push(format!("{cc}-{r}"));
+            }
+        }
+        keys.push(cc.clone());
+        if geo.is_eu {
+            keys.push("is_eu".into());
+        }
+        if let Some(c) = geo.continent.as_deref() {
+            let c = c.trim().to_ascii_uppercase();
+            if is_alpha2(&c) {
+                keys.push(format!("continent:{c}"));
+            }
+        }
+        keys.push("default".into());
+        let mut regime = keys
+            .iter()
+            .find(|k| self.map.contains_key(k.as_str()))
+            .and_then(|k| self.lookup(k))
+            .unwrap_or_else(Regime::strictest);
+        if self.uk_analytics_exemption && cc == "GB" {
+            regime.defaults = regime.defaults.with(Category::Analytics, true);
+        }
+        regime
+    }
+
+    /// The regime a map key points to; `None` if the key is absent or points
+    /// nowhere (impossible in a validated config).
+    fn lookup(&self, key: &str) -> Option<Regime> {
+        let id = self.map.get(key)?;
+        self.regimes.get(id).map(|def| def.to_regime(id))
+    }
+
+    /// Checks what the types alone cannot: regime ids, variants, max ages,
+    /// map keys and that every map value names a regime.
+    pub fn validate(&self) -> Result<(), String> {
+        for (id, def) in &self.regimes {
+            if id.is_empty()
+                || id.len() > 32
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            {
+                return Err(format!(
+                    "jurisdictions.regimes.{id:?}: a regime id is 1 to 32 of a-z, 0-9, '-' or '_'"
+                ));
+            }
+            def.validate(id)?;
+        }
+        for (key, id) in &self.map {
+            let canon = canonical_key(key).map_err(|e| format!("jurisdictions.{e}"))?;
+            if &canon != key {
+                return Err(format!(
+                    "jurisdictions.map key {key:?}: write it as {canon:?}"
+                ));
+            }
+            if !self.regimes.contains_key(id) {
+                return Err(format!(
+                    "jurisdictions.map.{key:?} = {id:?}: no [jurisdictions.regimes.{id}] defined"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a developer geo override (`"DE"`, `"US-CA"`, `"us-ca"`): two
+/// letters, optionally `-` and 1 to 3 letters or digits. Anything else is
+/// `None`. The country is flagged EU when it is one of [`EU_COUNTRIES`]; the
+/// continent is left unknown.
 pub fn parse_geo_override(s: &str) -> Option<Geo> {
-    let s = s.trim();
-    let (country, region) = match s.split_once('-') {
-        Some((c, r)) => (c, Some(r)),
+    let (cc, region) = match s.split_once('-') {
+        Some((cc, r)) => (cc, Some(r)),
         None => (s, None),
     };
-    let ok_country = country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic());
-    let ok_region = region
-        .is_none_or(|r| (1..=3).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric()));
-    (ok_country && ok_region).then(|| Geo {
-        country: Some(country.to_ascii_uppercase()),
+    if !is_alpha2(cc) || !region.is_none_or(is_region) {
+        return None;
+    }
+    let cc = cc.to_ascii_uppercase();
+    Some(Geo {
+        is_eu: EU_COUNTRIES.contains(&cc.as_str()),
+        country: Some(cc),
         region: region.map(|r| r.to_ascii_uppercase()),
-        is_eu: false,
         continent: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::Category::{Advertising, Analytics, Functional};
+
+    fn shipped() -> Config {
+        match crate::rules::Config::parse("consent.toml", crate::rules::EMBEDDED) {
+            Ok(c) => c.jurisdictions,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn geo(country: &str, region: Option<&str>) -> Geo {
+        Geo {
+            country: Some(country.into()),
+            region: region.map(Into::into),
+            is_eu: EU_COUNTRIES.contains(&country),
+            continent: None,
+        }
+    }
+
+    fn at(cfg: &Config, country: &str, region: Option<&str>) -> Regime {
+        cfg.resolve(Some(&geo(country, region)))
+    }
+
+    fn parse(toml_text: &str) -> Result<Config, String> {
+        #[derive(Deserialize)]
+        struct Wrap {
+            jurisdictions: Config,
+        }
+        let w: Wrap = toml::from_str(toml_text).map_err(|e| e.to_string())?;
+        w.jurisdictions.validate()?;
+        Ok(w.jurisdictions)
+    }
+
+    fn assert_opt_in(r: &Regime, id: &str) {
+        assert_eq!(r.id, id);
+        assert_eq!(r.model, Model::OptIn, "{r:?}");
+        assert_eq!(r.variant, "opt-in");
+        assert_eq!(r.defaults, Grants::NECESSARY_ONLY);
+        assert_eq!(r.max_age_days, 182);
+        assert!(r.honour_gpc);
+    }
+
+    #[test]
+    fn eu_and_eea_are_opt_in() {
+        let cfg = shipped();
+        for cc in EU_COUNTRIES {
+            assert_opt_in(&at(&cfg, cc, None), "eu");
+        }
+        for cc in ["DE", "FR", "IS", "LI", "NO", "RE"] {
+            assert_opt_in(&at(&cfg, cc, None), "eu");
+        }
+        // EEA members are not flagged EU by Cloudflare: the explicit entry counts.
+        let no = Geo {
+            country: Some("NO".into()),
+            is_eu: false,
+            continent: Some("EU".into()),
+            ..Geo::default()
+        };
+        assert_opt_in(&cfg.resolve(Some(&no)), "eu");
+        // Regions do not matter for a country-level entry.
+        assert_opt_in(&at(&cfg, "FR", Some("IDF")), "eu");
+    }
+
+    #[test]
+    fn uk_ch_br_kr_are_opt_in() {
+        let cfg = shipped();
+        assert_opt_in(&at(&cfg, "GB", Some("ENG")), "uk");
+        assert_opt_in(&at(&cfg, "CH", None), "ch");
+        assert_opt_in(&at(&cfg, "BR", Some("SP")), "br");
+        assert_opt_in(&at(&cfg, "KR", None), "kr");
+    }
+
+    #[test]
+    fn uk_analytics_exemption_is_off_by_default_and_grants_analytics_when_on() {
+        let mut cfg = shipped();
+        assert!(!cfg.uk_analytics_exemption);
+        assert!(!at(&cfg, "GB", None).defaults.has(Analytics));
+        cfg.uk_analytics_exemption = true;
+        let uk = at(&cfg, "GB", None);
+        assert_eq!(uk.model, Model::OptIn);
+        assert!(uk.defaults.has(Analytics));
+        assert!(!uk.defaults.has(Advertising));
+        assert!(!uk.defaults.has(Functional));
+        // Only the UK.
+        assert_opt_in(&at(&cfg, "DE", None), "eu");
+        assert_opt_in(&at(&cfg, "IE", None), "eu");
+    }
+
+    #[test]
+    fn quebec_is_opt_in_rest_of_canada_notice() {
+        let cfg = shipped();
+        assert_opt_in(&at(&cfg, "CA", Some("QC")), "ca-qc");
+        assert_opt_in(&at(&cfg, "ca", Some("qc")), "ca-qc");
+        for region in [Some("ON"), Some("BC"), None] {
+            let r = at(&cfg, "CA", region);
+            assert_eq!(r.id, "notice");
+            assert_eq!(r.model, Model::Notice);
+        }
+    }
+
+    #[test]
+    fn us_privacy_states_are_opt_out_with_gpc() {
+        let cfg = shipped();
+        let states = [
+            "CA", "CO", "CT", "DE", "MD", "MN", "MT", "NE", "NH", "NJ", "OR", "TX", "VA", "UT",
+            "IA", "IN", "KY", "TN", "RI",
+        ];
+        for st in states {
+            let r = at(&cfg, "US", Some(st));
+            assert_eq!(r.id, format!("us-{}", st.to_ascii_lowercase()));
+            assert_eq!(r.model, Model::OptOut, "{st}");
+            assert_eq!(r.variant, "opt-out");
+            assert!(r.honour_gpc, "{st}");
+            assert_eq!(r.max_age_days, 365);
+            assert_eq!(r.defaults, Grants::ALL, "{st}");
+        }
+        // cf sometimes carries the full ISO 3166-2 code.
+        assert_eq!(at(&cfg, "US", Some("US-CA")).id, "us-ca");
+    }
+
+    #[test]
+    fn rest_of_us_and_world_is_notice() {
+        let cfg = shipped();
+        for (cc, region) in [
+            ("US", Some("WY")),
+            ("US", None),
+            ("JP", Some("13")),
+            ("AU", None),
+        ] {
+            let r = at(&cfg, cc, region);
+            assert_eq!(r.id, "notice", "{cc} {region:?}");
+            assert_eq!(r.model, Model::Notice);
+            assert_eq!(r.variant, "notice");
+            assert_eq!(r.defaults, Grants::ALL);
+            assert_eq!(r.max_age_days, 365);
+        }
+    }
+
+    #[test]
+    fn unknown_origins_are_strictest() {
+        let cfg = shipped();
+        let strict = Regime::strictest();
+        assert_eq!(cfg.resolve(None), strict);
+        assert_eq!(cfg.resolve(Some(&Geo::default())), strict);
+        for cc in ["XX", "T1", "", "  ", "D", "DEU", "ZZ", "AA", "QX", "1A"] {
+            let g = Geo {
+                country: Some(cc.into()),
+                continent: Some("NA".into()),
+                ..Geo::default()
+            };
+            assert_eq!(cfg.resolve(Some(&g)), strict, "{cc:?}");
+        }
+        // Even with a region that would otherwise match.
+        let g = Geo {
+            country: Some("XX".into()),
+            region: Some("CA".into()),
+            is_eu: true,
+            continent: Some("EU".into()),
+        };
+        assert_eq!(cfg.resolve(Some(&g)), strict);
+    }
+
+    #[test]
+    fn is_eu_flag_covers_an_unlisted_eu_country() {
+        let cfg = shipped();
+        // A country the table does not list (say, a future member state).
+        let mut g = Geo {
+            country: Some("AL".into()),
+            is_eu: true,
+            continent: Some("EU".into()),
+            ..Geo::default()
+        };
+        assert_opt_in(&cfg.resolve(Some(&g)), "eu");
+        g.is_eu = false;
+        assert_eq!(cfg.resolve(Some(&g)).id, "notice");
+    }
+
+    #[test]
+    fn precedence_region_country_flag_continent_default() {
+        let cfg = parse(
+            r#"
+            [jurisdictions.regimes]
+            a = { model = "opt-in" }
+            b = { model = "opt-out" }
+            c = { model = "notice", variant = "none" }
+            d = { model = "opt-out", honour_gpc = false, max_age_days = 30 }
+            e = { model = "notice" }
+            [jurisdictions.map]
+            "FR-IDF" = "a"
+            FR = "b"
+            is_eu = "c"
+            "continent:EU" = "d"
+            default = "e"
+            "#,
+        )
+        .unwrap();
+        let g = |cc: &str, region: Option<&str>, is_eu: bool, cont: Option<&str>| Geo {
+            country: Some(cc.into()),
+            region: region.map(Into::into),
+            is_eu,
+            continent: cont.map(Into::into),
+        };
+        let id = |g: Geo| cfg.resolve(Some(&g)).id;
+        assert_eq!(id(g("FR", Some("IDF"), true, Some("EU"))), "a");
+        assert_eq!(id(g("FR", Some("ARA"), true, Some("EU"))), "b");
+        assert_eq!(id(g("DE", None, true, Some("EU"))), "c");
+        assert_eq!(id(g("RS", None, false, Some("EU"))), "d");
+        assert_eq!(id(g("RS", None, false, Some("eu"))), "d");
+        assert_eq!(id(g("JP", None, false, Some("AS"))), "e");
+        let d = cfg.resolve(Some(&g("RS", None, false, Some("EU"))));
+        assert!(!d.honour_gpc);
+        assert_eq!(d.max_age_days, 30);
+        assert_eq!(
+            cfg.resolve(Some(&g("DE", None, true, None))).variant,
+            "none"
+        );
+    }
+
+    #[test]
+    fn continent_mapping_and_owner_overrides() {
+        let cfg = parse(
+            r#"
+            [jurisdictions]
+            uk_analytics_exemption = true
+            [jurisdictions.regimes]
+            strict = { model = "opt-in", max_age_days = 90, defaults = ["functional"] }
+            loose = { model = "notice" }
+            mine = { model = "opt-out", defaults = ["functional", "analytics"] }
+            [jurisdictions.map]
+            "continent:SA" = "strict"
+            us-ca = "strict"
+            de = "loose"
+            JP = "mine"
+            unknown = "loose"
+            default = "loose"
+            "#,
+        )
+        .unwrap();
+        let with_cont = |cc: &str, cont: &str| Geo {
+            country: Some(cc.into()),
+            continent: Some(cont.into()),
+            ..Geo::default()
+        };
+        let ar = cfg.resolve(Some(&with_cont("AR", "SA")));
+        assert_eq!(
+            (ar.id.as_str(), ar.model, ar.max_age_days),
+            ("strict", Model::OptIn, 90)
+        );
+        assert_eq!(ar.defaults, Grants::from_categories([Functional]));
+        assert_eq!(at(&cfg, "US", Some("CA")).id, "strict");
+        assert_eq!(at(&cfg, "US", Some("NY")).id, "loose");
+        assert_eq!(at(&cfg, "DE", None).id, "loose");
+        let jp = at(&cfg, "JP", None);
+        assert_eq!(
+            jp.defaults,
+            Grants::from_categories([Functional, Analytics])
+        );
+        // The owner's "unknown" entry replaces the built-in strictest regime.
+        assert_eq!(cfg.resolve(None).id, "loose");
+        assert_eq!(at(&cfg, "T1", None).id, "loose");
+    }
+
+    #[test]
+    fn no_table_means_strictest_everywhere_but_an_explicit_default() {
+        let empty = Config::default();
+        for g in [geo("DE", None), geo("US", Some("CA")), geo("JP", None)] {
+            assert_eq!(empty.resolve(Some(&g)), Regime::strictest());
+        }
+        assert_eq!(empty.resolve(None), Regime::strictest());
+        let cfg = parse(
+            "[jurisdictions.regimes]\nn = { model = \"notice\" }\n[jurisdictions.map]\ndefault = \"n\"\n",
+        )
+        .unwrap();
+        assert_eq!(at(&cfg, "JP", None).id, "n");
+        assert_eq!(at(&cfg, "DE", None).id, "n");
+        assert_eq!(cfg.resolve(None), Regime::strictest());
+    }
+
+    #[test]
+    fn unvalidated_config_never_exceeds_the_ceiling_or_panics() {
+        let mut cfg = Config::default();
+        cfg.regimes.insert(
+            "x".into(),
+            RegimeDef {
+                model: Model::OptOut,
+                variant: None,
+                max_age_days: Some(10_000),
+                honour_gpc: None,
+                defaults: None,
+            },
+        );
+        cfg.map.insert("default".into(), "x".into());
+        cfg.map.insert("JP".into(), "missing".into());
+        assert_eq!(at(&cfg, "DE", None).max_age_days, 395);
+        assert_eq!(at(&cfg, "JP", None), Regime::strictest());
+    }
+
+    #[test]
+    fn max_age_over_395_is_rejected() {
+        let err =
+            parse("[jurisdictions.regimes]\neu = { model = \"opt-in\", max_age_days = 396 }\n")
+                .unwrap_err();
+        assert!(
+            err.contains("jurisdictions.regimes.eu.max_age_days = 396"),
+            "{err}"
+        );
+        assert!(err.contains("1..=395"), "{err}");
+        assert!(parse(
+            "[jurisdictions.regimes]\neu = { model = \"opt-in\", max_age_days = 395 }\n"
+        )
+        .is_ok());
+        assert!(
+            parse("[jurisdictions.regimes]\neu = { model = \"opt-in\", max_age_days = 0 }\n")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn other_validation_errors() {
+        let cases = [
+            (
+                "[jurisdictions.regimes]\na = { model = \"opt-in\", variant = \"popup\" }\n",
+                "unknown variant \"popup\"",
+            ),
+            (
+                "[jurisdictions.regimes]\na = { model = \"opt-in\", defaults = [\"advertising\"] }\n",
+                "cannot grant \"advertising\"",
+            ),
+            (
+                "[jurisdictions.regimes]\nA = { model = \"opt-in\" }\n",
+                "a regime id is",
+            ),
+            (
+                "[jurisdictions.regimes]\na = { model = \"opt-in\" }\n[jurisdictions.map]\nDE = \"b\"\n",
+                "no [jurisdictions.regimes.b] defined",
+            ),
+            (
+                "[jurisdictions.regimes]\na = { model = \"maybe\" }\n",
+                "unknown variant `maybe`",
+            ),
+            (
+                "[jurisdictions.regimes]\na = { model = \"opt-in\" }\n[jurisdictions.map]\nGER = \"a\"\n",
+                "map key \"GER\"",
+            ),
+            (
+                "[jurisdictions.regimes]\na = { model = \"opt-in\" }\n[jurisdictions.map]\n\"continent:Europe\" = \"a\"\n",
+                "a continent is two letters",
+            ),
+            (
+                "[jurisdictions.regimes]\na = { model = \"opt-in\" }\n[jurisdictions.map]\nDE = \"a\"\nde = \"a\"\n",
+                "given twice",
+            ),
+            (
+                "[jurisdictions.regimes]\na = { model = \"opt-in\", max_age = 3 }\n",
+                "unknown field `max_age`",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = parse(text).unwrap_err();
+            assert!(err.contains(want), "{text}\n→ {err}");
+        }
+    }
+
+    #[test]
+    fn whole_config_rejects_bad_jurisdictions_with_location() {
+        let text = "[policy]\nrevision = 1\n[jurisdictions.regimes]\neu = { model = \"opt-in\", max_age_days = 400 }\n";
+        let err = crate::rules::Config::parse("consent.toml", text).unwrap_err();
+        assert!(err.0.starts_with("consent.toml: "), "{err}");
+        assert!(err.0.contains("max_age_days = 400"), "{err}");
+    }
+
+    #[test]
+    fn geo_override_parser() {
+        let de = parse_geo_override("DE").unwrap();
+        assert_eq!(de.country.as_deref(), Some("DE"));
+        assert_eq!(de.region, None);
+        assert!(de.is_eu);
+        for s in ["US-CA", "us-ca", "Us-cA"] {
+            let g = parse_geo_override(s).unwrap();
+            assert_eq!(g.country.as_deref(), Some("US"), "{s}");
+            assert_eq!(g.region.as_deref(), Some("CA"), "{s}");
+            assert!(!g.is_eu);
+        }
+        assert_eq!(
+            parse_geo_override("FR-IDF").unwrap().region.as_deref(),
+            Some("IDF")
+        );
+        assert_eq!(
+            parse_geo_override("JP-13").unwrap().region.as_deref(),
+            Some("13")
+        );
+        for bad in [
+            "", "D", "DEU", "T1", "1A", "US-", "US-CALI", "US_CA", " DE", "DE ", "US-C A",
+            "US--CA", "US-CA-X", "ÜS", "DE-ü", "-CA",
+        ] {
+            assert_eq!(parse_geo_override(bad), None, "{bad:?}");
+        }
+        // Round trip through the shipped table.
+        let cfg = shipped();
+        assert_eq!(
+            cfg.resolve(parse_geo_override("us-ca").as_ref()).id,
+            "us-ca"
+        );
+        assert_eq!(
+            cfg.resolve(parse_geo_override("ca-qc").as_ref()).id,
+            "ca-qc"
+        );
+        assert_eq!(
+            cfg.resolve(parse_geo_override("XX").as_ref()),
+            Regime::strictest()
+        );
+    }
 }
