@@ -1223,3 +1223,910 @@ pub fn bearer_ok(authorization: Option<&str>, admin_token: &str) -> bool {
         .fold(0u8, |acc, (a, b)| acc | (a ^ b));
     std::hint::black_box(diff) == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::types::Value as Sql;
+    use rusqlite::Connection;
+
+    // -- SQLite harness: D1 is SQLite; run the migration and the statements
+    // exactly as the edge would (positional parameters from JSON values).
+
+    fn db() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(MIGRATION).unwrap();
+        c
+    }
+
+    fn sql_value(v: &Value) -> Sql {
+        match v {
+            Value::Null => Sql::Null,
+            Value::Bool(b) => Sql::Integer(i64::from(*b)),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Sql::Integer(i),
+                None => Sql::Real(n.as_f64().unwrap()),
+            },
+            Value::String(s) => Sql::Text(s.clone()),
+            other => panic!("D1 cannot bind {other}"),
+        }
+    }
+
+    fn prepare<'c>(c: &'c Connection, st: &Statement) -> rusqlite::Statement<'c> {
+        assert!(st.params.len() <= MAX_BOUND_PARAMS, "{}", st.sql);
+        let s = c
+            .prepare(&st.sql)
+            .unwrap_or_else(|e| panic!("{e}: {}", st.sql));
+        assert_eq!(s.parameter_count(), st.params.len(), "{}", st.sql);
+        s
+    }
+
+    fn execute(c: &Connection, st: &Statement) -> usize {
+        let mut s = prepare(c, st);
+        s.execute(rusqlite::params_from_iter(st.params.iter().map(sql_value)))
+            .unwrap()
+    }
+
+    /// Rows as JSON objects, the shape D1's `all()` returns.
+    fn rows(c: &Connection, st: &Statement) -> Vec<Value> {
+        let mut s = prepare(c, st);
+        let names: Vec<String> = s.column_names().iter().map(|n| n.to_string()).collect();
+        let mut out = Vec::new();
+        let mut rs = s
+            .query(rusqlite::params_from_iter(st.params.iter().map(sql_value)))
+            .unwrap();
+        while let Some(row) = rs.next().unwrap() {
+            let mut obj = serde_json::Map::new();
+            for (i, name) in names.iter().enumerate() {
+                let v = match row.get::<_, Sql>(i).unwrap() {
+                    Sql::Null => Value::Null,
+                    Sql::Integer(n) => json!(n),
+                    Sql::Real(f) => json!(f),
+                    Sql::Text(t) => json!(t),
+                    Sql::Blob(_) => panic!("blob"),
+                };
+                obj.insert(name.clone(), v);
+            }
+            out.push(Value::Object(obj));
+        }
+        out
+    }
+
+    fn records(c: &Connection, st: &Statement) -> Vec<Record> {
+        rows(c, st)
+            .into_iter()
+            .map(|r| serde_json::from_value(r).unwrap())
+            .collect()
+    }
+
+    fn count_rows(c: &Connection) -> i64 {
+        c.query_row("SELECT COUNT(*) FROM consent_records", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn store(c: &Connection, recs: &[Record]) {
+        for st in insert(recs) {
+            execute(c, &st);
+        }
+    }
+
+    fn rec(id: &str, time: u64, action: Method, grants: Grants, jurisdiction: &str) -> Record {
+        Record {
+            id: None,
+            consent_id: id.into(),
+            time,
+            action,
+            grants,
+            revision: 1,
+            jurisdiction: jurisdiction.into(),
+            country: Some("DE".into()),
+            region: None,
+            gpc: action == Method::Gpc,
+            variant: "opt-in".into(),
+            lang: "en".into(),
+            path: "/".into(),
+            ip: Some("203.0.113.0".into()),
+            user_agent: Some("Mozilla/5.0".into()),
+        }
+    }
+
+    fn without_id(mut r: Record) -> Record {
+        r.id = None;
+        r
+    }
+
+    fn analytics_only() -> Grants {
+        Grants::from_categories([Category::Analytics])
+    }
+
+    /// 60 records over 3 jurisdictions, 5 actions and 10 consent ids, with
+    /// up to four records sharing each second.
+    fn dataset() -> Vec<Record> {
+        let j = ["eu", "us-ca", "default"];
+        (0..60u64)
+            .map(|i| {
+                let action = Method::ALL[(i % 5) as usize];
+                let grants = Grants::from_bits((i % 16) as u8).unwrap();
+                rec(
+                    &format!("c{}", i % 10),
+                    1_714_521_600 + (i / 4) * 3600,
+                    action,
+                    grants,
+                    j[(i % 3) as usize],
+                )
+            })
+            .collect()
+    }
+
+    // -- Records
+
+    fn decision() -> Decision {
+        Decision {
+            grants: analytics_only(),
+            revision: 3,
+            decided_at: 1_714_564_800,
+            consent_id: "k3Yp-0_aZ".into(),
+            method: Method::Custom,
+            jurisdiction: "eu".into(),
+            gpc: true,
+        }
+    }
+
+    #[test]
+    fn record_keeps_only_the_minimised_proof() {
+        let ua = format!("{}😀tail", "a".repeat(255));
+        let ctx = RecordContext {
+            country: Some("FR"),
+            region: Some(" IDF "),
+            variant: "opt-in",
+            lang: "fr",
+            path: "/checkout/step-2?email=alice%40example.com#pay",
+            ip: Some("203.0.113.77"),
+            user_agent: Some(&ua),
+        };
+        let r = Record::new(&decision(), &ctx);
+        assert_eq!(r.consent_id, "k3Yp-0_aZ");
+        assert_eq!(r.time, 1_714_564_800);
+        assert_eq!(r.action, Method::Custom);
+        assert_eq!(r.grants, analytics_only());
+        assert_eq!(r.revision, 3);
+        assert_eq!(r.jurisdiction, "eu");
+        assert_eq!(r.country.as_deref(), Some("FR"));
+        assert_eq!(r.region.as_deref(), Some("IDF"));
+        assert!(r.gpc);
+        assert_eq!((r.variant.as_str(), r.lang.as_str()), ("opt-in", "fr"));
+        assert_eq!(r.path, "/checkout/step-2");
+        assert_eq!(r.ip.as_deref(), Some("203.0.113.0"));
+        let kept = r.user_agent.unwrap();
+        assert_eq!(kept.chars().count(), USER_AGENT_MAX_CHARS);
+        assert!(kept.ends_with('😀'), "cut on a char boundary, emoji kept");
+        assert_eq!(r.id, None);
+
+        let bare = Record::new(&decision(), &RecordContext::default());
+        assert_eq!(
+            (bare.country, bare.ip, bare.user_agent, bare.path.as_str()),
+            (None, None, None, "/")
+        );
+        let bad_ip = RecordContext {
+            ip: Some("not-an-ip"),
+            user_agent: Some("   "),
+            ..RecordContext::default()
+        };
+        let r = Record::new(&decision(), &bad_ip);
+        assert_eq!((r.ip, r.user_agent), (None, None));
+    }
+
+    #[test]
+    fn ip_addresses_are_truncated() {
+        let cases = [
+            ("203.0.113.77", Some("203.0.113.0")),
+            (" 10.1.2.3 ", Some("10.1.2.0")),
+            ("2001:db8:abcd:12::1", Some("2001:db8:abcd::")),
+            ("2001:db8:abcd:ffff:1:2:3:4", Some("2001:db8:abcd::")),
+            ("[2001:db8::1]", Some("2001:db8::")),
+            ("::1", Some("::")),
+            ("::ffff:198.51.100.9", Some("198.51.100.0")),
+            ("", None),
+            ("1.2.3", None),
+            ("1.2.3.4:80", None),
+            ("256.1.1.1", None),
+            ("fe80::1%eth0", None),
+            ("example.com", None),
+        ];
+        for (ip, want) in cases {
+            assert_eq!(anonymize_ip(ip).as_deref(), want, "{ip:?}");
+        }
+    }
+
+    #[test]
+    fn page_paths_lose_query_fragment_and_origin() {
+        let cases = [
+            ("/a/b?x=1#f", "/a/b"),
+            ("/a#x?y", "/a"),
+            ("https://user:pw@example.com/p/q?token=1", "/p/q"),
+            ("HTTP://Example.com", "/"),
+            ("https://example.com?x", "/"),
+            ("", "/"),
+            ("?only=query", "/"),
+            ("ht€p://x/y", "ht€p://x/y"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(page_path(raw), want, "{raw:?}");
+        }
+        let long = format!("/{}", "é".repeat(2000));
+        assert_eq!(page_path(&long).chars().count(), PATH_MAX_CHARS);
+    }
+
+    #[test]
+    fn records_round_trip_through_json_and_d1_rows() {
+        let mut r = Record::new(
+            &decision(),
+            &RecordContext {
+                country: Some("DE"),
+                variant: "opt-in",
+                lang: "de",
+                path: "/",
+                ip: Some("2001:db8:1:2::3"),
+                ..RecordContext::default()
+            },
+        );
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(
+            text.contains(r#""grants":["necessary","analytics"]"#),
+            "{text}"
+        );
+        assert!(text.contains(r#""action":"custom""#), "{text}");
+        assert!(!text.contains(r#""id""#), "{text}");
+        assert_eq!(serde_json::from_str::<Record>(&text).unwrap(), r);
+        r.id = Some(42);
+        let text = serde_json::to_string(&r).unwrap();
+        assert_eq!(serde_json::from_str::<Record>(&text).unwrap(), r);
+
+        // A D1 row: bit mask, 0/1, numbers read back as floats, extra columns.
+        let row = json!({
+            "id": 42.0, "consent_id": "k3Yp-0_aZ", "time": 1714564800.0, "action": "custom",
+            "grants": 5, "revision": 3, "jurisdiction": "eu", "country": "DE", "region": null,
+            "gpc": 1, "variant": "opt-in", "lang": "de", "path": "/", "ip": "2001:db8:1::",
+            "user_agent": null, "functional": 0, "analytics": 1, "advertising": 0
+        });
+        assert_eq!(serde_json::from_value::<Record>(row.clone()).unwrap(), r);
+
+        for (key, bad) in [
+            ("grants", json!(16)),
+            ("grants", json!(["necessary", "tracking"])),
+            ("gpc", json!(2)),
+            ("time", json!(-1)),
+            ("time", json!(1.5)),
+            ("revision", json!(4_294_967_296u64)),
+            ("action", json!("maybe")),
+        ] {
+            let mut row = row.clone();
+            row[key] = bad;
+            assert!(serde_json::from_value::<Record>(row).is_err(), "{key}");
+        }
+    }
+
+    // -- Query string
+
+    #[test]
+    fn query_defaults_and_every_parameter() {
+        assert_eq!(parse_query("").unwrap(), Query::default());
+        assert_eq!(parse_query("?").unwrap(), Query::default());
+        let cursor = Cursor { time: 7, id: 9 }.encode();
+        let q = parse_query(&format!(
+            "?since=1714521600&until=2024-05-02&consent_id=k3Yp-0_aZ&action=reject_all\
+             &jurisdiction=us-ca&format=csv&limit=1000&cursor={cursor}"
+        ))
+        .unwrap();
+        assert_eq!(
+            q,
+            Query {
+                since: Some(1_714_521_600),
+                until: Some(1_714_694_400),
+                consent_id: Some("k3Yp-0_aZ".into()),
+                action: Some(Method::RejectAll),
+                jurisdiction: Some("us-ca".into()),
+                format: Format::Csv,
+                limit: 1000,
+                cursor: Some(Cursor { time: 7, id: 9 }),
+            }
+        );
+        let q = parse_query("since=&format=ndjson&limit=1").unwrap();
+        assert_eq!((q.since, q.format, q.limit), (None, Format::Ndjson, 1));
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let cases = [
+            ("since=yesterday", "since"),
+            ("until=2024-02-30", "until"),
+            ("since=2024-05-01T12:00Z", "since"),
+            ("since=99999999999999999999", "since"),
+            ("since=1969-12-31", "since"),
+            ("since=200&until=100", "until"),
+            ("consent_id=a%20b", "consent_id"),
+            ("consent_id=%27%3B--", "consent_id"),
+            ("action=accept", "action"),
+            ("jurisdiction=eu%2Cus", "jurisdiction"),
+            ("format=xml", "format"),
+            ("limit=0", "limit"),
+            ("limit=1001", "limit"),
+            ("limit=ten", "limit"),
+            ("cursor=%%%", "cursor"),
+            ("cursor=bm90LWEtY3Vyc29y", "cursor"),
+            ("sinc=1", "sinc"),
+            ("limit=5&limit=6", "limit"),
+        ];
+        for (qs, param) in cases {
+            let err = parse_query(qs).unwrap_err();
+            assert_eq!(err.parameter, param, "{qs}: {err}");
+            let body: Value = serde_json::from_str(&err.to_json()).unwrap();
+            assert_eq!(body["parameter"], param);
+            assert!(!body["message"].as_str().unwrap().is_empty());
+        }
+    }
+
+    #[test]
+    fn instants_parse_as_unix_seconds() {
+        let cases = [
+            ("0", false, 0),
+            ("1714521600", false, 1_714_521_600),
+            ("1970-01-01", false, 0),
+            ("2024-05-01", false, 1_714_521_600),
+            ("2024-05-01", true, 1_714_608_000),
+            ("2024-02-29", false, 1_709_164_800),
+            ("2000-03-01", false, 951_868_800),
+            ("2024-05-01T12:00:00Z", false, 1_714_564_800),
+            ("2024-05-01t12:00:00z", true, 1_714_564_800),
+            ("2024-05-01 12:00:00Z", false, 1_714_564_800),
+            ("2024-05-01T12:00:00+02:00", false, 1_714_557_600),
+            // `+` decoded to a space by form-urlencoding.
+            ("2024-05-01T12:00:00 02:00", false, 1_714_557_600),
+            ("2024-05-01T12:00:00-05:30", false, 1_714_584_600),
+            ("2024-05-01T12:00:00.000Z", false, 1_714_564_800),
+            ("2024-05-01T12:00:00.25Z", false, 1_714_564_801),
+            ("2024-05-01T23:59:60Z", false, 1_714_608_000),
+        ];
+        for (v, end_of_day, want) in cases {
+            assert_eq!(parse_instant(v, end_of_day), Ok(want), "{v}");
+        }
+        for bad in [
+            "",
+            "2024-5-1",
+            "2024-05-01T",
+            "2024-05-01T12:00:00",
+            "2024-05-01T24:00:00Z",
+            "2024-05-01T12:00:00.Z",
+            "2024-05-01T12:00:00+2:00",
+            "2024-05-01T12:00:00+02:00x",
+            "2023-02-29",
+            "1970-01-01T00:00:00+00:01",
+            "२०२४-05-01",
+        ] {
+            assert!(parse_instant(bad, false).is_err(), "{bad}");
+        }
+        let q = parse_query("since=2024-05-01T12%3A00%3A00%2B02%3A00").unwrap();
+        assert_eq!(q.since, Some(1_714_557_600));
+        let q = parse_query("since=2024-05-01T12:00:00+02:00").unwrap();
+        assert_eq!(q.since, Some(1_714_557_600));
+    }
+
+    #[test]
+    fn civil_dates_match_a_day_by_day_walk() {
+        let (mut y, mut m, mut d) = (1970, 1, 1);
+        for days in 0..=(200 * 366) {
+            assert_eq!(days_from_civil(y, m, d), days);
+            assert_eq!(civil_from_days(days), (y, m, d));
+            d += 1;
+            if d > days_in_month(y, m) {
+                d = 1;
+                m += 1;
+                if m > 12 {
+                    m = 1;
+                    y += 1;
+                }
+            }
+        }
+        assert_eq!(format_rfc3339(1_714_564_801), "2024-05-01T12:00:01Z");
+        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn cursors_are_opaque_and_checked() {
+        let c = Cursor {
+            time: 1_714_564_800,
+            id: 123_456,
+        };
+        let s = c.encode();
+        assert!(s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(Cursor::decode(&s), Some(c));
+        for bad in ["", "@@", "MTIz", "YS5i", "MS4y.3"] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+    }
+
+    // -- Rendering
+
+    #[test]
+    fn csv_is_rfc4180_and_defuses_formulas() {
+        let mut r = rec("c1", 1_714_564_800, Method::Custom, analytics_only(), "eu");
+        r.id = Some(5);
+        r.path = "=HYPERLINK(\"http://evil\",\"x\")".into();
+        r.user_agent = Some("Mozilla/5.0 (X11, \"Linux\")\r\nEvil".into());
+        r.variant = "-1+2".into();
+        r.lang = "@SUM(A1)".into();
+        r.region = Some("+33".into());
+        let q = Query {
+            format: Format::Csv,
+            ..Query::default()
+        };
+        let (ct, body, next) = render_page(vec![r], &q);
+        assert_eq!(ct, CSV);
+        assert_eq!(next, None);
+        let (header, row) = body.split_once("\r\n").unwrap();
+        assert_eq!(header, CSV_HEADER.join(","));
+        assert!(
+            row.starts_with(
+                "5,1714564800,2024-05-01T12:00:00Z,c1,custom,0,1,0,1,eu,DE,'+33,0,'-1+2,'@SUM(A1),"
+            ),
+            "{row}"
+        );
+        assert!(
+            row.contains(r#""'=HYPERLINK(""http://evil"",""x"")""#),
+            "{row}"
+        );
+        assert!(
+            row.contains("\"Mozilla/5.0 (X11, \"\"Linux\"\")\r\nEvil\""),
+            "{row}"
+        );
+        assert!(row.ends_with(",necessary analytics\r\n"), "{row}");
+    }
+
+    #[test]
+    fn ndjson_lines_are_records() {
+        let mut rs = dataset();
+        for (i, r) in rs.iter_mut().enumerate() {
+            r.id = Some(i as i64 + 1);
+        }
+        let q = Query {
+            limit: 10,
+            ..Query::default()
+        };
+        let (ct, body, next) = render_page(rs.iter().take(11).cloned().collect(), &q);
+        assert_eq!(ct, NDJSON);
+        let lines: Vec<Record> = body
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines, rs[..10]);
+        assert_eq!(
+            next.and_then(|c| Cursor::decode(&c)),
+            Some(Cursor {
+                time: rs[9].time,
+                id: 10
+            })
+        );
+        let (_, body, next) = render_page(rs[..10].to_vec(), &q);
+        assert_eq!((body.lines().count(), next), (10, None));
+    }
+
+    #[test]
+    fn stats_render_rates_and_totals() {
+        let rows = vec![
+            json!({"day": "2024-05-01", "jurisdiction": "eu", "decisions": 4,
+                   "action_accept_all": 2, "action_reject_all": 1, "action_custom": 1,
+                   "action_gpc": 0, "action_withdrawn": 0,
+                   "granted_functional": 2, "granted_analytics": 3, "granted_advertising": 2.0}),
+            json!({"day": "2024-05-02", "jurisdiction": "us-ca", "decisions": 3,
+                   "action_accept_all": 0, "action_reject_all": 0, "action_custom": 0,
+                   "action_gpc": 3, "action_withdrawn": 0,
+                   "granted_functional": 1, "granted_analytics": 0, "granted_advertising": 0}),
+        ];
+        let out = render_stats(&rows);
+        let eu = &out["rows"][0];
+        assert_eq!(eu["day"], "2024-05-01");
+        assert_eq!(eu["jurisdiction"], "eu");
+        assert_eq!(eu["decisions"], 4);
+        assert_eq!(eu["actions"]["accept_all"], 2);
+        assert_eq!(eu["acceptance"]["analytics"], 0.75);
+        assert_eq!(eu["acceptance"]["advertising"], 0.5);
+        assert_eq!(out["rows"][1]["acceptance"]["functional"], 0.3333);
+        assert_eq!(out["total"]["decisions"], 7);
+        assert_eq!(out["total"]["actions"]["gpc"], 3);
+        assert_eq!(out["total"]["granted"]["functional"], 3);
+        assert_eq!(out["total"]["acceptance"]["functional"], 0.4286);
+        let empty = render_stats(&[]);
+        assert_eq!(empty["rows"], json!([]));
+        assert_eq!(empty["total"]["acceptance"]["analytics"], Value::Null);
+    }
+
+    // -- Admin token
+
+    #[test]
+    fn bearer_tokens_must_match_exactly() {
+        let t = "s3cret-Token";
+        assert!(bearer_ok(Some("Bearer s3cret-Token"), t));
+        assert!(bearer_ok(Some("bearer  s3cret-Token "), t));
+        assert!(bearer_ok(Some("Bearer s3cret-Token"), "s3cret-Token\n"));
+        for h in [
+            None,
+            Some(""),
+            Some("Bearer"),
+            Some("Bearer "),
+            Some("Bearer s3cret-Toke"),
+            Some("Bearer s3cret-Token2"),
+            Some("Bearer S3CRET-TOKEN"),
+            Some("Basic s3cret-Token"),
+            Some("s3cret-Token"),
+        ] {
+            assert!(!bearer_ok(h, t), "{h:?}");
+        }
+        assert!(!bearer_ok(Some("Bearer "), ""));
+        assert!(!bearer_ok(Some("Bearer x"), "  "));
+    }
+
+    // -- SQL against SQLite
+
+    #[test]
+    fn inserts_split_under_the_parameter_limit_and_read_back() {
+        let c = db();
+        let data = dataset()[..20].to_vec();
+        let sts = insert(&data);
+        assert_eq!(sts.len(), 3);
+        let sizes: Vec<usize> = sts.iter().map(|s| s.params.len()).collect();
+        assert_eq!(sizes, [98, 98, 84]);
+        let changed: usize = sts.iter().map(|s| execute(&c, s)).sum();
+        assert_eq!(changed, 20);
+        assert!(insert(&[]).is_empty());
+
+        let q = Query {
+            limit: MAX_LIMIT,
+            ..Query::default()
+        };
+        let back = records(&c, &select(&q));
+        assert!(back.iter().all(|r| r.id.is_some()));
+        assert_eq!(back.into_iter().map(without_id).collect::<Vec<_>>(), data);
+
+        // The generated per-category columns follow the mask.
+        let (f, a, ad): (i64, i64, i64) = c
+            .query_row(
+                "SELECT SUM(functional), SUM(analytics), SUM(advertising) FROM consent_records",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        let want = |cat| data.iter().filter(|r| r.grants.has(cat)).count() as i64;
+        assert_eq!(
+            (f, a, ad),
+            (
+                want(Category::Functional),
+                want(Category::Analytics),
+                want(Category::Advertising)
+            )
+        );
+
+        // Redelivery of the same batch (Queues are at-least-once) adds nothing.
+        let again: usize = insert(&data).iter().map(|s| execute(&c, s)).sum();
+        assert_eq!((again, count_rows(&c)), (0, 20));
+    }
+
+    #[test]
+    fn hostile_text_is_bound_not_spliced() {
+        let c = db();
+        let mut r = rec(
+            "c'); DROP TABLE consent_records; --",
+            5,
+            Method::AcceptAll,
+            Grants::ALL,
+            "eu",
+        );
+        r.user_agent = Some("'\"?1 ?2 \\".into());
+        store(&c, &[r.clone()]);
+        let back = records(&c, &history(&r.consent_id));
+        assert_eq!(back.into_iter().map(without_id).collect::<Vec<_>>(), [r]);
+    }
+
+    #[test]
+    fn filters_select_the_right_rows() {
+        let c = db();
+        let data = dataset();
+        store(&c, &data);
+        let base = 1_714_521_600;
+        let cases: Vec<(&str, Box<dyn Fn(&Record) -> bool>)> = vec![
+            ("", Box::new(|_| true)),
+            ("since=1714543200", Box::new(|r| r.time >= base + 6 * 3600)),
+            ("until=1714543200", Box::new(|r| r.time < base + 6 * 3600)),
+            (
+                "since=2024-05-01T02:00:00Z&until=2024-05-01T05:00:00%2B00:00",
+                Box::new(|r| r.time >= base + 7200 && r.time < base + 5 * 3600),
+            ),
+            ("consent_id=c3", Box::new(|r| r.consent_id == "c3")),
+            (
+                "action=withdrawn",
+                Box::new(|r| r.action == Method::Withdrawn),
+            ),
+            (
+                "jurisdiction=us-ca",
+                Box::new(|r| r.jurisdiction == "us-ca"),
+            ),
+            (
+                "jurisdiction=eu&action=accept_all&until=2024-05-01T10:00:00Z",
+                Box::new(|r| {
+                    r.jurisdiction == "eu"
+                        && r.action == Method::AcceptAll
+                        && r.time < base + 10 * 3600
+                }),
+            ),
+            ("consent_id=nobody", Box::new(|_| false)),
+        ];
+        for (qs, keep) in cases {
+            let mut q = parse_query(qs).unwrap();
+            q.limit = MAX_LIMIT;
+            let got: Vec<Record> = records(&c, &select(&q))
+                .into_iter()
+                .map(without_id)
+                .collect();
+            let want: Vec<Record> = data.iter().filter(|r| keep(r)).cloned().collect();
+            assert!(!want.is_empty() || qs.contains("nobody"), "{qs}");
+            assert_eq!(got, want, "{qs}");
+        }
+    }
+
+    /// Follows cursors to the end; returns every page.
+    fn pages(c: &Connection, qs: &str) -> Vec<Vec<Record>> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let full = match &cursor {
+                Some(cur) => format!("{qs}&cursor={cur}"),
+                None => qs.to_owned(),
+            };
+            let q = parse_query(&full).unwrap();
+            let (_, body, next) = render_page(records(c, &select(&q)), &q);
+            out.push(
+                body.lines()
+                    .map(|l| serde_json::from_str::<Record>(l).unwrap())
+                    .collect(),
+            );
+            match next {
+                Some(n) => cursor = Some(n),
+                None => return out,
+            }
+            assert!(out.len() < 100, "pagination does not terminate");
+        }
+    }
+
+    #[test]
+    fn cursor_pagination_visits_every_row_once() {
+        let c = db();
+        let data = dataset();
+        store(&c, &data);
+        // 60 rows, 4 per second: pages of 7 cut through groups of equal time.
+        let got = pages(&c, "limit=7");
+        let sizes: Vec<usize> = got.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [7, 7, 7, 7, 7, 7, 7, 7, 4]);
+        let flat: Vec<Record> = got.into_iter().flatten().collect();
+        let ids: Vec<i64> = flat.iter().map(|r| r.id.unwrap()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 60, "no row twice");
+        assert_eq!(flat.into_iter().map(without_id).collect::<Vec<_>>(), data);
+
+        // An exact multiple of the page size: no empty trailing page.
+        let sizes: Vec<usize> = pages(&c, "limit=20").iter().map(Vec::len).collect();
+        assert_eq!(sizes, [20, 20, 20]);
+
+        // With a filter, across pages.
+        let got: Vec<Record> = pages(&c, "jurisdiction=eu&limit=3&format=ndjson")
+            .into_iter()
+            .flatten()
+            .map(without_id)
+            .collect();
+        let want: Vec<Record> = data
+            .into_iter()
+            .filter(|r| r.jurisdiction == "eu")
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn history_is_one_visitors_latest_records_oldest_first() {
+        let c = db();
+        store(&c, &dataset());
+        let h = records(&c, &history("c4"));
+        assert_eq!(h.len(), 6);
+        assert!(h.iter().all(|r| r.consent_id == "c4"));
+        assert!(h.windows(2).all(|w| w[0].time <= w[1].time));
+        let body = render_history("c4", &h);
+        assert_eq!(body["records"].as_array().unwrap().len(), 6);
+
+        let many: Vec<Record> = (0..HISTORY_LIMIT as u64 + 5)
+            .map(|t| rec("busy", t, Method::Custom, Grants::NECESSARY_ONLY, "eu"))
+            .collect();
+        store(&c, &many);
+        let h = records(&c, &history("busy"));
+        assert_eq!(h.len(), HISTORY_LIMIT as usize);
+        assert_eq!(h.first().map(|r| r.time), Some(5), "the oldest are dropped");
+        assert_eq!(h.last().map(|r| r.time), Some(HISTORY_LIMIT as u64 + 4));
+    }
+
+    #[test]
+    fn stats_count_actions_and_grants_per_day_and_jurisdiction() {
+        let c = db();
+        let day1 = 1_714_521_600; // 2024-05-01
+        let day2 = day1 + SECS_PER_DAY;
+        let functional_analytics =
+            Grants::from_categories([Category::Functional, Category::Analytics]);
+        store(
+            &c,
+            &[
+                rec("a", day1 + 10, Method::AcceptAll, Grants::ALL, "eu"),
+                rec("b", day1 + 20, Method::AcceptAll, Grants::ALL, "eu"),
+                rec(
+                    "c",
+                    day1 + 30,
+                    Method::RejectAll,
+                    Grants::NECESSARY_ONLY,
+                    "eu",
+                ),
+                rec("d", day1 + 40, Method::Custom, analytics_only(), "eu"),
+                rec("e", day1 + 50, Method::Gpc, functional_analytics, "us-ca"),
+                rec("f", day1 + 86_399, Method::AcceptAll, Grants::ALL, "us-ca"),
+                rec("a", day2, Method::Withdrawn, Grants::NECESSARY_ONLY, "eu"),
+            ],
+        );
+        let out = render_stats(&rows(&c, &stats(&Query::default())));
+        let r = out["rows"].as_array().unwrap();
+        assert_eq!(r.len(), 3);
+        let key = |v: &Value| {
+            (
+                v["day"].as_str().unwrap().to_owned(),
+                v["jurisdiction"].as_str().unwrap().to_owned(),
+            )
+        };
+        assert_eq!(key(&r[0]), ("2024-05-01".into(), "eu".into()));
+        assert_eq!(key(&r[1]), ("2024-05-01".into(), "us-ca".into()));
+        assert_eq!(key(&r[2]), ("2024-05-02".into(), "eu".into()));
+        assert_eq!(r[0]["decisions"], 4);
+        assert_eq!(
+            r[0]["actions"],
+            json!({"accept_all": 2, "reject_all": 1, "custom": 1, "gpc": 0, "withdrawn": 0})
+        );
+        assert_eq!(
+            r[0]["granted"],
+            json!({"functional": 2, "analytics": 3, "advertising": 2})
+        );
+        assert_eq!(
+            r[0]["acceptance"],
+            json!({"functional": 0.5, "analytics": 0.75, "advertising": 0.5})
+        );
+        assert_eq!(r[1]["actions"]["gpc"], 1);
+        assert_eq!(
+            r[1]["acceptance"],
+            json!({"functional": 1.0, "analytics": 1.0, "advertising": 0.5})
+        );
+        assert_eq!(r[2]["actions"]["withdrawn"], 1);
+        assert_eq!(r[2]["acceptance"]["analytics"], 0.0);
+        assert_eq!(out["total"]["decisions"], 7);
+        assert_eq!(out["total"]["granted"]["advertising"], 3);
+
+        let q = parse_query("since=2024-05-01&until=2024-05-01&jurisdiction=us-ca").unwrap();
+        let out = render_stats(&rows(&c, &stats(&q)));
+        assert_eq!(out["rows"].as_array().unwrap().len(), 1);
+        assert_eq!(out["total"]["decisions"], 2);
+    }
+
+    #[test]
+    fn purge_deletes_only_expired_rows_in_batches() {
+        let c = db();
+        let now = 1_800_000_000;
+        let cutoff = now - 30 * SECS_PER_DAY;
+        let mut data: Vec<Record> = (0..10)
+            .map(|i| {
+                rec(
+                    &format!("old{i}"),
+                    cutoff - 1 - i * 1000,
+                    Method::AcceptAll,
+                    Grants::ALL,
+                    "eu",
+                )
+            })
+            .collect();
+        let fresh: Vec<Record> = (0..5)
+            .map(|i| {
+                rec(
+                    &format!("new{i}"),
+                    cutoff + i * 1000,
+                    Method::RejectAll,
+                    Grants::NECESSARY_ONLY,
+                    "eu",
+                )
+            })
+            .collect();
+        data.extend(fresh.iter().cloned());
+        store(&c, &data);
+
+        assert_eq!(execute(&c, &purge(now, 0, 500)), 0, "0 days never deletes");
+        let mut runs = Vec::new();
+        loop {
+            let deleted = execute(&c, &purge(now, 30, 3));
+            runs.push(deleted);
+            if !purge_again(deleted as u64, 3) {
+                break;
+            }
+        }
+        assert_eq!(runs, [3, 3, 3, 1]);
+        let left: Vec<Record> = records(&c, &select(&Query::default()))
+            .into_iter()
+            .map(without_id)
+            .collect();
+        assert_eq!(left, fresh, "the row exactly at the cutoff is kept");
+        assert_eq!(execute(&c, &purge(now, 30, 3)), 0);
+        assert!(!purge_again(0, 0));
+    }
+
+    // -- Config
+
+    #[test]
+    fn config_defaults_and_validation() {
+        let cfg: Config = toml::from_str("").unwrap();
+        assert_eq!(cfg, Config::default());
+        assert_eq!(cfg.validate(), Ok(()));
+        let embedded = &crate::rules::Config::embedded().records;
+        assert_eq!(embedded.validate(), Ok(()));
+        assert_eq!(embedded.retention_days, Config::DEFAULT_RETENTION_DAYS);
+        assert!(toml::from_str::<Config>("retain_days = 3").is_err());
+        let cfg: Config = toml::from_str("retention_days = 0\nqueue = true").unwrap();
+        assert!(cfg.queue);
+        assert!(cfg.validate().unwrap_err().contains("retention_days"));
+        let cfg: Config = toml::from_str("purge_batch = 0").unwrap();
+        assert!(cfg.validate().unwrap_err().contains("purge_batch"));
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn instants_round_trip(t in 0u64..=MAX_TIME) {
+                prop_assert_eq!(parse_instant(&format_rfc3339(t), false), Ok(t));
+            }
+
+            #[test]
+            fn parse_query_never_panics(s in ".{0,200}") {
+                let _ = parse_query(&s);
+            }
+
+            #[test]
+            fn records_never_panic_and_stay_bounded(
+                path in ".{0,2000}", ua in ".{0,600}", ip in ".{0,60}"
+            ) {
+                let ctx = RecordContext {
+                    path: &path, user_agent: Some(&ua), ip: Some(&ip), ..RecordContext::default()
+                };
+                let d = Decision {
+                    grants: Grants::ALL, revision: 1, decided_at: 0, consent_id: "x".into(),
+                    method: Method::AcceptAll, jurisdiction: "eu".into(), gpc: false,
+                };
+                let r = Record::new(&d, &ctx);
+                prop_assert!(r.path.chars().count() <= PATH_MAX_CHARS);
+                prop_assert!(!r.path.contains(['?', '#']));
+                prop_assert!(r.user_agent.map_or(0, |u| u.chars().count()) <= USER_AGENT_MAX_CHARS);
+            }
+
+            #[test]
+            fn csv_cells_never_start_a_formula(cell in ".{0,40}") {
+                let mut out = String::new();
+                csv_line(&mut out, &[Cow::Borrowed(cell.as_str())]);
+                // The cell's first character, past an opening quote
+                // (a `""` right after it is an escaped quote, not a formula).
+                let first = out.strip_prefix('"').unwrap_or(&out).chars().next();
+                prop_assert!(!matches!(first, Some('=' | '+' | '-' | '@' | '\t')));
+            }
+        }
+    }
+}
