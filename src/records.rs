@@ -383,9 +383,9 @@ fn de_opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> 
 fn de_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     match Value::deserialize(d)? {
         Value::Bool(b) => Ok(b),
-        v => match v.as_f64() {
-            Some(f) if f == 0.0 => Ok(false),
-            Some(f) if f == 1.0 => Ok(true),
+        v => match v.as_f64().and_then(integral) {
+            Some(0) => Ok(false),
+            Some(1) => Ok(true),
             _ => Err(serde::de::Error::custom(format!(
                 "{v} is not a boolean (or 0/1)"
             ))),
@@ -1834,7 +1834,8 @@ mod tests {
         let data = dataset();
         store(&c, &data);
         let base = 1_714_521_600;
-        let cases: Vec<(&str, Box<dyn Fn(&Record) -> bool>)> = vec![
+        type Keep<'a> = Box<dyn Fn(&Record) -> bool + 'a>;
+        let cases: Vec<(&str, Keep<'_>)> = vec![
             ("", Box::new(|_| true)),
             ("since=1714543200", Box::new(|r| r.time >= base + 6 * 3600)),
             ("until=1714543200", Box::new(|r| r.time < base + 6 * 3600)),
