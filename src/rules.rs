@@ -283,6 +283,7 @@ impl Config {
             ));
         }
         self.jurisdictions.validate()?;
+        self.records.validate()?;
         for (i, route) in self.routes.iter().enumerate() {
             route.validate(&format!("routes[{i}]"))?;
         }
