@@ -1,8 +1,16 @@
 //! Consent: the four categories, the visitor's decision, and everything that
 //! reads, proves and enforces it.
 
+use crate::jurisdiction::{Model, Regime};
+use crate::rules;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+pub mod cookie;
+pub mod endpoint;
+pub mod enforce;
+
+pub use self::cookie::Secrets;
 
 /// A purpose for which a cookie or tracker may be used. Ids are stable API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,7 +84,8 @@ impl Grants {
 
     /// Grants from a list of categories (necessary is always added).
     pub fn from_categories<I: IntoIterator<Item = Category>>(cats: I) -> Grants {
-        cats.into_iter().fold(Grants::NECESSARY_ONLY, |g, c| g.with(c, true))
+        cats.into_iter()
+            .fold(Grants::NECESSARY_ONLY, |g, c| g.with(c, true))
     }
 
     /// Whether `cat` is granted.
@@ -216,5 +225,111 @@ impl Default for CookieConfig {
             endpoint: default_endpoint(),
             forward_to_origin: false,
         }
+    }
+}
+
+/// The visitor's effective consent state for one request.
+///
+/// Built by [`State::resolve`] from the request's `Cookie` header, the regime
+/// and the `Sec-GPC` signal:
+///
+/// - a valid consent cookie (see [`cookie`]) → its grants and method;
+/// - otherwise the regime's defaults, except that with `Sec-GPC: 1` in an
+///   opt-out regime that honours GPC advertising is refused and the method is
+///   [`Method::Gpc`] (still `decision: None`: nothing was decided);
+/// - in opt-in and notice regimes GPC changes nothing before a choice.
+///
+/// An explicit choice always wins over GPC (it is stored with `gpc: true`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    /// The regime of this request.
+    pub regime: Regime,
+    /// The visitor's valid decision, if any.
+    pub decision: Option<Decision>,
+    /// What is granted for this request.
+    pub grants: Grants,
+    /// Whether this request carries `Sec-GPC: 1`.
+    pub gpc: bool,
+    /// How `grants` came about: the decision's method, [`Method::Gpc`] for a
+    /// GPC-derived refusal, `None` for the regime's defaults.
+    pub method: Option<Method>,
+}
+
+impl State {
+    /// Resolves the effective state of a request. Every kind of bad consent
+    /// cookie counts as no decision; duplicates resolve to the newest valid one.
+    pub fn resolve(
+        cookie_header: Option<&str>,
+        cfg: &rules::Config,
+        secrets: &Secrets,
+        regime: Regime,
+        gpc: bool,
+        now: u64,
+    ) -> State {
+        let decision = cookie_header.and_then(|h| {
+            cookie::read(
+                h,
+                &cfg.cookie.name,
+                secrets,
+                cfg.policy.revision,
+                regime.max_age_days,
+                now,
+            )
+        });
+        State::with_decision(regime, decision, gpc)
+    }
+
+    /// The state for a known decision (or none), as [`State::resolve`] would
+    /// derive it.
+    pub fn with_decision(regime: Regime, decision: Option<Decision>, gpc: bool) -> State {
+        let (grants, method) = match &decision {
+            Some(d) => (d.grants, Some(d.method)),
+            None if gpc && regime.honour_gpc && regime.model == Model::OptOut => (
+                regime.defaults.with(Category::Advertising, false),
+                Some(Method::Gpc),
+            ),
+            None => (regime.defaults, None),
+        };
+        State {
+            regime,
+            decision,
+            grants,
+            gpc,
+            method,
+        }
+    }
+
+    /// The JSON the endpoint answers with:
+    ///
+    /// ```json
+    /// { "jurisdiction": "eu", "model": "opt-in", "variant": "opt-in",
+    ///   "decided": true,
+    ///   "categories": {"necessary": true, "functional": false, "analytics": true, "advertising": false},
+    ///   "consent_id": "…", "revision": 3, "decided_at": 1750000000,
+    ///   "method": "custom", "gpc": false }
+    /// ```
+    ///
+    /// `consent_id` and `decided_at` are `null` without a decision; `method` is
+    /// `null` for plain defaults; `revision` is the decision's revision, or
+    /// `revision` (the current policy revision) without one; `gpc` is this
+    /// request's `Sec-GPC` signal.
+    pub fn to_json(&self, revision: u32) -> serde_json::Value {
+        let mut categories = serde_json::Map::new();
+        for c in Category::ALL {
+            categories.insert(c.id().into(), self.grants.has(c).into());
+        }
+        let d = self.decision.as_ref();
+        serde_json::json!({
+            "jurisdiction": self.regime.id,
+            "model": self.regime.model.id(),
+            "variant": self.regime.variant,
+            "decided": d.is_some(),
+            "categories": categories,
+            "consent_id": d.map(|d| d.consent_id.as_str()),
+            "revision": d.map_or(revision, |d| d.revision),
+            "decided_at": d.map(|d| d.decided_at),
+            "method": self.method.map(Method::id),
+            "gpc": self.gpc,
+        })
     }
 }
