@@ -333,3 +333,194 @@ impl State {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jurisdiction::Model;
+
+    const NOW: u64 = 1_750_000_000;
+
+    fn cfg() -> rules::Config {
+        let mut c = rules::Config::default();
+        c.policy.revision = 3;
+        c
+    }
+
+    fn secrets() -> Secrets {
+        Secrets::new(b"state-test-secret-0123456789".to_vec())
+    }
+
+    fn opt_out() -> Regime {
+        Regime {
+            id: "us-ca".into(),
+            model: Model::OptOut,
+            variant: "opt-out".into(),
+            defaults: Grants::ALL,
+            max_age_days: 365,
+            honour_gpc: true,
+        }
+    }
+
+    fn decision(grants: Grants, method: Method, at: u64, revision: u32) -> Decision {
+        Decision {
+            grants,
+            revision,
+            decided_at: at,
+            consent_id: cookie::new_consent_id([9; 16]),
+            method,
+            jurisdiction: "eu".into(),
+            gpc: false,
+        }
+    }
+
+    fn header(d: &Decision) -> String {
+        format!(
+            "a=1; consent={}; b=2",
+            cookie::encode(d, &secrets()).unwrap()
+        )
+    }
+
+    #[test]
+    fn no_cookie_means_regime_defaults() {
+        let s = State::resolve(None, &cfg(), &secrets(), Regime::strictest(), false, NOW);
+        assert_eq!(s.decision, None);
+        assert_eq!(s.grants, Grants::NECESSARY_ONLY);
+        assert_eq!(s.method, None);
+        let s = State::resolve(Some("x=1"), &cfg(), &secrets(), opt_out(), false, NOW);
+        assert_eq!(s.grants, Grants::ALL);
+        assert_eq!(s.method, None);
+    }
+
+    #[test]
+    fn valid_cookie_is_the_decision() {
+        let d = decision(
+            Grants::from_categories([Category::Functional]),
+            Method::Custom,
+            NOW - 5,
+            3,
+        );
+        let s = State::resolve(
+            Some(&header(&d)),
+            &cfg(),
+            &secrets(),
+            Regime::strictest(),
+            false,
+            NOW,
+        );
+        assert_eq!(s.decision.as_ref(), Some(&d));
+        assert_eq!(s.grants, d.grants);
+        assert_eq!(s.method, Some(Method::Custom));
+    }
+
+    #[test]
+    fn stale_revision_or_age_is_no_decision() {
+        let old_rev = decision(Grants::ALL, Method::AcceptAll, NOW - 5, 2);
+        let s = State::resolve(
+            Some(&header(&old_rev)),
+            &cfg(),
+            &secrets(),
+            Regime::strictest(),
+            false,
+            NOW,
+        );
+        assert_eq!(s.decision, None);
+        assert_eq!(s.grants, Grants::NECESSARY_ONLY);
+        // strictest regime: 182 days
+        let old = decision(Grants::ALL, Method::AcceptAll, NOW - 183 * 86_400, 3);
+        let s = State::resolve(
+            Some(&header(&old)),
+            &cfg(),
+            &secrets(),
+            Regime::strictest(),
+            false,
+            NOW,
+        );
+        assert_eq!(s.decision, None);
+        // the same decision still counts under a regime with a longer maximum age
+        let s = State::resolve(
+            Some(&header(&old)),
+            &cfg(),
+            &secrets(),
+            opt_out(),
+            false,
+            NOW,
+        );
+        assert!(s.decision.is_some());
+        // a renamed cookie is not read
+        let mut c = cfg();
+        c.cookie.name = "other".into();
+        let d = decision(Grants::ALL, Method::AcceptAll, NOW, 3);
+        let s = State::resolve(
+            Some(&header(&d)),
+            &c,
+            &secrets(),
+            Regime::strictest(),
+            false,
+            NOW,
+        );
+        assert_eq!(s.decision, None);
+    }
+
+    #[test]
+    fn gpc_refuses_advertising_only_in_opt_out_before_a_choice() {
+        let s = State::resolve(None, &cfg(), &secrets(), opt_out(), true, NOW);
+        assert_eq!(s.decision, None);
+        assert!(!s.grants.has(Category::Advertising));
+        assert!(s.grants.has(Category::Analytics));
+        assert_eq!(s.method, Some(Method::Gpc));
+        let j = s.to_json(3);
+        assert_eq!(j["method"], "gpc");
+        assert_eq!(j["decided"], false);
+        assert_eq!(j["gpc"], true);
+        assert_eq!(j["categories"]["advertising"], false);
+
+        // not honoured by this regime
+        let mut r = opt_out();
+        r.honour_gpc = false;
+        let s = State::resolve(None, &cfg(), &secrets(), r, true, NOW);
+        assert_eq!((s.grants, s.method), (Grants::ALL, None));
+
+        // opt-in: nothing changes
+        let s = State::resolve(None, &cfg(), &secrets(), Regime::strictest(), true, NOW);
+        assert_eq!((s.grants, s.method), (Grants::NECESSARY_ONLY, None));
+        assert_eq!(s.to_json(3)["method"], serde_json::Value::Null);
+
+        // an explicit choice wins over GPC
+        let d = decision(Grants::ALL, Method::AcceptAll, NOW, 3);
+        let s = State::resolve(Some(&header(&d)), &cfg(), &secrets(), opt_out(), true, NOW);
+        assert_eq!((s.grants, s.method), (Grants::ALL, Some(Method::AcceptAll)));
+    }
+
+    #[test]
+    fn json_shape() {
+        let d = decision(
+            Grants::from_categories([Category::Analytics]),
+            Method::Custom,
+            NOW,
+            3,
+        );
+        let s = State::with_decision(Regime::strictest(), Some(d.clone()), false);
+        assert_eq!(
+            s.to_json(3),
+            serde_json::json!({
+                "jurisdiction": "unknown", "model": "opt-in", "variant": "opt-in",
+                "decided": true,
+                "categories": {"necessary": true, "functional": false, "analytics": true, "advertising": false},
+                "consent_id": d.consent_id, "revision": 3, "decided_at": NOW,
+                "method": "custom", "gpc": false
+            })
+        );
+        let s = State::with_decision(Regime::strictest(), None, false);
+        assert_eq!(
+            s.to_json(7),
+            serde_json::json!({
+                "jurisdiction": "unknown", "model": "opt-in", "variant": "opt-in",
+                "decided": false,
+                "categories": {"necessary": true, "functional": false, "analytics": false, "advertising": false},
+                "consent_id": null, "revision": 7, "decided_at": null,
+                "method": null, "gpc": false
+            })
+        );
+    }
+}
