@@ -663,7 +663,8 @@ mod tests {
 
     #[test]
     fn csrf_matrix() {
-        let cases: &[(&[(&str, &str)], bool, u16)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], bool, u16);
+        let cases: &[Case<'_>] = &[
             (&[("sec-fetch-site", "same-origin")], true, 200),
             (&[("sec-fetch-site", "none")], true, 200),
             (&[("sec-fetch-site", "same-site")], true, 403),

@@ -75,9 +75,9 @@ pub fn keep_set_cookie(value: &str, grants: Grants, classify: Classify<'_>) -> b
             if !refused(c.name(), grants, classify) {
                 return true;
             }
-            let deletes = c.max_age().is_some_and(|a| a.whole_seconds() <= 0)
-                || c.expires_datetime().is_some_and(|t| t.year() < 2000);
-            deletes
+            // Deleting a refused cookie only helps: keep such values.
+            c.max_age().is_some_and(|a| a.whole_seconds() <= 0)
+                || c.expires_datetime().is_some_and(|t| t.year() < 2000)
         }
         Err(_) => !refused(piece_name(value), grants, classify),
     }

@@ -1,5 +1,14 @@
 //! Consent: the four categories, the visitor's decision, and everything that
 //! reads, proves and enforces it.
+//!
+//! - [`cookie`]: the signed, versioned consent cookie ([`Secrets`], encode,
+//!   verify, `Set-Cookie` values);
+//! - [`State`]: the effective consent of one request (cookie, regime, GPC);
+//! - [`endpoint`]: the `/__consent` endpoint (`GET`, `POST` form/JSON, `DELETE`);
+//! - [`enforce`]: keeping refused cookies from the origin and the browser.
+//!
+//! All of it is pure: time (`now`, unix seconds) and entropy (`random`) are
+//! inputs, and no input makes it panic.
 
 use crate::jurisdiction::{Model, Regime};
 use crate::rules;
