@@ -835,3 +835,74 @@ mod tests {
         assert_eq!(domain_for_host("www.example.com", Some("")), None);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::consent::enforce;
+    use proptest::prelude::*;
+
+    fn secrets() -> Secrets {
+        Secrets::new(b"property-test-secret-0123".to_vec())
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(bits in 0u8..16, rev: u32, at in 0u64..4_000_000_000, id: [u8; 16],
+                      m in 0usize..5, j in "[a-z0-9-]{1,32}", gpc: bool) {
+            let d = Decision {
+                grants: Grants::from_bits(bits).unwrap(),
+                revision: rev,
+                decided_at: at,
+                consent_id: new_consent_id(id),
+                method: Method::ALL[m],
+                jurisdiction: j,
+                gpc,
+            };
+            let v = encode(&d, &secrets()).unwrap();
+            prop_assert!(v.len() <= MAX_VALUE_LEN);
+            prop_assert_eq!(decode(&v, &secrets(), at), Ok(d));
+        }
+
+        #[test]
+        fn any_single_byte_change_is_rejected(pos in 0usize..200, byte in 0x21u8..0x7f) {
+            let d = Decision {
+                grants: Grants::ALL,
+                revision: 1,
+                decided_at: 1_000,
+                consent_id: new_consent_id([3; 16]),
+                method: Method::AcceptAll,
+                jurisdiction: "eu".into(),
+                gpc: false,
+            };
+            let v = encode(&d, &secrets()).unwrap();
+            let mut b = v.clone().into_bytes();
+            let pos = pos % b.len();
+            prop_assume!(b[pos] != byte);
+            b[pos] = byte;
+            let tampered = String::from_utf8(b).unwrap();
+            // Base64 has a few bits of slack in its last character; a change
+            // there may decode to the same signature bytes.
+            if let Ok(got) = decode(&tampered, &secrets(), 1_000) {
+                prop_assert_eq!(pos, v.len() - 1);
+                prop_assert_eq!(got, d);
+            }
+        }
+
+        #[test]
+        fn hostile_input_never_panics(s in "\\PC{0,300}", raw in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let lossy = String::from_utf8_lossy(&raw).into_owned();
+            for input in [&s, &lossy] {
+                let _ = decode(input, &secrets(), 0);
+                let _ = read(input, "consent", &secrets(), 1, 182, u64::MAX);
+                let classify = |n: &str| (n.len() % 2 == 0).then_some(super::super::Category::Analytics);
+                let _ = enforce::request_cookie_header(input, Grants::NECESSARY_ONLY, "consent", false, &classify);
+                let _ = enforce::keep_set_cookie(input, Grants::NECESSARY_ONLY, &classify);
+                let _ = enforce::expire_refused(input, Grants::NECESSARY_ONLY, &classify, Some("example.com"), true);
+                let to = crate::consent::endpoint::safe_return_to(input);
+                prop_assert!(to == "/" || (to.starts_with('/') && !to.starts_with("//") && !to.contains('\\')));
+                prop_assert!(to.bytes().all(|b| b.is_ascii_graphic()));
+            }
+        }
+    }
+}
