@@ -60,7 +60,8 @@ build/index.js: $(SOURCES) | tools
 	@echo "ADMIN_TOKEN=\"dev-admin-token\"" >> $@
 	@echo "wrote $@ (random CONSENT_SECRET for local dev)"
 
-dev: tools .dev.vars
+dev: build .dev.vars
+	npx wrangler d1 migrations apply DB --local
 	npx wrangler dev --port 8787 --ip 127.0.0.1
 
 ## ---- test ---------------------------------------------------------------

@@ -1,24 +1,51 @@
 //! The edge shell: request in, response out. The only code that touches the
 //! `worker` crate; every decision is made by the pure core.
 
+use crate::consent::endpoint::{self, EndpointRequest, EndpointResponse, MAX_BODY};
+use crate::consent::{enforce, Category, Decision, Secrets, State};
 use crate::filter::{Filter, Page};
 use crate::jurisdiction::Geo;
-use crate::rules::Config;
+use crate::records::{self, Record, RecordContext, Statement};
+use crate::rules::{Config, Mode};
 use futures_util::StreamExt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use wasm_bindgen::JsValue;
 use worker::*;
+
+/// Failed proof-of-consent writes in this isolate (reported by `/stats`).
+static RECORD_FAILURES: AtomicU64 = AtomicU64::new(0);
 
 /// Environment the worker runs with (wrangler vars and secrets).
 struct Vars {
     origin: String,
+    assets_origin: bool,
     dev_geo_override: bool,
+    cookie_domain: Option<String>,
+    secrets: Secrets,
+    admin_token: Option<String>,
+    records_queue: bool,
 }
 
 impl Vars {
     fn read(env: &Env) -> Vars {
-        let var = |name: &str| env.var(name).map(|v| v.to_string()).unwrap_or_default();
+        let var = |name: &str| {
+            env.secret(name)
+                .map(|v| v.to_string())
+                .or_else(|_| env.var(name).map(|v| v.to_string()))
+                .unwrap_or_default()
+        };
+        let non_empty = |s: String| (!s.trim().is_empty()).then(|| s.trim().to_string());
         Vars {
             origin: var("ORIGIN").trim().to_string(),
+            assets_origin: var("DEV_ASSETS_ORIGIN") == "true",
             dev_geo_override: var("DEV_GEO_OVERRIDE") == "true",
+            cookie_domain: non_empty(var("COOKIE_DOMAIN")),
+            secrets: Secrets {
+                current: var("CONSENT_SECRET").into_bytes(),
+                previous: non_empty(var("CONSENT_SECRET_PREVIOUS")).map(String::into_bytes),
+            },
+            admin_token: non_empty(var("ADMIN_TOKEN")),
+            records_queue: var("RECORDS_QUEUE") == "true",
         }
     }
 }
@@ -33,11 +60,21 @@ enum Origin {
     Zone,
 }
 
+/// One request, as the core sees it.
+struct Visit {
+    url: Url,
+    host: String,
+    secure: bool,
+    geo: Option<Geo>,
+    cookie_header: Option<String>,
+    state: State,
+}
+
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
     let vars = Vars::read(&env);
-    match handle(req, &env, &vars).await {
+    match handle(req, &env, &ctx, &vars).await {
         Ok(resp) => Ok(resp),
         Err(e) => {
             console_error!("consent-edge: {e}");
@@ -49,26 +86,54 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     }
 }
 
-async fn handle(req: Request, env: &Env, vars: &Vars) -> Result<Response> {
+async fn handle(req: Request, env: &Env, ctx: &Context, vars: &Vars) -> Result<Response> {
     let cfg = Config::embedded();
     let url = req.url()?;
-    let _geo = geo(&req, &url, vars);
-
+    let host = match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    };
+    let route = cfg.route_for(&host, url.path());
     let origin = match resolve_origin(env, vars) {
         Ok(o) => o,
         Err(msg) => return text_response(502, &format!("consent-edge: {msg}\n")),
     };
-
-    let is_upgrade = header(&req, "upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    let method = req.method();
-    let resp = forward(req, &url, origin).await?;
-
-    // Pass-through: upgrades, HEAD, bodies we must not touch.
-    let status = resp.status_code();
-    if is_upgrade || status == 101 || method == Method::Head || !rewrites(status, resp.headers()) {
-        return Ok(resp);
+    // Bypass: no consent logic, no rewriter, the request and response as they are.
+    if route.is_some_and(|r| r.mode == Mode::Bypass) {
+        return forward(req, &url, origin, None).await;
     }
-    stream_html(resp, cfg)
+
+    let geo = geo(&req, &url, vars);
+    let regime = cfg.jurisdictions.resolve(geo.as_ref());
+    let gpc = header(&req, "sec-gpc").is_some_and(|v| v.trim() == "1");
+    let cookie_header = header(&req, "cookie");
+    let state = State::resolve(
+        cookie_header.as_deref(),
+        cfg,
+        &vars.secrets,
+        regime,
+        gpc,
+        now(),
+    );
+    let secure = url.scheme() == "https" || !is_local(url.host_str().unwrap_or_default());
+    let visit = Visit {
+        url,
+        host,
+        secure,
+        geo,
+        cookie_header,
+        state,
+    };
+
+    let ep = cfg.cookie.endpoint.as_str();
+    let path = visit.url.path();
+    if path == ep {
+        return consent_endpoint(req, env, ctx, vars, cfg, &visit).await;
+    }
+    if let Some(sub) = path.strip_prefix(ep).and_then(|s| s.strip_prefix('/')) {
+        return records_endpoint(sub, &req, env, vars, &visit).await;
+    }
+    proxy(req, origin, cfg, vars, &visit).await
 }
 
 /// Resolves the origin from `ORIGIN` / the `ASSETS` binding.
@@ -81,15 +146,23 @@ fn resolve_origin(env: &Env, vars: &Vars) -> std::result::Result<Origin, String>
         }
         return Ok(Origin::Url(url));
     }
-    match env.assets("ASSETS") {
-        Ok(assets) => Ok(Origin::Assets(assets)),
-        Err(_) => Ok(Origin::Zone),
+    if vars.assets_origin {
+        if let Ok(assets) = env.assets("ASSETS") {
+            return Ok(Origin::Assets(assets));
+        }
     }
+    Ok(Origin::Zone)
 }
 
 /// Sends the request on to the origin: path and query kept, `Host` from the
-/// origin URL, redirects returned as they are.
-async fn forward(req: Request, url: &Url, origin: Origin) -> Result<Response> {
+/// origin URL, redirects returned as they are. `cookie` replaces the
+/// request's `Cookie` header (`Some("")` removes it).
+async fn forward(
+    req: Request,
+    url: &Url,
+    origin: Origin,
+    cookie: Option<&str>,
+) -> Result<Response> {
     let target = match &origin {
         Origin::Url(base) => {
             let mut t = base.clone();
@@ -105,8 +178,15 @@ async fn forward(req: Request, url: &Url, origin: Origin) -> Result<Response> {
         }
         _ => url.clone(),
     };
-    let headers = req.headers().clone();
+    let headers = copy_headers(req.headers())?;
     let _ = headers.delete("host");
+    match cookie {
+        Some("") => {
+            let _ = headers.delete("cookie");
+        }
+        Some(c) => headers.set("cookie", c)?,
+        None => {}
+    }
     let mut init = RequestInit::new();
     init.with_method(req.method())
         .with_headers(headers)
@@ -119,6 +199,428 @@ async fn forward(req: Request, url: &Url, origin: Origin) -> Result<Response> {
         Origin::Assets(assets) => assets.fetch_request(out).await,
         Origin::Url(_) | Origin::Zone => Fetch::Request(out).send().await,
     }
+}
+
+/// The proxied request: cookies of refused categories never reach the
+/// origin, `Set-Cookie`s for them never reach the browser, and HTML streams
+/// through the filter.
+async fn proxy(
+    req: Request,
+    origin: Origin,
+    cfg: &'static Config,
+    vars: &Vars,
+    v: &Visit,
+) -> Result<Response> {
+    let grants = v.state.grants;
+    let classify = |name: &str| classify_cookie(cfg, name);
+    let forwarded_cookie = v.cookie_header.as_deref().map(|h| {
+        enforce::request_cookie_header(
+            h,
+            grants,
+            &cfg.cookie.name,
+            cfg.cookie.forward_to_origin,
+            &classify,
+        )
+        .unwrap_or_default()
+    });
+    let is_upgrade = header(&req, "upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
+    let method = req.method();
+    let mut resp = forward(req, &v.url, origin, forwarded_cookie.as_deref()).await?;
+    let status = resp.status_code();
+    if is_upgrade || status == 101 {
+        return Ok(resp);
+    }
+
+    // Response headers: drop refused Set-Cookies, expire refused cookies the
+    // request still carries (HttpOnly ones too).
+    let domain = v.cookie_domain(vars);
+    let mut dropped = false;
+    let headers = Headers::new();
+    for (name, value) in resp.headers().entries() {
+        if name.eq_ignore_ascii_case("set-cookie")
+            && !enforce::keep_set_cookie(&value, grants, &classify)
+        {
+            dropped = true;
+            continue;
+        }
+        headers.append(&name, &value)?;
+    }
+    let expiries = v
+        .cookie_header
+        .as_deref()
+        .map(|h| enforce::expire_refused(h, grants, &classify, domain, v.secure))
+        .unwrap_or_default();
+    for e in &expiries {
+        headers.append("set-cookie", e)?;
+    }
+
+    let html = method != Method::Head && rewrites(status, resp.headers());
+    if !html {
+        if !dropped && expiries.is_empty() {
+            return Ok(resp); // untouched, body handed over as the JS stream
+        }
+        let body = resp.body().clone();
+        return Ok(ResponseBuilder::new()
+            .with_status(status)
+            .with_headers(headers)
+            .body(body));
+    }
+    let _ = headers.delete("content-length");
+    let input = resp.stream()?;
+    let filter = Filter::new(&cfg.filter, Page::default());
+    Ok(ResponseBuilder::new()
+        .with_status(status)
+        .with_headers(headers)
+        .from_stream(filtered(input, filter))?)
+}
+
+/// The filter as a pull stream: each origin chunk goes through lol_html and
+/// its output leaves at once.
+fn filtered(
+    input: ByteStream,
+    filter: Filter,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>>> {
+    futures_util::stream::unfold(
+        (input, Some(filter)),
+        |(mut input, mut filter)| async move {
+            loop {
+                let f = filter.as_mut()?;
+                match input.next().await {
+                    Some(Ok(chunk)) => {
+                        let out = f.write(&chunk);
+                        if !out.is_empty() {
+                            return Some((Ok(out), (input, filter)));
+                        }
+                    }
+                    // End of body, or the origin broke off: close the document cleanly.
+                    end => {
+                        if let Some(Err(e)) = end {
+                            console_error!("consent-edge: origin body ended early: {e}");
+                        }
+                        let out = filter.take()?.end();
+                        return Some((Ok(out), (input, None)));
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The category of a cookie: the site's own inventory first, then the catalog.
+fn classify_cookie(cfg: &Config, name: &str) -> Option<Category> {
+    cfg.cookies
+        .iter()
+        .find(|c| c.matches(name))
+        .map(|c| c.category)
+}
+
+impl Visit {
+    fn cookie_domain<'a>(&self, vars: &'a Vars) -> Option<&'a str> {
+        crate::consent::cookie::domain_for_host(&self.host, vars.cookie_domain.as_deref())
+    }
+}
+
+/// `GET|POST|DELETE /__consent`.
+async fn consent_endpoint(
+    mut req: Request,
+    env: &Env,
+    ctx: &Context,
+    vars: &Vars,
+    cfg: &'static Config,
+    v: &Visit,
+) -> Result<Response> {
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .entries()
+        .map(|(n, val)| (n.to_ascii_lowercase(), val))
+        .collect();
+    let method = req.method().to_string();
+    let (body, too_large) = read_body(&mut req, MAX_BODY).await;
+    let ereq = EndpointRequest {
+        method: &method,
+        host: &v.host,
+        headers: &headers,
+        body: &body,
+        body_too_large: too_large,
+        secure: v.secure,
+        cookie_domain: vars.cookie_domain.as_deref(),
+    };
+    let mut out: EndpointResponse =
+        endpoint::handle(&ereq, &v.state, cfg, &vars.secrets, now(), random16());
+    if let Some(decision) = out.decision.take() {
+        let classify = |name: &str| classify_cookie(cfg, name);
+        if let Some(h) = v.cookie_header.as_deref() {
+            for e in enforce::expire_refused(
+                h,
+                decision.grants,
+                &classify,
+                v.cookie_domain(vars),
+                v.secure,
+            ) {
+                out.headers.push(("set-cookie".into(), e));
+            }
+        }
+        let record = decision_record(&decision, v, &headers, &body);
+        let env = env.clone();
+        let queue = cfg.records.queue || vars.records_queue;
+        if cfg.records.enabled {
+            ctx.wait_until(async move {
+                if let Err(e) = store_record(&env, record, queue).await {
+                    RECORD_FAILURES.fetch_add(1, Ordering::Relaxed);
+                    console_error!("consent-edge: consent record not stored: {e}");
+                }
+            });
+        }
+    }
+    let h = Headers::new();
+    for (n, val) in &out.headers {
+        h.append(n, val)?;
+    }
+    Ok(ResponseBuilder::new()
+        .with_status(out.status)
+        .with_headers(h)
+        .fixed(out.body))
+}
+
+/// The proof-of-consent record of a decision. The page is the form's
+/// `return_to` (no-JS banner) or the `Referer` (JSON); the record drops its query.
+fn decision_record(d: &Decision, v: &Visit, headers: &[(String, String)], body: &[u8]) -> Record {
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, val)| val.as_str())
+    };
+    let return_to = form_urlencoded::parse(body)
+        .find(|(k, _)| k == "return_to")
+        .map(|(_, val)| endpoint::safe_return_to(&val).to_string());
+    let path = return_to
+        .as_deref()
+        .or_else(|| get("referer"))
+        .unwrap_or("/");
+    let lang = get("accept-language")
+        .and_then(|l| l.split([',', ';']).next())
+        .unwrap_or("");
+    let country = v.geo.as_ref().and_then(|g| g.country.as_deref());
+    let region = v.geo.as_ref().and_then(|g| g.region.as_deref());
+    Record::new(
+        d,
+        &RecordContext {
+            country,
+            region,
+            variant: &v.state.regime.variant,
+            lang: lang.trim(),
+            path,
+            ip: get("cf-connecting-ip"),
+            user_agent: get("user-agent"),
+        },
+    )
+}
+
+/// Writes one record: straight to D1, or through the queue when configured.
+async fn store_record(env: &Env, record: Record, queue: bool) -> Result<()> {
+    if queue {
+        return env.queue("RECORDS")?.send(&record).await;
+    }
+    run_statements(env, records::insert(&[record]))
+        .await
+        .map(|_| ())
+}
+
+async fn run_statements(env: &Env, statements: Vec<Statement>) -> Result<Vec<D1Result>> {
+    let db = env.d1("DB")?;
+    let mut prepared = Vec::with_capacity(statements.len());
+    for s in statements {
+        prepared.push(prepare(&db, &s)?);
+    }
+    db.batch(prepared).await
+}
+
+fn prepare(db: &D1Database, s: &Statement) -> Result<D1PreparedStatement> {
+    let params: Vec<JsValue> = s.params.iter().map(js_value).collect();
+    db.prepare(&s.sql).bind(&params)
+}
+
+fn js_value(v: &serde_json::Value) -> JsValue {
+    match v {
+        serde_json::Value::Null => JsValue::NULL,
+        serde_json::Value::Bool(b) => JsValue::from_bool(*b),
+        serde_json::Value::Number(n) => JsValue::from_f64(n.as_f64().unwrap_or(0.0)),
+        serde_json::Value::String(s) => JsValue::from_str(s),
+        other => JsValue::from_str(&other.to_string()),
+    }
+}
+
+async fn query_rows(env: &Env, s: &Statement) -> Result<Vec<serde_json::Value>> {
+    let db = env.d1("DB")?;
+    prepare(&db, s)?.all().await?.results::<serde_json::Value>()
+}
+
+/// `/__consent/records`, `/__consent/history`, `/__consent/stats`.
+async fn records_endpoint(
+    sub: &str,
+    req: &Request,
+    env: &Env,
+    vars: &Vars,
+    v: &Visit,
+) -> Result<Response> {
+    if req.method() != Method::Get {
+        let resp = json_response(
+            405,
+            &serde_json::json!({"error": "method not allowed: use GET"}),
+        )?;
+        resp.headers().set("allow", "GET")?;
+        return Ok(resp);
+    }
+    match sub {
+        "history" => {
+            let Some(d) = v.state.decision.as_ref() else {
+                return json_response(
+                    404,
+                    &serde_json::json!({"error": "no valid consent cookie: no history to show"}),
+                );
+            };
+            match query_rows(env, &records::history(&d.consent_id)).await {
+                Ok(rows) => {
+                    let recs: Vec<Record> = rows
+                        .into_iter()
+                        .filter_map(|r| serde_json::from_value(r).ok())
+                        .collect();
+                    json_response(200, &records::render_history(&d.consent_id, &recs))
+                }
+                Err(e) => store_unavailable(e),
+            }
+        }
+        "records" | "stats" => {
+            let Some(token) = vars.admin_token.as_deref() else {
+                return json_response(404, &serde_json::json!({"error": "not found"}));
+            };
+            if !records::bearer_ok(header(req, "authorization").as_deref(), token) {
+                let resp = json_response(
+                    401,
+                    &serde_json::json!({"error": "missing or wrong bearer token"}),
+                )?;
+                resp.headers().set("www-authenticate", "Bearer")?;
+                return Ok(resp);
+            }
+            let q = match records::parse_query(v.url.query().unwrap_or("")) {
+                Ok(q) => q,
+                Err(e) => return bytes_response(400, "application/json", e.to_json().into_bytes()),
+            };
+            if sub == "stats" {
+                return match query_rows(env, &records::stats(&q)).await {
+                    Ok(rows) => {
+                        let mut body = records::render_stats(&rows);
+                        body["write_failures_this_isolate"] =
+                            RECORD_FAILURES.load(Ordering::Relaxed).into();
+                        json_response(200, &body)
+                    }
+                    Err(e) => store_unavailable(e),
+                };
+            }
+            match query_rows(env, &records::select(&q)).await {
+                Ok(rows) => {
+                    let recs: Vec<Record> = rows
+                        .into_iter()
+                        .filter_map(|r| serde_json::from_value(r).ok())
+                        .collect();
+                    let (ct, body, next) = records::render_page(recs, &q);
+                    let resp = bytes_response(200, &ct, body.into_bytes())?;
+                    if let Some(c) = next {
+                        resp.headers().set("consent-next-cursor", &c)?;
+                    }
+                    Ok(resp)
+                }
+                Err(e) => store_unavailable(e),
+            }
+        }
+        _ => json_response(
+            404,
+            &serde_json::json!({"error": format!("no such endpoint: {sub}")}),
+        ),
+    }
+}
+
+fn store_unavailable(e: Error) -> Result<Response> {
+    console_error!("consent-edge: consent records unavailable: {e}");
+    json_response(
+        503,
+        &serde_json::json!({"error": "the consent record store is unavailable"}),
+    )
+}
+
+/// Queue consumer (records.queue = true): each delivered batch becomes
+/// multi-row INSERTs in one D1 round trip.
+#[event(queue)]
+async fn queue(batch: MessageBatch<Record>, env: Env, _ctx: Context) -> Result<()> {
+    let recs: Vec<Record> = batch
+        .messages()?
+        .into_iter()
+        .map(|m| m.into_body())
+        .collect();
+    match run_statements(&env, records::insert(&recs)).await {
+        Ok(_) => {
+            batch.ack_all();
+            Ok(())
+        }
+        Err(e) => {
+            RECORD_FAILURES.fetch_add(recs.len() as u64, Ordering::Relaxed);
+            console_error!("consent-edge: queued consent records not stored: {e}");
+            batch.retry_all();
+            Ok(())
+        }
+    }
+}
+
+/// Cron: delete records older than `records.retention_days`, in bounded batches.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let cfg = Config::embedded();
+    let (days, batch) = (cfg.records.retention_days, cfg.records.purge_batch);
+    // Bounded: at most 200 batches per run; the next run continues.
+    for _ in 0..200 {
+        let st = records::purge(now(), days, batch);
+        let deleted = match query_rows_run(&env, &st).await {
+            Ok(n) => n,
+            Err(e) => {
+                console_error!("consent-edge: retention purge failed: {e}");
+                return;
+            }
+        };
+        if !records::purge_again(deleted, batch) {
+            return;
+        }
+    }
+}
+
+async fn query_rows_run(env: &Env, s: &Statement) -> Result<u64> {
+    let db = env.d1("DB")?;
+    let res = prepare(&db, s)?.run().await?;
+    Ok(res.meta()?.and_then(|m| m.changes).unwrap_or(0) as u64)
+}
+
+/// Reads at most `limit` bytes of the body; `true` when there was more.
+async fn read_body(req: &mut Request, limit: usize) -> (Vec<u8>, bool) {
+    let declared = header(req, "content-length").and_then(|l| l.trim().parse::<u64>().ok());
+    if declared.is_some_and(|l| l > limit as u64) {
+        return (Vec::new(), true);
+    }
+    let Ok(mut stream) = req.stream() else {
+        return (Vec::new(), false);
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(c) => {
+                body.extend_from_slice(&c);
+                if body.len() > limit {
+                    return (Vec::new(), true);
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    (body, false)
 }
 
 /// Whether a response carries an HTML body we rewrite.
@@ -138,43 +640,6 @@ fn rewrites(status: u16, headers: &Headers) -> bool {
         .trim()
         .to_ascii_lowercase();
     mime == "text/html" || mime == "application/xhtml+xml"
-}
-
-/// Streams an HTML response through the filter, chunk by chunk.
-fn stream_html(mut resp: Response, cfg: &Config) -> Result<Response> {
-    let status = resp.status_code();
-    let headers = copy_headers(resp.headers())?;
-    let _ = headers.delete("content-length");
-    let input = resp.stream()?;
-    let filter = Filter::new(&cfg.filter, Page::default());
-    let output = futures_util::stream::unfold(
-        (input, Some(filter)),
-        |(mut input, mut filter)| async move {
-            loop {
-                let f = filter.as_mut()?;
-                match input.next().await {
-                    Some(Ok(chunk)) => {
-                        let out = f.write(&chunk);
-                        if !out.is_empty() {
-                            return Some((Ok::<Vec<u8>, Error>(out), (input, filter)));
-                        }
-                    }
-                    // End of body, or the origin broke off: close the document cleanly.
-                    end => {
-                        if let Some(Err(e)) = end {
-                            console_error!("consent-edge: origin body ended early: {e}");
-                        }
-                        let out = filter.take()?.end();
-                        return Some((Ok(out), (input, None)));
-                    }
-                }
-            }
-        },
-    );
-    Ok(ResponseBuilder::new()
-        .with_status(status)
-        .with_headers(headers)
-        .from_stream(output)?)
 }
 
 /// A mutable copy of (immutable) origin headers, `Set-Cookie` values kept one by one.
@@ -211,16 +676,47 @@ fn geo(req: &Request, url: &Url, vars: &Vars) -> Option<Geo> {
     })
 }
 
+fn is_local(host: &str) -> bool {
+    host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host.ends_with(".localhost")
+}
+
 fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }
 
-fn text_response(status: u16, body: &str) -> Result<Response> {
+fn now() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
+
+fn random16() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    if getrandom::getrandom(&mut b).is_err() {
+        // Web Crypto is always there in workerd; never hand out a fixed id.
+        let t = js_sys::Date::now().to_bits().to_le_bytes();
+        b[..8].copy_from_slice(&t);
+        b[8..].copy_from_slice(&(js_sys::Math::random().to_bits()).to_le_bytes());
+    }
+    b
+}
+
+fn bytes_response(status: u16, content_type: &str, body: Vec<u8>) -> Result<Response> {
     let headers = Headers::new();
-    headers.set("content-type", "text/plain; charset=utf-8")?;
+    headers.set("content-type", content_type)?;
     headers.set("cache-control", "no-store")?;
     Ok(ResponseBuilder::new()
         .with_status(status)
         .with_headers(headers)
-        .fixed(body.as_bytes().to_vec()))
+        .fixed(body))
+}
+
+fn json_response(status: u16, value: &serde_json::Value) -> Result<Response> {
+    bytes_response(status, "application/json", value.to_string().into_bytes())
+}
+
+fn text_response(status: u16, body: &str) -> Result<Response> {
+    bytes_response(
+        status,
+        "text/plain; charset=utf-8",
+        body.as_bytes().to_vec(),
+    )
 }
