@@ -18,6 +18,23 @@
 //! `{"categories":{…}}`), applies the choice without a reload (activating
 //! neutralised scripts, media and iframes, updating consent-mode signals),
 //! and dispatches `consent-edge:change` on `document`.
+//!
+//! ## HTML hooks the script understands
+//!
+//! | markup (produced by the filter or the site's authors) | when its category is granted |
+//! |---|---|
+//! | `<script type="text/plain" data-consent-category="analytics" data-consent-type="…">` (or `data-consent="…"`) | replaced by a live `<script>`: type from `data-consent-type`, `src` from `src`/`data-consent-src`, other attributes and text kept, nonce carried over, order kept (`async=false` unless `async`) |
+//! | any other element with `data-consent-category`/`data-consent` and `data-consent-src|srcset|data|href|ping` | the real attribute is set |
+//! | `<iframe … data-consent-hidden hidden>` | `hidden` removed, the preceding `.consent-edge-placeholder[data-consent-placeholder]` removed |
+//! | `[data-consent-allow="functional"]` (in a placeholder) | grants that category, keeping the others |
+//! | `[data-consent-open]` (`="customize"` also opens the toggles) | opens the preferences dialog |
+//! | `form[data-consent-form]` | posted as JSON like the banner's own forms |
+//! | `[data-consent-state="<cat>"]` with `data-on`/`data-off` | text updated after a change |
+//!
+//! Several categories may be listed (`data-consent-category="analytics advertising"`): all must be granted.
+//! The endpoint may answer the JSON post with `{"categories":{…},"consent_id":"…"}`; the script then
+//! uses those grants (else its own) and updates `[data-consent-field=id]`. A failed post falls back
+//! to the plain form submission.
 
 mod i18n;
 
