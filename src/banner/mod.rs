@@ -24,7 +24,7 @@
 //! | markup (produced by the filter or the site's authors) | when its category is granted |
 //! |---|---|
 //! | `<script type="text/plain" data-consent-category="analytics" data-consent-type="…">` (or `data-consent="…"`) | replaced by a live `<script>`: type from `data-consent-type`, `src` from `src`/`data-consent-src`, other attributes and text kept, nonce carried over, order kept (`async=false` unless `async`) |
-//! | any other element with `data-consent-category`/`data-consent` and `data-consent-src|srcset|data|href|ping` | the real attribute is set |
+//! | any other element with `data-consent-category`/`data-consent` and `data-consent-src` (or `-srcset`, `-data`, `-href`, `-ping`) | the real attribute is set |
 //! | `<iframe … data-consent-hidden hidden>` | `hidden` removed, the preceding `.consent-edge-placeholder[data-consent-placeholder]` removed |
 //! | `[data-consent-allow="functional"]` (in a placeholder) | grants that category, keeping the others |
 //! | `[data-consent-open]` (`="customize"` also opens the toggles) | opens the preferences dialog |
