@@ -1,0 +1,835 @@
+//! Banner, cookie declaration and consent status rendering, i18n.
+//!
+//! Everything here is pure: the caller (the worker) describes the request in
+//! a [`View`] and gets HTML strings back, which the filter's rewriter inserts.
+//!
+//! | function | output | where it goes |
+//! |---|---|---|
+//! | [`head_signals`] | Google Consent Mode v2 / Microsoft UET / Clarity defaults | start of `<head>` |
+//! | [`banner_html`] | the banner (style, dialog, reopen control, script) | before `</body>` |
+//! | [`declaration_html`] | the cookie table, grouped by category | inside `[data-consent-declaration]` |
+//! | [`status_html`] | consent id, date, state, change/withdraw controls | inside `[data-consent-status]` |
+//!
+//! The banner works without JavaScript: it is a `<form method="post">` to the
+//! consent endpoint with a hidden `return_to`, `action` buttons
+//! (`accept_all`, `reject_all`, `save`, `withdraw`) and `functional`,
+//! `analytics`, `advertising` checkboxes (value `on`) inside a `<details>`.
+//! With JavaScript, the inline script posts JSON instead (`{"action":…}` or
+//! `{"categories":{…}}`), applies the choice without a reload (activating
+//! neutralised scripts, media and iframes, updating consent-mode signals),
+//! and dispatches `consent-edge:change` on `document`.
+//!
+//! ## HTML hooks the script understands
+//!
+//! | markup (produced by the filter or the site's authors) | when its category is granted |
+//! |---|---|
+//! | `<script type="text/plain" data-consent-category="analytics" data-consent-type="…">` (or `data-consent="…"`) | replaced by a live `<script>`: type from `data-consent-type`, `src` from `src`/`data-consent-src`, other attributes and text kept, nonce carried over, order kept (`async=false` unless `async`) |
+//! | any other element with `data-consent-category`/`data-consent` and `data-consent-src` (or `-srcset`, `-data`, `-href`, `-ping`) | the real attribute is set |
+//! | `<iframe … data-consent-hidden hidden>` | `hidden` removed, the preceding `.consent-edge-placeholder[data-consent-placeholder]` removed |
+//! | `[data-consent-allow="functional"]` (in a placeholder) | grants that category, keeping the others |
+//! | `[data-consent-open]` (`="customize"` also opens the toggles) | opens the preferences dialog |
+//! | `form[data-consent-form]` | posted as JSON like the banner's own forms |
+//! | `[data-consent-state="<cat>"]` with `data-on`/`data-off` | text updated after a change |
+//!
+//! Several categories may be listed (`data-consent-category="analytics advertising"`): all must be granted.
+//! The endpoint may answer the JSON post with `{"categories":{…},"consent_id":"…"}`; the script then
+//! uses those grants (else its own) and updates `[data-consent-field=id]`. A failed post falls back
+//! to the plain form submission.
+
+mod i18n;
+
+pub use i18n::{Strings, Texts, BUILTIN_LANGS};
+
+use crate::consent::{Category, Decision, Grants, Method};
+use crate::jurisdiction::Model;
+use crate::rules::CookieDecl;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+const CSS: &str = include_str!("banner.css");
+const JS: &str = include_str!("banner.js");
+
+/// `[banner]` in `consent.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Language used when nothing in `Accept-Language` is available (default `"en"`).
+    pub default_lang: String,
+    /// Where the banner sits: `"bottom"` (default) or `"top"`.
+    pub position: Position,
+    /// The floating reopen control: `"bottom-left"` (default), `"bottom-right"` or `"off"`.
+    /// Elements with `data-consent-open` reopen the preferences in every case.
+    pub reopen_button: ReopenButton,
+    /// Google Consent Mode v2: `"basic"` (default), `"advanced"` or `"off"`.
+    pub google_consent_mode: ConsentMode,
+    /// `wait_for_update` (ms) sent with the consent-mode default while undecided.
+    pub wait_for_update_ms: u32,
+    /// Send `gtag('set','ads_data_redaction',true)` while advertising is refused.
+    pub ads_data_redaction: bool,
+    /// Send `gtag('set','url_passthrough',true)`.
+    pub url_passthrough: bool,
+    /// Send Microsoft UET consent (`uetq.push('consent',…)`).
+    pub microsoft_uet: bool,
+    /// Send Microsoft Clarity consent (`clarity('consentv2',…)`).
+    pub microsoft_clarity: bool,
+    /// `[banner.strings.<lang>]`: text overrides, or whole new languages.
+    pub strings: BTreeMap<String, Strings>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            default_lang: "en".into(),
+            position: Position::Bottom,
+            reopen_button: ReopenButton::BottomLeft,
+            google_consent_mode: ConsentMode::Basic,
+            wait_for_update_ms: 500,
+            ads_data_redaction: false,
+            url_passthrough: false,
+            microsoft_uet: true,
+            microsoft_clarity: true,
+            strings: BTreeMap::new(),
+        }
+    }
+}
+
+/// Where the banner dialog sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Position {
+    /// Bottom of the viewport.
+    Bottom,
+    /// Top of the viewport.
+    Top,
+}
+
+/// The floating reopen control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReopenButton {
+    /// Bottom left corner.
+    BottomLeft,
+    /// Bottom right corner.
+    BottomRight,
+    /// No floating control (the site provides `data-consent-open` elements).
+    Off,
+}
+
+/// How Google tags are handled (Google Consent Mode v2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsentMode {
+    /// Google tags are blocked until consent; consent-mode signals are sent.
+    Basic,
+    /// Google tags load before consent and run in denied mode; the filter
+    /// must let Google vendors through (see [`Config::allow_google_before_consent`]).
+    Advanced,
+    /// No consent-mode signals; Google tags are treated like any other tracker.
+    Off,
+}
+
+impl Config {
+    /// Whether the filter should let Google tags through regardless of
+    /// consent, because they run in consent mode's denied state ("advanced").
+    pub fn allow_google_before_consent(&self) -> bool {
+        self.google_consent_mode == ConsentMode::Advanced
+    }
+}
+
+/// What the caller knows about this request.
+#[derive(Debug, Clone)]
+pub struct View<'a> {
+    /// Banner variant: `"opt-in"`, `"opt-out"`, `"notice"`, `"none"`; any
+    /// other value renders the variant of `model`.
+    pub variant: &'a str,
+    /// The consent model in force.
+    pub model: Model,
+    /// The categories in effect now (the decision's, or the regime defaults
+    /// adjusted for GPC).
+    pub grants: Grants,
+    /// Whether the visitor has a valid decision (the banner starts closed).
+    pub decided: bool,
+    /// Whether the request carried `Sec-GPC: 1`.
+    pub gpc: bool,
+    /// The decision, when there is one.
+    pub decision: Option<&'a Decision>,
+    /// Language code from [`negotiate`].
+    pub lang: &'a str,
+    /// Current path and query, where the no-JS form returns to.
+    pub return_to: &'a str,
+    /// The consent endpoint path (`cfg.cookie.endpoint`).
+    pub endpoint: &'a str,
+    /// The cookie policy URL (`cfg.policy.url`).
+    pub policy_url: &'a str,
+    /// CSP nonce for injected `<script>`/`<style>` (from [`csp_nonce`]).
+    pub nonce: Option<&'a str>,
+    /// Jurisdiction id (`"eu"`, `"us-ca"`, …).
+    pub jurisdiction: &'a str,
+}
+
+// ---------------------------------------------------------------------------
+// Language
+
+/// The lowercase language tags available: built-in plus `[banner.strings.*]`.
+fn available(cfg: &Config) -> Vec<String> {
+    let mut v: Vec<String> = BUILTIN_LANGS.iter().map(|s| s.to_string()).collect();
+    for k in cfg.strings.keys() {
+        let k = k.to_ascii_lowercase();
+        if valid_tag(&k) && !v.contains(&k) {
+            v.push(k);
+        }
+    }
+    v
+}
+
+fn valid_tag(t: &str) -> bool {
+    !t.is_empty()
+        && t.len() <= 35
+        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !t.starts_with('-')
+}
+
+/// The default language: `cfg.default_lang` when available, else `"en"`.
+fn default_lang(cfg: &Config) -> String {
+    let d = cfg.default_lang.to_ascii_lowercase();
+    if available(cfg).contains(&d) {
+        d
+    } else {
+        "en".into()
+    }
+}
+
+/// Picks the banner language from an `Accept-Language` header.
+///
+/// Ranges are tried by descending q-value (ties keep header order; `q=0` and
+/// malformed entries are ignored). Each range matches exactly (`pt-br`, when
+/// configured) or by its primary subtag (`pt-BR` → `pt`); `*` and no match
+/// give the default language. The result is a lowercase tag.
+pub fn negotiate(accept_language: Option<&str>, cfg: &Config) -> String {
+    let avail = available(cfg);
+    let mut ranges: Vec<(u16, usize, String)> = Vec::new();
+    for (i, item) in accept_language
+        .unwrap_or("")
+        .split(',')
+        .take(32)
+        .enumerate()
+    {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let mut q: u16 = 1000;
+        let mut ok = !tag.is_empty() && (tag == "*" || valid_tag(&tag));
+        for p in parts {
+            let p = p.trim();
+            if let Some(v) = p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")) {
+                match parse_q(v.trim()) {
+                    Some(v) => q = v,
+                    None => ok = false,
+                }
+            }
+        }
+        if ok && q > 0 {
+            ranges.push((q, i, tag));
+        }
+    }
+    ranges.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, _, tag) in ranges {
+        if tag == "*" {
+            break;
+        }
+        if avail.contains(&tag) {
+            return tag;
+        }
+        let primary = tag.split('-').next().unwrap_or("");
+        if avail.iter().any(|a| a == primary) {
+            return primary.to_string();
+        }
+    }
+    default_lang(cfg)
+}
+
+/// A q-value (`0`, `0.8`, `1.000`) in thousandths.
+fn parse_q(v: &str) -> Option<u16> {
+    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let f = format!("{frac:0<3}").parse::<u16>().ok()?;
+    match int {
+        "0" => Some(f),
+        "1" if f == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// The texts for `lang` (as returned by [`negotiate`]): the built-in
+/// language (or its primary subtag, or the default language), then
+/// `[banner.strings.<primary>]`, then `[banner.strings.<lang>]` overrides.
+pub fn texts(lang: &str, cfg: &Config) -> Texts {
+    let lang = lang.to_ascii_lowercase();
+    let primary = lang.split('-').next().unwrap_or("").to_string();
+    let base = i18n::builtin(&primary)
+        .or_else(|| i18n::builtin(&default_lang(cfg)))
+        .unwrap_or_else(i18n::english);
+    let find = |k: &str| {
+        cfg.strings
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v)
+    };
+    let mut t = i18n::overlay(base, &lang, find(&primary));
+    if lang != primary {
+        t = i18n::overlay(t, &lang, find(&lang));
+    }
+    t
+}
+
+impl Texts {
+    /// The label of a category.
+    pub fn category(&self, c: Category) -> &str {
+        match c {
+            Category::Necessary => &self.necessary,
+            Category::Functional => &self.functional,
+            Category::Analytics => &self.analytics,
+            Category::Advertising => &self.advertising,
+        }
+    }
+
+    /// The description of a category.
+    pub fn category_desc(&self, c: Category) -> &str {
+        match c {
+            Category::Necessary => &self.necessary_desc,
+            Category::Functional => &self.functional_desc,
+            Category::Analytics => &self.analytics_desc,
+            Category::Advertising => &self.advertising_desc,
+        }
+    }
+
+    /// How a decision was given, in words.
+    pub fn method_label(&self, m: Method) -> &str {
+        match m {
+            Method::AcceptAll => &self.method_accept_all,
+            Method::RejectAll => &self.method_reject_all,
+            Method::Custom => &self.method_custom,
+            Method::Gpc => &self.method_gpc,
+            Method::Withdrawn => &self.method_withdrawn,
+        }
+    }
+
+    /// The placeholder text for a blocked embed (plain text, not escaped).
+    pub fn placeholder_text(&self, vendor: &str, category: Category) -> String {
+        self.placeholder
+            .replace("{vendor}", vendor)
+            .replace("{category}", self.category(category))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// CSP nonce
+
+/// The nonce of a `Content-Security-Policy` header value, if scripts are
+/// nonce-gated: the first `'nonce-…'` source of `script-src-elem`, else
+/// `script-src`, else `default-src` (the directive that governs inline
+/// scripts). Several policies (comma-joined headers) are searched in order.
+/// Only base64/base64url nonces are accepted.
+pub fn csp_nonce(csp_header: &str) -> Option<String> {
+    for name in ["script-src-elem", "script-src", "default-src"] {
+        for policy in csp_header.split(',') {
+            for directive in policy.split(';') {
+                let mut tokens = directive.split_ascii_whitespace();
+                let Some(dname) = tokens.next() else { continue };
+                if !dname.eq_ignore_ascii_case(name) {
+                    continue;
+                }
+                for src in tokens {
+                    let lower = src.to_ascii_lowercase();
+                    if lower.starts_with("'nonce-") && src.ends_with('\'') && src.len() > 8 {
+                        let v = &src[7..src.len() - 1];
+                        if v.bytes().all(|b| {
+                            b.is_ascii_alphanumeric()
+                                || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
+                        }) {
+                            return Some(v.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/// HTML-escapes text for element content and quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    esc(&mut out, s);
+    out
+}
+
+fn esc(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn nonce_attr(nonce: Option<&str>) -> String {
+    match nonce {
+        Some(n) if !n.is_empty() => format!(" nonce=\"{}\"", escape(n)),
+        _ => String::new(),
+    }
+}
+
+/// A same-site path for `return_to` (anything else becomes `/`).
+fn safe_return(r: &str) -> &str {
+    if r.starts_with('/') && !r.starts_with("//") && !r.starts_with("/\\") {
+        r
+    } else {
+        "/"
+    }
+}
+
+/// A link target that cannot run script (relative, http or https).
+fn safe_url(u: &str) -> &str {
+    let l = u.trim_start().to_ascii_lowercase();
+    let scheme = l.split_once(':').map(|(s, _)| s);
+    match scheme {
+        Some(s) if s.contains('/') || s.contains('?') || s.contains('#') => u,
+        Some("http") | Some("https") | None => u,
+        Some(_) => "#",
+    }
+}
+
+fn lang_attr(lang: &str) -> &str {
+    if valid_tag(lang) {
+        lang
+    } else {
+        "en"
+    }
+}
+
+fn variant_of<'a>(view: &View<'a>) -> &'a str {
+    match view.variant {
+        "opt-in" | "opt-out" | "notice" | "none" => view.variant,
+        _ => view.model.id(),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for unix seconds (proleptic Gregorian, UTC).
+pub fn iso8601(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (era-based conversion).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn state(granted: bool) -> &'static str {
+    if granted {
+        "granted"
+    } else {
+        "denied"
+    }
+}
+
+// ---------------------------------------------------------------------------
+// <head> signals
+
+/// Consent defaults for tags that are allowed to load, for the start of
+/// `<head>`: Google Consent Mode v2 `default` (with `wait_for_update` while
+/// undecided), Microsoft UET `consent default`, and Clarity `consentv2`
+/// (only when Clarity is already defined). `""` when nothing is enabled.
+pub fn head_signals(view: &View, cfg: &Config) -> String {
+    let g = view.grants;
+    let ad = state(g.has(Category::Advertising));
+    let an = state(g.has(Category::Analytics));
+    let fu = state(g.has(Category::Functional));
+    let mut js = String::new();
+    if cfg.google_consent_mode != ConsentMode::Off {
+        js.push_str("window.dataLayer=window.dataLayer||[];window.gtag=window.gtag||function(){dataLayer.push(arguments)};");
+        let _ = write!(
+            js,
+            "gtag('consent','default',{{ad_storage:'{ad}',ad_user_data:'{ad}',ad_personalization:'{ad}',analytics_storage:'{an}',functionality_storage:'{fu}',personalization_storage:'{fu}',security_storage:'granted'"
+        );
+        if !view.decided && cfg.wait_for_update_ms > 0 {
+            let _ = write!(js, ",wait_for_update:{}", cfg.wait_for_update_ms);
+        }
+        js.push_str("});");
+        if cfg.ads_data_redaction && !g.has(Category::Advertising) {
+            js.push_str("gtag('set','ads_data_redaction',true);");
+        }
+        if cfg.url_passthrough {
+            js.push_str("gtag('set','url_passthrough',true);");
+        }
+    }
+    if cfg.microsoft_uet {
+        let _ = write!(
+            js,
+            "window.uetq=window.uetq||[];window.uetq.push('consent','default',{{ad_storage:'{ad}'}});"
+        );
+    }
+    if cfg.microsoft_clarity {
+        let _ = write!(
+            js,
+            "if(typeof window.clarity==='function')window.clarity('consentv2',{{ad_Storage:'{ad}',analytics_Storage:'{an}'}});"
+        );
+    }
+    if js.is_empty() {
+        return js;
+    }
+    format!("<script{}>{js}</script>", nonce_attr(view.nonce))
+}
+
+// ---------------------------------------------------------------------------
+// Banner
+
+/// The banner for the end of `<body>`: `""` for variant `none`. When the
+/// visitor has decided, the dialog is rendered `hidden` (toggles showing the
+/// current grants) so the reopen control can show it again.
+pub fn banner_html(view: &View, cfg: &Config) -> String {
+    let variant = variant_of(view);
+    if variant == "none" {
+        return String::new();
+    }
+    let t = texts(view.lang, cfg);
+    let nonce = nonce_attr(view.nonce);
+    let endpoint = escape(view.endpoint);
+    let ret = escape(safe_return(view.return_to));
+    let g = view.grants;
+    // Opt-in: nothing ticked before a decision.
+    let ticked = |c: Category| g.has(c) && (view.decided || variant != "opt-in");
+    let granted_ids: Vec<&str> = Category::OPTIONAL
+        .into_iter()
+        .filter(|c| g.has(*c))
+        .map(Category::id)
+        .collect();
+    let mut signals = Vec::new();
+    if cfg.google_consent_mode != ConsentMode::Off {
+        signals.push("gtag");
+    }
+    if cfg.microsoft_uet {
+        signals.push("uet");
+    }
+    if cfg.microsoft_clarity {
+        signals.push("clarity");
+    }
+
+    let mut h = String::with_capacity(12 * 1024);
+    let _ = write!(h, "<style{nonce}>{CSS}</style>");
+    let _ = write!(
+        h,
+        "<aside id=\"consent-edge\" class=\"ce{}\" lang=\"{}\" aria-label=\"{}\" data-variant=\"{variant}\" data-decided=\"{}\" data-grants=\"{}\" data-gpc=\"{}\" data-endpoint=\"{endpoint}\" data-signals=\"{}\">",
+        if cfg.position == Position::Top { " ce-top" } else { "" },
+        escape(lang_attr(view.lang)),
+        escape(&t.reopen),
+        u8::from(view.decided),
+        granted_ids.join(" "),
+        u8::from(view.gpc),
+        signals.join(" "),
+    );
+    let _ = write!(
+        h,
+        "<section id=\"ce-dialog\" class=\"ce-dialog\" role=\"dialog\" aria-modal=\"false\" aria-labelledby=\"ce-title\" aria-describedby=\"ce-desc\" tabindex=\"-1\"{}>",
+        if view.decided { " hidden" } else { "" }
+    );
+    let _ = write!(
+        h,
+        "<form class=\"ce-form\" method=\"post\" action=\"{endpoint}\"><input type=\"hidden\" name=\"return_to\" value=\"{ret}\">"
+    );
+    let body = match variant {
+        "opt-out" => &t.body_opt_out,
+        "notice" => &t.body_notice,
+        _ => &t.body_opt_in,
+    };
+    h.push_str("<h2 id=\"ce-title\" class=\"ce-title\">");
+    esc(&mut h, &t.title);
+    h.push_str("</h2><p id=\"ce-desc\">");
+    esc(&mut h, body);
+    h.push_str(" <a href=\"");
+    esc(&mut h, safe_url(view.policy_url));
+    h.push_str("\">");
+    esc(&mut h, &t.policy_link);
+    h.push_str("</a></p>");
+    if variant == "opt-out" && view.gpc {
+        h.push_str("<p class=\"ce-gpc\" role=\"status\">");
+        esc(&mut h, &t.gpc_honoured);
+        h.push_str("</p>");
+    }
+
+    // Customize: the per-category toggles, reachable without JavaScript.
+    let mut details = String::new();
+    details.push_str("<details class=\"ce-custom\"><summary class=\"ce-btn\">");
+    esc(&mut details, &t.customize);
+    details.push_str("</summary><fieldset><legend>");
+    esc(&mut details, &t.categories_legend);
+    details.push_str("</legend><div class=\"ce-cat\"><span class=\"ce-cat-name\">");
+    esc(&mut details, &t.necessary);
+    details.push_str("</span><span class=\"ce-always\">");
+    esc(&mut details, &t.always_on);
+    details.push_str("</span><p class=\"ce-cat-desc\">");
+    esc(&mut details, &t.necessary_desc);
+    details.push_str("</p></div>");
+    for c in Category::OPTIONAL {
+        let id = c.id();
+        let _ = write!(
+            details,
+            "<div class=\"ce-cat\"><input type=\"checkbox\" id=\"ce-c-{id}\" name=\"{id}\" value=\"on\" aria-describedby=\"ce-d-{id}\"{}><label for=\"ce-c-{id}\">",
+            if ticked(c) { " checked" } else { "" }
+        );
+        esc(&mut details, t.category(c));
+        let _ = write!(
+            details,
+            "</label><p id=\"ce-d-{id}\" class=\"ce-cat-desc\">"
+        );
+        esc(&mut details, t.category_desc(c));
+        details.push_str("</p></div>");
+    }
+    details.push_str("</fieldset>");
+    push_button(&mut details, "ce-btn", "save", &t.save);
+    if view.decided {
+        push_button(&mut details, "ce-btn ce-quiet", "withdraw", &t.withdraw);
+    }
+    details.push_str("</details>");
+
+    h.push_str("<div class=\"ce-actions\">");
+    match variant {
+        "opt-in" => {
+            push_button(&mut h, "ce-btn", "accept_all", &t.accept_all);
+            push_button(&mut h, "ce-btn", "reject_all", &t.reject_all);
+            h.push_str(&details);
+        }
+        _ => {
+            // Dismissing records the choice as shown (the current grants).
+            push_button(&mut h, "ce-btn", "save", &t.dismiss);
+            h.push_str(&details);
+        }
+    }
+    h.push_str("</div></form>");
+
+    if variant == "opt-out" {
+        // "Do Not Sell or Share": keeps the other current grants, refuses advertising.
+        let _ = write!(
+            h,
+            "<form class=\"ce-form ce-dns\" method=\"post\" action=\"{endpoint}\"><input type=\"hidden\" name=\"return_to\" value=\"{ret}\">"
+        );
+        for c in [Category::Functional, Category::Analytics] {
+            if g.has(c) {
+                let _ = write!(
+                    h,
+                    "<input type=\"hidden\" name=\"{}\" value=\"on\">",
+                    c.id()
+                );
+            }
+        }
+        h.push_str(
+            "<button class=\"ce-btn\" type=\"submit\" name=\"action\" value=\"save\" data-ce-dns>",
+        );
+        esc(&mut h, &t.do_not_sell);
+        h.push_str("</button></form>");
+    }
+    h.push_str("</section>");
+
+    if cfg.reopen_button != ReopenButton::Off {
+        let _ = write!(
+            h,
+            "<a href=\"#ce-dialog\" class=\"ce-reopen{}\" data-consent-open aria-controls=\"ce-dialog\">",
+            if cfg.reopen_button == ReopenButton::BottomRight {
+                " ce-reopen-right"
+            } else {
+                ""
+            }
+        );
+        esc(&mut h, &t.reopen);
+        h.push_str("</a>");
+    }
+    let _ = write!(h, "<script{nonce}>{JS}</script></aside>");
+    h
+}
+
+fn push_button(h: &mut String, class: &str, action: &str, label: &str) {
+    let _ = write!(
+        h,
+        "<button class=\"{class}\" type=\"submit\" name=\"action\" value=\"{action}\">"
+    );
+    esc(h, label);
+    h.push_str("</button>");
+}
+
+// ---------------------------------------------------------------------------
+// Declaration and status
+
+/// The cookie declaration for `[data-consent-declaration]`: one table per
+/// category (in [`Category::ALL`] order), localized headers; duplicate
+/// entries (same name and prefix flag) after the first are dropped. Prefix
+/// entries show as `name*`.
+pub fn declaration_html(view: &View, cfg: &Config, cookies: &[CookieDecl]) -> String {
+    let t = texts(view.lang, cfg);
+    let mut seen: Vec<(&str, bool)> = Vec::new();
+    let mut unique: Vec<&CookieDecl> = Vec::new();
+    for c in cookies {
+        if !seen.contains(&(c.name.as_str(), c.prefix)) {
+            seen.push((c.name.as_str(), c.prefix));
+            unique.push(c);
+        }
+    }
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<div class=\"ce-declaration\" lang=\"{}\">",
+        escape(lang_attr(view.lang))
+    );
+    if unique.is_empty() {
+        h.push_str("<p>");
+        esc(&mut h, &t.no_cookies);
+        h.push_str("</p>");
+    }
+    for cat in Category::ALL {
+        let rows: Vec<&&CookieDecl> = unique.iter().filter(|c| c.category == cat).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let id = cat.id();
+        let _ = write!(
+            h,
+            "<section class=\"ce-decl-cat\" data-category=\"{id}\"><h3 id=\"ce-decl-{id}\">"
+        );
+        esc(&mut h, t.category(cat));
+        h.push_str("</h3><p>");
+        esc(&mut h, t.category_desc(cat));
+        let _ = write!(h, "</p><table aria-labelledby=\"ce-decl-{id}\"><thead><tr>");
+        for col in [
+            &t.col_name,
+            &t.col_provider,
+            &t.col_purpose,
+            &t.col_duration,
+            &t.col_party,
+        ] {
+            h.push_str("<th scope=\"col\">");
+            esc(&mut h, col);
+            h.push_str("</th>");
+        }
+        h.push_str("</tr></thead><tbody>");
+        for c in rows {
+            h.push_str("<tr><th scope=\"row\"><code>");
+            esc(&mut h, &c.name);
+            if c.prefix {
+                h.push('*');
+            }
+            h.push_str("</code></th><td>");
+            esc(&mut h, &c.provider);
+            h.push_str("</td><td>");
+            esc(&mut h, &c.purpose);
+            h.push_str("</td><td>");
+            esc(&mut h, &c.duration);
+            h.push_str("</td><td>");
+            esc(
+                &mut h,
+                if c.third_party {
+                    &t.third_party
+                } else {
+                    &t.first_party
+                },
+            );
+            h.push_str("</td></tr>");
+        }
+        h.push_str("</tbody></table></section>");
+    }
+    h.push_str("</div>");
+    h
+}
+
+/// The consent status for `[data-consent-status]`: consent id, date
+/// (ISO 8601 UTC) and method of the decision (or "no choice yet"), the
+/// current state per category, a change control (`data-consent-open`) and a
+/// withdraw form (no-JS POST `action=withdraw`; the banner script posts JSON).
+pub fn status_html(view: &View, cfg: &Config) -> String {
+    let t = texts(view.lang, cfg);
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<div class=\"ce-status\" lang=\"{}\" data-jurisdiction=\"{}\">",
+        escape(lang_attr(view.lang)),
+        escape(view.jurisdiction)
+    );
+    match view.decision {
+        Some(d) => {
+            h.push_str("<dl class=\"ce-status-meta\"><dt>");
+            esc(&mut h, &t.consent_id);
+            h.push_str("</dt><dd><code data-consent-field=\"id\">");
+            esc(&mut h, &d.consent_id);
+            let iso = iso8601(d.decided_at);
+            h.push_str("</code></dd><dt>");
+            esc(&mut h, &t.date);
+            let _ = write!(
+                h,
+                "</dt><dd><time data-consent-field=\"date\" datetime=\"{iso}\">{iso}</time></dd><dt>"
+            );
+            esc(&mut h, &t.method);
+            h.push_str("</dt><dd data-consent-field=\"method\">");
+            esc(&mut h, t.method_label(d.method));
+            h.push_str("</dd></dl>");
+        }
+        None => {
+            h.push_str("<p data-consent-field=\"undecided\">");
+            esc(&mut h, &t.undecided);
+            h.push_str("</p>");
+        }
+    }
+    h.push_str("<p class=\"ce-status-heading\"><strong>");
+    esc(&mut h, &t.status_heading);
+    h.push_str("</strong></p><dl class=\"ce-status-state\">");
+    for c in Category::ALL {
+        h.push_str("<dt>");
+        esc(&mut h, t.category(c));
+        let _ = write!(h, "</dt><dd data-consent-state=\"{}\" data-on=\"", c.id());
+        esc(&mut h, &t.granted);
+        h.push_str("\" data-off=\"");
+        esc(&mut h, &t.refused);
+        h.push_str("\">");
+        esc(
+            &mut h,
+            if view.grants.has(c) {
+                &t.granted
+            } else {
+                &t.refused
+            },
+        );
+        h.push_str("</dd>");
+    }
+    h.push_str("</dl><p><a href=\"#ce-dialog\" data-consent-open=\"customize\">");
+    esc(&mut h, &t.change);
+    let _ = write!(
+        h,
+        "</a></p><form method=\"post\" action=\"{}\" data-consent-form><input type=\"hidden\" name=\"return_to\" value=\"{}\"><button type=\"submit\" name=\"action\" value=\"withdraw\">",
+        escape(view.endpoint),
+        escape(safe_return(view.return_to))
+    );
+    esc(&mut h, &t.withdraw);
+    h.push_str("</button></form></div>");
+    h
+}
+
+#[cfg(test)]
+mod tests;
