@@ -22,6 +22,7 @@ before(async () => {
         "_ga=GA1.1.123.456; Path=/; Max-Age=63072000",
         "_fbp=fb.1.123; Path=/",
         "lang=de; Path=/",
+        "cart=3; Path=/; Secure",
       ]);
       res.end("<!doctype html><html><head></head><body>hi</body></html>");
     },
@@ -186,7 +187,8 @@ test("origin Set-Cookies of refused categories are dropped, the rest arrive inta
   const res = await mf.dispatchFetch("https://site.example/sets-cookies.html", { cf: DE, headers: { cookie: "_ga=GA1.1.1.1; _clck=abc" } });
   const set = res.headers.getSetCookie();
   assert.ok(set.includes("session=abc; Path=/; HttpOnly"), JSON.stringify(set));
-  assert.ok(set.includes("lang=de; Path=/"), JSON.stringify(set));
+  assert.ok(set.includes("cart=3; Path=/; Secure"), "an unclassified cookie is kept: " + JSON.stringify(set));
+  assert.ok(!set.includes("lang=de; Path=/"), "lang is functional (consent.toml inventory): dropped in opt-in");
   assert.ok(!set.some((c) => c.startsWith("_ga=GA1.1.123")), "the origin's _ga is dropped");
   assert.ok(!set.some((c) => c.startsWith("_fbp=fb")), "the origin's _fbp is dropped");
   const expired = set.filter((c) => /Max-Age=0/.test(c)).map((c) => c.split("=")[0]);
