@@ -1,11 +1,13 @@
 //! The edge shell: request in, response out. The only code that touches the
 //! `worker` crate; every decision is made by the pure core.
 
+use crate::banner::{self, PageRequest};
 use crate::consent::endpoint::{self, EndpointRequest, EndpointResponse, MAX_BODY};
 use crate::consent::{enforce, Category, Decision, Secrets, State};
-use crate::filter::{Filter, Page};
+use crate::filter::{self, Filter};
 use crate::jurisdiction::Geo;
 use crate::records::{self, Record, RecordContext, Statement};
+use crate::rules::Route;
 use crate::rules::{Config, Mode};
 use futures_util::StreamExt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -67,6 +69,8 @@ struct Visit {
     secure: bool,
     geo: Option<Geo>,
     cookie_header: Option<String>,
+    accept_language: Option<String>,
+    route: Option<&'static Route>,
     state: State,
 }
 
@@ -116,12 +120,15 @@ async fn handle(req: Request, env: &Env, ctx: &Context, vars: &Vars) -> Result<R
         now(),
     );
     let secure = url.scheme() == "https" || !is_local(url.host_str().unwrap_or_default());
+    let accept_language = header(&req, "accept-language");
     let visit = Visit {
         url,
         host,
         secure,
         geo,
         cookie_header,
+        accept_language,
+        route,
         state,
     };
 
@@ -266,8 +273,35 @@ async fn proxy(
             .body(body));
     }
     let _ = headers.delete("content-length");
+    let return_to = match v.url.query() {
+        Some(q) => format!("{}?{q}", v.url.path()),
+        None => v.url.path().to_string(),
+    };
+    let csp = resp.headers().get("content-security-policy").ok().flatten();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let page = banner::page(
+        &PageRequest {
+            state: &v.state,
+            route: v.route,
+            accept_language: v.accept_language.as_deref(),
+            return_to: &return_to,
+            csp: csp.as_deref(),
+            host: &v.host,
+        },
+        cfg,
+    );
     let input = resp.stream()?;
-    let filter = Filter::new(&cfg.filter, Page::default());
+    let filter = Filter::new(
+        Config::embedded_catalog(),
+        &cfg.filter,
+        page,
+        filter::charset_from_content_type(&ct),
+    );
     Ok(ResponseBuilder::new()
         .with_status(status)
         .with_headers(headers)
@@ -409,7 +443,7 @@ fn decision_record(d: &Decision, v: &Visit, headers: &[(String, String)], body: 
             country,
             region,
             variant: &v.state.regime.variant,
-            lang: lang.trim(),
+            lang: &lang,
             path,
             ip: get("cf-connecting-ip"),
             user_agent: get("user-agent"),

@@ -6,6 +6,7 @@
 //! routes.
 
 use crate::consent::Category;
+use crate::trackers::Catalog;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -284,10 +285,31 @@ impl Config {
         }
         self.jurisdictions.validate()?;
         self.records.validate()?;
+        crate::trackers::Catalog::with_config(&self.trackers)
+            .map_err(|e| format!("trackers: {e}"))?;
         for (i, route) in self.routes.iter().enumerate() {
             route.validate(&format!("routes[{i}]"))?;
         }
         Ok(())
+    }
+
+    /// The catalog of the embedded config: the compiled-in vendors plus the
+    /// `[trackers]` additions and overrides (built once).
+    pub fn embedded_catalog() -> &'static Catalog {
+        static CAT: OnceLock<Option<Catalog>> = OnceLock::new();
+        CAT.get_or_init(|| Catalog::with_config(&Config::embedded().trackers).ok())
+            .as_ref()
+            .unwrap_or_else(Catalog::embedded)
+    }
+
+    /// The category of a cookie: the site's own `[[cookies]]` inventory
+    /// first (the owner knows best), then the tracker catalog.
+    pub fn classify_cookie(&self, catalog: &Catalog, name: &str) -> Option<Category> {
+        self.cookies
+            .iter()
+            .find(|c| c.matches(name))
+            .map(|c| c.category)
+            .or_else(|| catalog.cookie_category(name).map(|(c, _)| c))
     }
 
     /// The first `[[routes]]` rule matching `host` and `path`, if any.

@@ -1,8 +1,900 @@
 //! The tracker catalog (vendors, hosts, script signatures, cookies) and host matching.
+//!
+//! The catalog is the data file `trackers.toml` at the crate root, compiled
+//! into the worker with `include_str!` and parsed once ([`Catalog::embedded`]).
+//! `consent.toml` `[trackers]` can add vendors, re-categorise or allow one
+//! outright, and decide what happens to unknown third-party scripts
+//! ([`Catalog::with_config`]).
+//!
+//! Matching is done on precompiled structures, never on CSS selectors:
+//!
+//! * **URLs** ([`Catalog::match_url`]): the URL is normalised the way a
+//!   browser would read it (entities decoded, whitespace and tab/newline
+//!   removed, `\` read as `/`, protocol-relative `//host`, upper case, user
+//!   info and port dropped, percent-encoded host decoded), then its host is
+//!   looked up in a `HashMap` of domain suffixes, walking the labels from the
+//!   full host to the registrable part (`a.b.example.com`, `b.example.com`,
+//!   `example.com`, `com`). The most specific host wins; on one host, entries
+//!   with a path prefix (`www.google.com/maps`) are tried before the bare host
+//!   and only match at a path-segment boundary.
+//! * **Inline scripts** ([`Catalog::match_script`]): one Aho–Corasick
+//!   automaton over every vendor's snippet signatures (ASCII case-insensitive).
+//! * **Cookies** ([`Catalog::cookie_category`]): exact names in a `HashMap`,
+//!   then prefixes, longest first.
 
-use serde::Deserialize;
+use crate::consent::Category;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::{Deserialize, Deserializer};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+/// The catalog data file shipped with the worker.
+pub const EMBEDDED: &str = include_str!("../trackers.toml");
+
+/// A tracker vendor: who it is, what it is for, and how to recognise it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vendor {
+    /// Stable id (`"google-analytics"`), used in `data-consent-vendor`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The consent category it needs.
+    pub category: Category,
+    /// Host patterns: `domain` (the domain and its subdomains) or
+    /// `domain/path-prefix`.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Substrings identifying the vendor's inline snippet.
+    #[serde(default)]
+    pub scripts: Vec<String>,
+    /// Exact cookie names it sets.
+    #[serde(default)]
+    pub cookies: Vec<String>,
+    /// Cookie name prefixes it sets (`_ga_`).
+    #[serde(default)]
+    pub cookie_prefixes: Vec<String>,
+    /// Where these facts come from.
+    #[serde(default)]
+    pub source: String,
+    /// Allowed outright by `[trackers] allow` (never neutralised).
+    #[serde(skip)]
+    pub allowed: bool,
+}
+
+/// What to do with a third-party script whose host is not in the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownScripts {
+    /// Let it through (the default).
+    #[default]
+    Allow,
+    /// Treat it as a tracker of this category.
+    Category(Category),
+}
+
+impl<'de> Deserialize<'de> for UnknownScripts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s == "allow" {
+            return Ok(UnknownScripts::Allow);
+        }
+        match Category::from_id(&s) {
+            Some(Category::Necessary) | None => Err(serde::de::Error::custom(format!(
+                "unknown_scripts {s:?}: expected \"allow\", \"functional\", \"analytics\" or \"advertising\""
+            ))),
+            Some(c) => Ok(UnknownScripts::Category(c)),
+        }
+    }
+}
 
 /// `[trackers]` in `consent.toml`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {}
+pub struct Config {
+    /// `[[trackers.vendors]]`: vendors added to the catalog (same fields as
+    /// `trackers.toml`). A vendor with an existing id replaces the catalog's.
+    #[serde(default)]
+    pub vendors: Vec<Vendor>,
+    /// `[trackers.recategorize]`: vendor id → category.
+    #[serde(default)]
+    pub recategorize: BTreeMap<String, Category>,
+    /// Vendor ids allowed outright (never neutralised).
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Policy for third-party scripts not in the catalog: `"allow"` (default)
+    /// or a category id.
+    #[serde(default)]
+    pub unknown_scripts: UnknownScripts,
+    /// Hosts (and their subdomains) that are the site's own, never "unknown
+    /// third party" (CDNs of the site).
+    #[serde(default)]
+    pub first_party: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    vendor: Vec<Vendor>,
+}
+
+/// The compiled catalog.
+#[derive(Debug)]
+pub struct Catalog {
+    vendors: Vec<Vendor>,
+    /// host suffix → (lowercase path prefix or "", vendor index), longest prefix first.
+    hosts: HashMap<String, Vec<(String, usize)>>,
+    scripts: Option<AhoCorasick>,
+    script_vendor: Vec<usize>,
+    cookies: HashMap<String, usize>,
+    cookie_prefixes: Vec<(String, usize)>,
+    unknown_scripts: UnknownScripts,
+    first_party: Vec<String>,
+    unknown: Vendor,
+}
+
+impl Catalog {
+    /// The embedded catalog (`trackers.toml`), parsed once. Its validity is
+    /// proven by the test suite; should it somehow fail, the catalog is empty.
+    pub fn embedded() -> &'static Catalog {
+        static CAT: OnceLock<Catalog> = OnceLock::new();
+        CAT.get_or_init(|| {
+            Catalog::parse(EMBEDDED, &Config::default()).unwrap_or_else(|_| Catalog::empty())
+        })
+    }
+
+    /// The embedded catalog with the `consent.toml` `[trackers]` overrides applied.
+    pub fn with_config(cfg: &Config) -> Result<Catalog, String> {
+        Catalog::parse(EMBEDDED, cfg)
+    }
+
+    /// The embedded catalog with the embedded `consent.toml` applied, built once.
+    pub fn configured() -> &'static Catalog {
+        static CAT: OnceLock<Catalog> = OnceLock::new();
+        CAT.get_or_init(|| {
+            Catalog::with_config(&crate::rules::Config::embedded().trackers).unwrap_or_else(|_| {
+                Catalog::parse(EMBEDDED, &Config::default()).unwrap_or_else(|_| Catalog::empty())
+            })
+        })
+    }
+
+    fn empty() -> Catalog {
+        Catalog::build(Vec::new(), &Config::default()).unwrap_or_else(|_| Catalog {
+            vendors: Vec::new(),
+            hosts: HashMap::new(),
+            scripts: None,
+            script_vendor: Vec::new(),
+            cookies: HashMap::new(),
+            cookie_prefixes: Vec::new(),
+            unknown_scripts: UnknownScripts::Allow,
+            first_party: Vec::new(),
+            unknown: unknown_vendor(Category::Advertising),
+        })
+    }
+
+    /// Parses a catalog file (same format as `trackers.toml`) and applies `cfg`.
+    pub fn parse(toml_text: &str, cfg: &Config) -> Result<Catalog, String> {
+        let file: CatalogFile =
+            toml::from_str(toml_text).map_err(|e| format!("trackers.toml: {}", e.message()))?;
+        let mut vendors = file.vendor;
+        for v in &cfg.vendors {
+            match vendors.iter_mut().find(|x| x.id == v.id) {
+                Some(slot) => *slot = v.clone(),
+                None => vendors.push(v.clone()),
+            }
+        }
+        for (id, cat) in &cfg.recategorize {
+            let v = vendors
+                .iter_mut()
+                .find(|v| &v.id == id)
+                .ok_or_else(|| format!("trackers.recategorize: unknown vendor {id:?}"))?;
+            v.category = *cat;
+        }
+        for id in &cfg.allow {
+            let v = vendors
+                .iter_mut()
+                .find(|v| &v.id == id)
+                .ok_or_else(|| format!("trackers.allow: unknown vendor {id:?}"))?;
+            v.allowed = true;
+        }
+        Catalog::build(vendors, cfg)
+    }
+
+    fn build(vendors: Vec<Vendor>, cfg: &Config) -> Result<Catalog, String> {
+        let mut hosts: HashMap<String, Vec<(String, usize)>> = HashMap::new();
+        let mut patterns = Vec::new();
+        let mut script_vendor = Vec::new();
+        let mut cookies = HashMap::new();
+        let mut cookie_prefixes = Vec::new();
+        for (i, v) in vendors.iter().enumerate() {
+            validate_vendor(v)?;
+            if vendors[..i].iter().any(|o| o.id == v.id) {
+                return Err(format!("vendor {:?} is defined twice", v.id));
+            }
+            for h in &v.hosts {
+                let h = h.to_ascii_lowercase();
+                let (host, path) = match h.find('/') {
+                    Some(p) => (h[..p].to_string(), h[p..].trim_end_matches('/').to_string()),
+                    None => (h.clone(), String::new()),
+                };
+                let entries = hosts.entry(host).or_default();
+                if !entries.iter().any(|(p, _)| *p == path) {
+                    entries.push((path, i));
+                }
+            }
+            for s in &v.scripts {
+                patterns.push(s.clone());
+                script_vendor.push(i);
+            }
+            for c in &v.cookies {
+                cookies.entry(c.clone()).or_insert(i);
+            }
+            for p in &v.cookie_prefixes {
+                cookie_prefixes.push((p.clone(), i));
+            }
+        }
+        for entries in hosts.values_mut() {
+            entries.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        }
+        cookie_prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        let scripts = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                    .map_err(|e| format!("script signatures: {e}"))?,
+            )
+        };
+        let mut first_party = Vec::new();
+        for h in &cfg.first_party {
+            let h = h.trim().trim_end_matches('.').to_ascii_lowercase();
+            if h.is_empty() || !h.bytes().all(host_byte) {
+                return Err(format!("trackers.first_party: invalid host {h:?}"));
+            }
+            first_party.push(h);
+        }
+        let unknown_cat = match cfg.unknown_scripts {
+            UnknownScripts::Allow => Category::Advertising,
+            UnknownScripts::Category(c) => c,
+        };
+        Ok(Catalog {
+            vendors,
+            hosts,
+            scripts,
+            script_vendor,
+            cookies,
+            cookie_prefixes,
+            unknown_scripts: cfg.unknown_scripts,
+            first_party,
+            unknown: unknown_vendor(unknown_cat),
+        })
+    }
+
+    /// Every vendor, in catalog order.
+    pub fn vendors(&self) -> &[Vendor] {
+        &self.vendors
+    }
+
+    /// The vendor with this id.
+    pub fn vendor(&self, id: &str) -> Option<&Vendor> {
+        self.vendors.iter().find(|v| v.id == id)
+    }
+
+    /// The policy for unknown third-party scripts.
+    pub fn unknown_scripts(&self) -> UnknownScripts {
+        self.unknown_scripts
+    }
+
+    /// The pseudo-vendor (`id = "unknown"`) used for unknown third-party
+    /// scripts when [`UnknownScripts::Category`] is set.
+    pub fn unknown_vendor(&self) -> &Vendor {
+        &self.unknown
+    }
+
+    /// The vendor whose host (and path prefix) this URL points at. Accepts
+    /// what a browser accepts in a `src`/`href` attribute: absolute and
+    /// protocol-relative URLs, any case, padded with whitespace, with HTML
+    /// entities still in it. Relative URLs (same site) never match.
+    pub fn match_url(&self, url: &str) -> Option<&Vendor> {
+        let u = parse_url(url)?;
+        self.match_host_path(&u.host, &u.path)
+    }
+
+    /// The vendor for an already-normalised lowercase host and path.
+    pub fn match_host_path(&self, host: &str, path: &str) -> Option<&Vendor> {
+        let mut h = host;
+        loop {
+            if let Some(entries) = self.hosts.get(h) {
+                for (prefix, i) in entries {
+                    if prefix.is_empty() || path_has_prefix(path, prefix) {
+                        return self.vendors.get(*i);
+                    }
+                }
+            }
+            match h.find('.') {
+                Some(p) => h = &h[p + 1..],
+                None => return None,
+            }
+        }
+    }
+
+    /// Whether `host` is one of the configured first-party hosts (or a
+    /// subdomain of one) or of `site_host`.
+    pub fn is_first_party(&self, host: &str, site_host: &str) -> bool {
+        let site = site_host.trim_end_matches('.').to_ascii_lowercase();
+        let site = site.split(':').next().unwrap_or("");
+        let site = site.strip_prefix("www.").unwrap_or(site);
+        (!site.is_empty() && domain_matches(host, site))
+            || self.first_party.iter().any(|fp| domain_matches(host, fp))
+    }
+
+    /// The vendor whose snippet this inline script is (first signature in
+    /// the text).
+    pub fn match_script(&self, inline_js: &str) -> Option<&Vendor> {
+        let ac = self.scripts.as_ref()?;
+        let m = ac.find(inline_js)?;
+        let i = *self.script_vendor.get(m.pattern().as_usize())?;
+        self.vendors.get(i)
+    }
+
+    /// Every vendor whose signature occurs in `haystack` (bytes in any
+    /// ASCII-compatible encoding), without duplicates, in order of discovery.
+    pub fn match_script_all(&self, haystack: &[u8]) -> Vec<&Vendor> {
+        let mut out: Vec<&Vendor> = Vec::new();
+        if let Some(ac) = &self.scripts {
+            for m in ac.find_overlapping_iter(haystack) {
+                if let Some(v) = self
+                    .script_vendor
+                    .get(m.pattern().as_usize())
+                    .and_then(|i| self.vendors.get(*i))
+                {
+                    if !out.iter().any(|o| o.id == v.id) {
+                        out.push(v);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The length of the longest script signature (for incremental scanning).
+    pub fn max_signature_len(&self) -> usize {
+        self.vendors
+            .iter()
+            .flat_map(|v| v.scripts.iter().map(|s| s.len()))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The category and vendor of a cookie, by exact name first, then by
+    /// the longest matching prefix (`_ga` exact, `_ga_XXXX` via `_ga_`).
+    pub fn cookie_category(&self, cookie_name: &str) -> Option<(Category, &Vendor)> {
+        let i = match self.cookies.get(cookie_name) {
+            Some(i) => *i,
+            None => {
+                self.cookie_prefixes
+                    .iter()
+                    .find(|(p, _)| cookie_name.starts_with(p.as_str()))?
+                    .1
+            }
+        };
+        let v = self.vendors.get(i)?;
+        Some((v.category, v))
+    }
+}
+
+fn unknown_vendor(category: Category) -> Vendor {
+    Vendor {
+        id: "unknown".into(),
+        name: "Third-party script".into(),
+        category,
+        hosts: Vec::new(),
+        scripts: Vec::new(),
+        cookies: Vec::new(),
+        cookie_prefixes: Vec::new(),
+        source: "consent.toml [trackers] unknown_scripts".into(),
+        allowed: false,
+    }
+}
+
+fn host_byte(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'_'
+}
+
+fn validate_vendor(v: &Vendor) -> Result<(), String> {
+    if v.id.is_empty()
+        || !v
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
+        return Err(format!(
+            "vendor id {:?}: expected lowercase letters, digits, '-' or '_'",
+            v.id
+        ));
+    }
+    if v.name.trim().is_empty() {
+        return Err(format!("vendor {:?}: empty name", v.id));
+    }
+    for h in &v.hosts {
+        let host = h.split('/').next().unwrap_or("");
+        if host.is_empty()
+            || !host.contains('.')
+            || !host.bytes().all(host_byte)
+            || host.starts_with('.')
+            || host.ends_with('.')
+        {
+            return Err(format!(
+                "vendor {:?}: host pattern {h:?} must be a lowercase domain, optionally followed by /path",
+                v.id
+            ));
+        }
+    }
+    for s in v.scripts.iter().chain(&v.cookies).chain(&v.cookie_prefixes) {
+        if s.is_empty() {
+            return Err(format!(
+                "vendor {:?}: empty script signature or cookie",
+                v.id
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `host` is `domain` or a subdomain of it.
+fn domain_matches(host: &str, domain: &str) -> bool {
+    host == domain
+        || (host.len() > domain.len()
+            && host.ends_with(domain)
+            && host.as_bytes()[host.len() - domain.len() - 1] == b'.')
+}
+
+/// `path` starts with `prefix` (ASCII case-insensitively) at a segment boundary.
+fn path_has_prefix(path: &str, prefix: &str) -> bool {
+    let (p, x) = (path.as_bytes(), prefix.as_bytes());
+    p.len() >= x.len()
+        && p[..x.len()].eq_ignore_ascii_case(x)
+        && (p.len() == x.len() || p[x.len()] == b'/' || x.last() == Some(&b'/'))
+}
+
+/// The host and path of an absolute URL, normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlParts {
+    /// Lowercase host, no port, no trailing dot.
+    pub host: String,
+    /// The path (no query or fragment), `/` when empty.
+    pub path: String,
+}
+
+/// Parses a URL as found in an attribute value (entities not yet decoded).
+/// `None` for relative URLs and non-network schemes (`data:`, `javascript:` …).
+pub fn parse_url(raw: &str) -> Option<UrlParts> {
+    let decoded;
+    let s = if raw.contains('&') {
+        decoded = decode_entities(raw);
+        decoded.as_str()
+    } else {
+        raw
+    };
+    // The URL parser strips leading/trailing C0 controls and spaces, and
+    // removes every tab and newline.
+    let s = s.trim_matches(|c: char| c <= ' ');
+    let cleaned: String;
+    let s = if s.contains(['\t', '\n', '\r', '\\']) {
+        cleaned = s
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .map(|c| if c == '\\' { '/' } else { c })
+            .collect();
+        cleaned.as_str()
+    } else {
+        s
+    };
+    let rest = if let Some(r) = s.strip_prefix("//") {
+        r
+    } else {
+        let colon = s.find(':')?;
+        let scheme = &s[..colon];
+        if scheme.is_empty() || scheme.contains(['/', '?', '#']) {
+            return None;
+        }
+        let scheme = scheme.to_ascii_lowercase();
+        if !matches!(scheme.as_str(), "http" | "https" | "ws" | "wss" | "ftp") {
+            return None;
+        }
+        s[colon + 1..].trim_start_matches('/')
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let after = &rest[end..];
+    let hostport = match authority.rfind('@') {
+        Some(i) => &authority[i + 1..],
+        None => authority,
+    };
+    let host = if hostport.starts_with('[') {
+        hostport
+    } else {
+        hostport.split(':').next().unwrap_or("")
+    };
+    let host = percent_decode(host).to_ascii_lowercase();
+    let host = host.trim_end_matches('.').to_string();
+    if host.is_empty() {
+        return None;
+    }
+    let path_end = after.find(['?', '#']).unwrap_or(after.len());
+    let path = &after[..path_end];
+    let path = if path.is_empty() {
+        "/".to_string()
+    } else {
+        percent_decode(path)
+    };
+    Some(UrlParts { host, path })
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Decodes the HTML character references that can appear in a URL attribute:
+/// numeric ones (decimal and hex, `;` optional) and the named ones for URL
+/// punctuation. Unknown references are kept as they are.
+pub fn decode_entities(s: &str) -> String {
+    const NAMED: &[(&str, char)] = &[
+        ("amp", '&'),
+        ("sol", '/'),
+        ("colon", ':'),
+        ("period", '.'),
+        ("quest", '?'),
+        ("equals", '='),
+        ("num", '#'),
+        ("percnt", '%'),
+        ("lowbar", '_'),
+        ("commat", '@'),
+        ("plus", '+'),
+        ("comma", ','),
+        ("semi", ';'),
+        ("excl", '!'),
+        ("quot", '"'),
+        ("apos", '\''),
+        ("lt", '<'),
+        ("gt", '>'),
+        ("tab", '\t'),
+        ("newline", '\n'),
+        ("lpar", '('),
+        ("rpar", ')'),
+        ("ast", '*'),
+        ("dollar", '$'),
+        ("lsqb", '['),
+        ("rsqb", ']'),
+        ("bsol", '\\'),
+        ("nbsp", '\u{a0}'),
+    ];
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 1..];
+        if let Some(num) = tail.strip_prefix('#') {
+            let (digits, radix) = match num.strip_prefix(['x', 'X']) {
+                Some(h) => (h, 16),
+                None => (num, 10),
+            };
+            let n = digits
+                .bytes()
+                .take_while(|b| (*b as char).is_digit(radix))
+                .count();
+            if n > 0 {
+                let cp = u32::from_str_radix(&digits[..n.min(8)], radix).unwrap_or(0xFFFD);
+                out.push(
+                    char::from_u32(cp)
+                        .filter(|c| *c != '\0')
+                        .unwrap_or('\u{FFFD}'),
+                );
+                let consumed = 1 + (num.len() - digits.len()) + n;
+                let consumed = if tail[consumed..].starts_with(';') {
+                    consumed + 1
+                } else {
+                    consumed
+                };
+                rest = &tail[consumed..];
+                continue;
+            }
+        } else {
+            let n = tail
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            if n > 0 && tail[n..].starts_with(';') {
+                let name = tail[..n].to_ascii_lowercase();
+                if let Some((_, c)) = NAMED.iter().find(|(k, _)| *k == name) {
+                    out.push(*c);
+                    rest = &tail[n + 1..];
+                    continue;
+                }
+            } else if n > 0 && tail[..n].eq_ignore_ascii_case("amp") {
+                out.push('&');
+                rest = &tail[n..];
+                continue;
+            }
+        }
+        out.push('&');
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(url: &str) -> Option<String> {
+        Catalog::embedded().match_url(url).map(|v| v.id.clone())
+    }
+
+    #[test]
+    fn embedded_catalog_is_valid_and_broad() {
+        let cat = Catalog::parse(EMBEDDED, &Config::default()).unwrap();
+        assert!(cat.vendors().len() >= 60, "{}", cat.vendors().len());
+        for v in cat.vendors() {
+            assert!(!v.source.is_empty(), "{} has no source", v.id);
+            assert_ne!(v.category, Category::Necessary, "{}", v.id);
+            assert!(!v.hosts.is_empty(), "{} has no hosts", v.id);
+        }
+        for required in [
+            "google-analytics",
+            "google-tag-manager",
+            "google-ads",
+            "doubleclick",
+            "google-adsense",
+            "meta-pixel",
+            "microsoft-clarity",
+            "bing-uet",
+            "hotjar",
+            "linkedin-insight",
+            "tiktok-pixel",
+            "x-pixel",
+            "pinterest-tag",
+            "snap-pixel",
+            "reddit-pixel",
+            "criteo",
+            "taboola",
+            "outbrain",
+            "amazon-ads",
+            "quantcast",
+            "hubspot",
+            "segment",
+            "mixpanel",
+            "amplitude",
+            "heap",
+            "fullstory",
+            "adobe-analytics",
+            "matomo-cloud",
+            "plausible",
+            "yandex-metrica",
+            "baidu-tongji",
+            "comscore",
+            "cloudflare-web-analytics",
+            "intercom",
+            "drift",
+            "crisp",
+            "zendesk-chat",
+            "youtube",
+            "vimeo",
+            "google-maps",
+            "disqus",
+            "addthis",
+            "sharethis",
+        ] {
+            assert!(cat.vendor(required).is_some(), "{required} missing");
+        }
+    }
+
+    #[test]
+    fn hosts_and_subdomains() {
+        assert_eq!(
+            id("https://www.google-analytics.com/analytics.js").as_deref(),
+            Some("google-analytics")
+        );
+        assert_eq!(
+            id("https://google-analytics.com/g/collect").as_deref(),
+            Some("google-analytics")
+        );
+        assert_eq!(
+            id("https://region1.google-analytics.com/g/collect").as_deref(),
+            Some("google-analytics")
+        );
+        assert_eq!(
+            id("https://static.hotjar.com/c/hotjar-1.js?sv=6").as_deref(),
+            Some("hotjar")
+        );
+        assert_eq!(
+            id("https://www.youtube-nocookie.com/embed/xyz").as_deref(),
+            Some("youtube")
+        );
+        assert_eq!(
+            id("https://connect.facebook.net/en_US/fbevents.js").as_deref(),
+            Some("meta-pixel")
+        );
+        assert_eq!(
+            id("https://www.facebook.com/tr?id=1&ev=PageView&noscript=1").as_deref(),
+            Some("meta-pixel")
+        );
+        // lookalike domains do not match
+        assert_eq!(id("https://notgoogle-analytics.com/x.js"), None);
+        assert_eq!(id("https://google-analytics.com.evil.example/x.js"), None);
+        assert_eq!(id("https://www.facebook.com/trending"), None);
+        assert_eq!(id("https://example.com/"), None);
+    }
+
+    #[test]
+    fn path_prefixes() {
+        assert_eq!(
+            id("https://www.google.com/maps/embed?pb=1").as_deref(),
+            Some("google-maps")
+        );
+        assert_eq!(
+            id("https://www.google.com/maps").as_deref(),
+            Some("google-maps")
+        );
+        assert_eq!(id("https://www.google.com/mapsfoo"), None);
+        assert_eq!(id("https://www.google.com/search?q=x"), None);
+        assert_eq!(id("https://www.google.com/recaptcha/api.js"), None);
+        assert_eq!(
+            id("https://www.googletagmanager.com/gtag/js?id=G-1").as_deref(),
+            Some("google-analytics")
+        );
+        assert_eq!(
+            id("https://www.googletagmanager.com/gtm.js?id=GTM-1").as_deref(),
+            Some("google-tag-manager")
+        );
+        assert_eq!(
+            id("https://www.googletagmanager.com/ns.html?id=GTM-1").as_deref(),
+            Some("google-tag-manager")
+        );
+        assert_eq!(
+            id("https://s.pinimg.com/ct/core.js").as_deref(),
+            Some("pinterest-tag")
+        );
+        assert_eq!(id("https://s.pinimg.com/images/x.png"), None);
+    }
+
+    #[test]
+    fn url_quirks() {
+        for u in [
+            "//www.google-analytics.com/analytics.js",
+            "HTTPS://WWW.GOOGLE-ANALYTICS.COM/ANALYTICS.JS",
+            "  \n https://www.google-analytics.com/analytics.js \t",
+            "https&#58;//www.google-analytics.com/analytics.js",
+            "https&colon;&sol;&sol;www&period;google-analytics&period;com/analytics.js",
+            "&#x68;ttps://www.google-analytics.com/analytics.js",
+            "https://www.google-analytics.com:443/analytics.js",
+            "https://user@www.google-analytics.com/analytics.js",
+            "https://www.google-analytics.com./analytics.js",
+            "https:\\\\www.google-analytics.com\\analytics.js",
+            "ht\ntps://www.goo\tgle-analytics.com/analytics.js",
+            "https://www%2Egoogle-analytics%2Ecom/analytics.js",
+            "https://www.google-analytics.com?x=1",
+        ] {
+            assert_eq!(id(u).as_deref(), Some("google-analytics"), "{u:?}");
+        }
+        for u in [
+            "/analytics.js",
+            "analytics.js",
+            "www.google-analytics.com/analytics.js",
+            "data:text/javascript,1",
+            "javascript:void(0)",
+            "",
+            "   ",
+            "https://",
+            "//",
+        ] {
+            assert_eq!(id(u), None, "{u:?}");
+        }
+    }
+
+    #[test]
+    fn scripts_and_cookies() {
+        let cat = Catalog::embedded();
+        let gtm = "(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':new Date().getTime(),event:'gtm.js'});var f=d.getElementsByTagName(s)[0],j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src='https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','GTM-XXXX');";
+        assert_eq!(cat.match_script(gtm).unwrap().id, "google-tag-manager");
+        assert_eq!(cat.match_script("console.log('hello')"), None);
+        let (c, v) = cat.cookie_category("_ga").unwrap();
+        assert_eq!(
+            (c, v.id.as_str()),
+            (Category::Analytics, "google-analytics")
+        );
+        assert_eq!(
+            cat.cookie_category("_ga_ABC123").unwrap().1.id,
+            "google-analytics"
+        );
+        assert_eq!(
+            cat.cookie_category("_fbp").unwrap().0,
+            Category::Advertising
+        );
+        assert_eq!(
+            cat.cookie_category("_clck").unwrap().1.id,
+            "microsoft-clarity"
+        );
+        assert_eq!(
+            cat.cookie_category("_hjSessionUser_123").unwrap().1.id,
+            "hotjar"
+        );
+        assert_eq!(cat.cookie_category("_gcl_au").unwrap().1.id, "google-ads");
+        assert_eq!(cat.cookie_category("session"), None);
+        assert_eq!(cat.cookie_category("_gax"), None);
+    }
+
+    #[test]
+    fn config_overrides() {
+        let cfg: Config = toml::from_str(
+            r#"
+            allow = ["plausible"]
+            unknown_scripts = "analytics"
+            first_party = ["cdn.example.com"]
+            [recategorize]
+            youtube = "advertising"
+            [[vendors]]
+            id = "acme-ab"
+            name = "Acme A/B"
+            category = "analytics"
+            hosts = ["ab.acme.test/js"]
+            scripts = ["acmeAB.start("]
+            cookies = ["acme_ab"]
+            source = "site owner"
+            "#,
+        )
+        .unwrap();
+        let cat = Catalog::with_config(&cfg).unwrap();
+        assert!(cat.vendor("plausible").unwrap().allowed);
+        assert_eq!(
+            cat.vendor("youtube").unwrap().category,
+            Category::Advertising
+        );
+        assert_eq!(
+            cat.match_url("https://ab.acme.test/js/x.js").unwrap().id,
+            "acme-ab"
+        );
+        assert_eq!(cat.match_url("https://ab.acme.test/other"), None);
+        assert_eq!(cat.match_script("acmeab.start(1)").unwrap().id, "acme-ab");
+        assert_eq!(
+            cat.unknown_scripts(),
+            UnknownScripts::Category(Category::Analytics)
+        );
+        assert!(cat.is_first_party("static.cdn.example.com", ""));
+        assert!(cat.is_first_party("www.shop.test", "shop.test"));
+        assert!(!cat.is_first_party("evil.test", "shop.test"));
+
+        let bad: Config = toml::from_str("allow = [\"nope\"]").unwrap();
+        assert!(Catalog::with_config(&bad).unwrap_err().contains("nope"));
+        assert!(toml::from_str::<Config>("unknown_scripts = \"necessary\"").is_err());
+        let bad: Config = toml::from_str(
+            "[[vendors]]\nid = \"X\"\nname = \"x\"\ncategory = \"analytics\"\nsource = \"s\"",
+        )
+        .unwrap();
+        assert!(Catalog::with_config(&bad).is_err());
+    }
+}

@@ -40,6 +40,9 @@ mod i18n;
 
 pub use i18n::{Strings, Texts, BUILTIN_LANGS};
 
+mod page;
+pub use page::{page, PageRequest, GOOGLE_CONSENT_MODE_VENDORS};
+
 use crate::consent::{Category, Decision, Grants, Method};
 use crate::jurisdiction::Model;
 use crate::rules::CookieDecl;

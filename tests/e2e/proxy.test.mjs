@@ -76,7 +76,8 @@ test("HTML streams through the rewriter; status and headers kept, Content-Length
   assert.equal(res.headers.get("x-origin-header"), "kept");
   assert.equal(res.headers.get("content-length"), null);
   const html = await res.text();
-  assert.match(html, /<head><meta name="consent-edge"[^>]*><title>Fixture<\/title>/);
+  assert.match(html, /<head><script>[^<]*gtag\('consent','default'[^<]*<\/script><title>Fixture<\/title>/, "consent signals at the very start of <head>");
+  assert.match(html, /<aside id="consent-edge"/, "the banner before </body>");
   assert.ok(html.includes("<h1>Hello</h1><p>caf\u00e9</p>"));
 });
 
@@ -84,7 +85,7 @@ test("the first transformed chunk leaves before the origin sends its last byte",
   const { status, chunks } = await rawChunks(mf, "/slow.html");
   assert.equal(status, 200);
   assert.ok(chunks.length >= 2, `expected several chunks, got ${chunks.length}`);
-  assert.match(chunks[0].text, /<meta name="consent-edge"/, "the first chunk is already rewritten");
+  assert.match(chunks[0].text, /gtag\('consent','default'/, "the first chunk is already rewritten");
   assert.ok(slowFinishedAt !== undefined, "origin finished");
   assert.ok(chunks[0].at < slowFinishedAt, `first chunk at ${chunks[0].at.toFixed(0)} ms, origin finished at ${slowFinishedAt.toFixed(0)} ms`);
   assert.ok(chunks.map((c) => c.text).join("").includes("<p>late</p>"));

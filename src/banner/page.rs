@@ -1,0 +1,88 @@
+//! Assembling what the filter injects into one HTML response.
+
+use super::{
+    banner_html, csp_nonce, declaration_html, head_signals, negotiate, status_html, texts, View,
+};
+use crate::consent::{Category, State};
+use crate::filter::Page;
+use crate::rules::{Config, Route};
+
+/// Catalog vendors that run in Consent Mode's denied state when
+/// `google_consent_mode = "advanced"`: kept, not blocked, before consent.
+pub const GOOGLE_CONSENT_MODE_VENDORS: [&str; 4] = [
+    "google-analytics",
+    "google-tag-manager",
+    "google-ads",
+    "doubleclick",
+];
+
+/// What the edge knows about one HTML response.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest<'a> {
+    /// The visitor's consent state.
+    pub state: &'a State,
+    /// The matching `[[routes]]` rule, if any.
+    pub route: Option<&'a Route>,
+    /// The request's `Accept-Language`.
+    pub accept_language: Option<&'a str>,
+    /// Path and query of the page (where the no-JS banner returns to).
+    pub return_to: &'a str,
+    /// The origin response's `Content-Security-Policy`, if any.
+    pub csp: Option<&'a str>,
+    /// The page's host (first-party scripts are never "unknown third party").
+    pub host: &'a str,
+}
+
+/// The [`Page`] for one response: grants, allowed vendors, and the banner,
+/// consent signals, cookie declaration and consent status to inject — all
+/// empty when the route says `inject = false`, no banner when `banner = false`.
+pub fn page(req: &PageRequest<'_>, cfg: &Config) -> Page {
+    let route = req.route;
+    let inject = route.and_then(|r| r.inject).unwrap_or(true);
+    let show_banner = route.and_then(|r| r.banner).unwrap_or(true);
+    let state = req.state;
+    let lang = negotiate(req.accept_language, &cfg.banner);
+    let nonce = req.csp.and_then(csp_nonce);
+    let variant = route
+        .and_then(|r| r.variant.as_deref())
+        .unwrap_or(&state.regime.variant);
+    let view = View {
+        variant,
+        model: state.regime.model,
+        grants: state.grants,
+        decided: state.decision.is_some(),
+        gpc: state.gpc,
+        decision: state.decision.as_ref(),
+        lang: &lang,
+        return_to: req.return_to,
+        endpoint: &cfg.cookie.endpoint,
+        policy_url: &cfg.policy.url,
+        nonce: nonce.as_deref(),
+        jurisdiction: &state.regime.id,
+    };
+    let t = texts(&lang, &cfg.banner);
+    let mut allow_vendors: Vec<String> = route.map(|r| r.allow_vendors.clone()).unwrap_or_default();
+    if cfg.banner.allow_google_before_consent() {
+        allow_vendors.extend(GOOGLE_CONSENT_MODE_VENDORS.iter().map(|s| s.to_string()));
+    }
+    Page {
+        grants: state.grants,
+        allow_vendors,
+        site_host: req.host.to_string(),
+        head_start: if inject {
+            head_signals(&view, &cfg.banner)
+        } else {
+            String::new()
+        },
+        body_end: if inject && show_banner {
+            banner_html(&view, &cfg.banner)
+        } else {
+            String::new()
+        },
+        declaration_html: inject.then(|| declaration_html(&view, &cfg.banner, &cfg.cookies)),
+        status_html: inject.then(|| status_html(&view, &cfg.banner)),
+        placeholder_text: t.placeholder.clone(),
+        allow_text: t.allow.clone(),
+        category_labels: Category::ALL.map(|c| t.category(c).to_string()),
+    }
+}
