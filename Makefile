@@ -65,13 +65,17 @@ dev: build .dev.vars
 	npx wrangler dev --port 8787 --ip 127.0.0.1
 
 ## ---- test ---------------------------------------------------------------
-test: test-native build browser-tools test-e2e
+test: test-native build browser-tools test-e2e test-browser
 
 test-native:
 	cargo test --all-targets
 
-test-e2e:
+test-e2e: node-tools
 	node --test --test-concurrency=1 tests/e2e/
+
+# Real Chromium (Debian's) driven by playwright-core, against the built worker.
+test-browser: node-tools browser-tools
+	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then node --test --test-concurrency=1 tests/browser/; fi
 
 bench: tools
 	cargo bench --bench filter
