@@ -9,6 +9,7 @@ use crate::jurisdiction::Geo;
 use crate::records::{self, Record, RecordContext, Statement};
 use crate::rules::Route;
 use crate::rules::{Config, Mode};
+use crate::trackers::Catalog;
 use futures_util::StreamExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::JsValue;
@@ -343,7 +344,7 @@ async fn proxy(
     );
     let input = resp.stream()?;
     let filter = Filter::new(
-        Config::embedded_catalog(),
+        Catalog::configured(),
         &cfg.filter,
         page,
         filter::charset_from_content_type(&ct),
