@@ -67,7 +67,7 @@ dev: build .dev.vars
 ## ---- test ---------------------------------------------------------------
 test: test-native build browser-tools test-e2e test-browser
 
-test-native:
+test-native: node-tools
 	cargo test --all-targets
 
 test-e2e: node-tools
