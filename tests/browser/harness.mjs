@@ -5,7 +5,7 @@
 // tracker attempt is visible to the tests.
 import http from "node:http";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -146,12 +146,19 @@ export async function visitor(stack, { geo, gpc = false, javaScriptEnabled = tru
 /** Demo origin + worker + Chromium. `stack.base` is the worker's http://127.0.0.1:port. */
 export async function startStack() {
   const origin = await startDemoOrigin();
-  const mf = await startWorker({ ORIGIN: origin.url, DEV_GEO_OVERRIDE: "true" });
+  const mf = await startWorker({ ORIGIN: origin.url, DEV_GEO_OVERRIDE: "true" }, { d1Databases: { DB: "browser-tests" } });
   const url = await mf.ready;
+  // An in-memory D1 with migrations/ applied, so decisions are recorded.
+  const db = await mf.getD1Database("DB");
+  for (const f of readdirSync(path.join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort()) {
+    const sql = readFileSync(path.join(ROOT, "migrations", f), "utf8").replace(/--[^\n]*/g, "");
+    const statements = sql.split(";").map((s) => s.trim()).filter(Boolean);
+    await db.batch(statements.map((s) => db.prepare(s)));
+  }
   const base = `http://127.0.0.1:${url.port}`;
   const { context0, browser, userDataDir } = await launch();
   return {
-    origin, mf, base, browser,
+    origin, mf, db, base, browser,
     async close() {
       await context0?.close().catch(() => {});
       await browser?.close().catch(() => {});
