@@ -14,6 +14,7 @@ let stack;
 const vendors = catalog();
 before(async () => { stack = await startStack(); });
 after(async () => { await stack?.close(); });
+const T = { timeout: 30_000 };
 
 const categoriesOf = (attempts) =>
   [...new Set(attempts.map((a) => vendorOf(a.url, vendors)?.category ?? `?${a.host}`))].sort();
@@ -47,7 +48,7 @@ async function consentState(page) {
   return page.evaluate(async () => (await fetch("/__consent", { headers: { accept: "application/json" } })).json());
 }
 
-test("Reject all: the banner closes, no tracker ever loads, the choice survives a reload", async () => {
+test("Reject all: the banner closes, no tracker ever loads, the choice survives a reload", T, async () => {
   const { context, attempts, page, errors } = await germanVisitor();
   await page.getByRole("button", { name: "Reject all" }).click();
   await page.waitForFunction(() => document.getElementById("consent-edge").dataset.decided === "1");
@@ -80,7 +81,7 @@ test("Reject all: the banner closes, no tracker ever loads, the choice survives 
   await context.close();
 });
 
-test("Accept all: every tracker loads without a reload; after a reload they come from the server", async () => {
+test("Accept all: every tracker loads without a reload; after a reload they come from the server", T, async () => {
   const { context, attempts, page, errors, navigations } = await germanVisitor();
   const before = navigations;
   await page.getByRole("button", { name: "Accept all" }).click();
@@ -121,7 +122,7 @@ test("Accept all: every tracker loads without a reload; after a reload they come
   await context.close();
 });
 
-test("Customize: only analytics ticked → only analytics vendors load", async () => {
+test("Customize: only analytics ticked → only analytics vendors load", T, async () => {
   const { context, attempts, page, errors } = await germanVisitor();
   await page.getByText("Customize").click();
   const analytics = page.getByRole("checkbox", { name: "Analytics" });
@@ -144,7 +145,7 @@ test("Customize: only analytics ticked → only analytics vendors load", async (
   await context.close();
 });
 
-test("the embed placeholder's Allow button grants functional only and shows the video", async () => {
+test("the embed placeholder's Allow button grants functional only and shows the video", T, async () => {
   const { context, attempts, page, errors } = await germanVisitor();
   const placeholder = page.locator(".consent-edge-placeholder");
   assert.match(await placeholder.innerText(), /YouTube/);

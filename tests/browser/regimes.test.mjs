@@ -13,6 +13,7 @@ let stack;
 const vendors = catalog();
 before(async () => { stack = await startStack(); });
 after(async () => { await stack?.close(); });
+const T = { timeout: 30_000 };
 
 const REGIMES = [
   {
@@ -40,7 +41,7 @@ const REGIMES = [
 ];
 
 for (const r of REGIMES) {
-  test(`${r.name}: the ${r.variant} banner, trackers before a choice, axe, CLS`, async () => {
+  test(`${r.name}: the ${r.variant} banner, trackers before a choice, axe, CLS`, T, async () => {
     const { context, attempts } = await visitor(stack, { geo: r.geo, gpc: r.gpc });
     await observeLayoutShifts(context);
     const page = await context.newPage();
