@@ -159,3 +159,29 @@ test("the embed placeholder's Allow button grants functional only and shows the 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("California: Do Not Sell or Share refuses advertising only, without and after a reload", T, async () => {
+  const { context, attempts } = await visitor(stack, { geo: "US-CA" });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(stack.base + "/");
+  await settle(page, attempts);
+  assert.deepEqual(categoriesOf(attempts), ["advertising", "analytics", "functional"], "opt-out: everything runs before a choice");
+  await page.getByRole("button", { name: "Do Not Sell or Share My Personal Information" }).click();
+  await page.waitForFunction(() => document.getElementById("consent-edge").dataset.decided === "1");
+  assert.equal(await page.locator("#consent-edge").getAttribute("data-grants"), "functional analytics");
+  const s = await consentState(page);
+  assert.deepEqual(s.categories, { necessary: true, functional: true, analytics: true, advertising: false });
+  const rows = await waitForRecords(s.consent_id, 1);
+  assert.equal(rows[0].jurisdiction, "us-ca");
+  assert.equal(rows[0].variant, "opt-out");
+
+  attempts.length = 0;
+  await page.reload();
+  await settle(page, attempts, { quiet: 500 });
+  assert.ok(await page.locator("#ce-dialog").isHidden());
+  assert.deepEqual(categoriesOf(attempts), ["analytics", "functional"], vendorsHit(attempts, vendors).join(", "));
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -13,6 +13,7 @@ import { ROOT, startWorker } from "../e2e/harness.mjs";
 
 export { ROOT };
 export const DEMO = path.join(ROOT, "demo");
+export const FIXTURES = path.join(ROOT, "tests/browser/fixtures");
 export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
 const MIME = {
@@ -29,8 +30,11 @@ export async function startDemoOrigin() {
   const server = http.createServer((req, res) => {
     let p = decodeURIComponent(new URL(req.url, "http://origin").pathname);
     if (p.endsWith("/")) p += "index.html";
-    const file = path.join(DEMO, path.normalize(p));
-    if (!file.startsWith(DEMO + path.sep)) {
+    // /__fixtures/… are the browser tests' own pages, the rest is demo/.
+    const root = p.startsWith("/__fixtures/") ? FIXTURES : DEMO;
+    if (root === FIXTURES) p = p.slice("/__fixtures".length);
+    const file = path.join(root, path.normalize(p));
+    if (!file.startsWith(root + path.sep)) {
       res.writeHead(403).end();
       return;
     }
