@@ -92,7 +92,7 @@ test("Accept all: every tracker loads without a reload; after a reload they come
   assert.ok(await page.locator("#ce-dialog").isHidden());
   assert.deepEqual(categoriesOf(attempts), ["advertising", "analytics", "functional"], vendorsHit(attempts, vendors).join(", "));
   const hit = vendorsHit(attempts, vendors);
-  for (const id of ["google-tag-manager", "google-analytics", "microsoft-clarity", "hotjar", "youtube", "doubleclick"]) {
+  for (const id of ["google-tag-manager", "google-analytics", "microsoft-clarity", "hotjar", "meta-pixel", "tiktok-pixel", "linkedin-insight", "youtube", "doubleclick"]) {
     assert.ok(hit.some((h) => h === id), `${id} loaded after Accept all (got ${hit.join(", ")})`);
   }
   // The YouTube placeholder gave way to the real iframe.

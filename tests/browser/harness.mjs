@@ -241,4 +241,5 @@ export async function consentCookie(context) {
   return (await context.cookies()).find((c) => c.name === "consent");
 }
 
-export const SCREENSHOTS = path.join(ROOT, "docs/screenshots");
+// Where the tests save their screenshots (docs/screenshots unless SCREENSHOTS_DIR is set).
+export const SCREENSHOTS = process.env.SCREENSHOTS_DIR || path.join(ROOT, "docs/screenshots");
