@@ -82,6 +82,10 @@ test-e2e: node-tools
 test-browser: node-tools browser-tools
 	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then node --test --test-concurrency=1 tests/browser/; fi
 
+# Regenerate the screenshots shown in docs/BROWSER.md.
+screenshots: build node-tools browser-tools
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots node --test --test-concurrency=1 tests/browser/
+
 bench: tools
 	cargo bench --bench filter
 

@@ -241,5 +241,6 @@ export async function consentCookie(context) {
   return (await context.cookies()).find((c) => c.name === "consent");
 }
 
-// Where the tests save their screenshots (docs/screenshots unless SCREENSHOTS_DIR is set).
-export const SCREENSHOTS = process.env.SCREENSHOTS_DIR || path.join(ROOT, "docs/screenshots");
+// Where the tests save their screenshots: a scratch folder, so `make test`
+// leaves the tree clean; `make screenshots` sets SCREENSHOTS_DIR=docs/screenshots.
+export const SCREENSHOTS = process.env.SCREENSHOTS_DIR || path.join(ROOT, "tests/browser/.screenshots");

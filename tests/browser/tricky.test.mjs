@@ -51,7 +51,7 @@ test("a tracker inside <iframe srcdoc> is blocked before consent", { ...T, todo:
   await context.close();
 });
 
-test("a YouTube thumbnail (i.ytimg.com) waits for functional consent", { ...T, todo: "trackers.toml: i.ytimg.com (YouTube's image host) is not in the youtube vendor's hosts" }, async () => {
+test("a YouTube thumbnail (i.ytimg.com) waits for functional consent", T, async () => {
   const { context, attempts } = await load("/__fixtures/youtube-thumbnail.html");
   assert.deepEqual(attempts.map((a) => a.url), []);
   await context.close();
