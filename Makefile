@@ -72,7 +72,14 @@ test-native:
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
 
-bench: tools
+# In the real runtime: the release worker in workerd beside a pass-through and a
+# JS HTMLRewriter worker (bench/workerd.mjs); writes docs/BENCHMARKS.md
+# "## In workerd" and docs/bench-latency.svg. BENCH_QUICK=1 for a short run.
+bench: build
+	node bench/workerd.mjs
+
+# The native filter benchmark (criterion, no runtime).
+bench-native: tools
 	cargo bench --bench filter
 
 clean:
