@@ -21,7 +21,7 @@ const label = (v) => (v >= 1 ? String(+v.toPrecision(3)) : v.toPrecision(1));
  * Returns the SVG document as a string.
  */
 export function latencyChart({ series, title, width = 860, height = 520 }) {
-  const m = { l: 70, r: 20, t: 44, b: 92 };
+  const m = { l: 70, r: 20, t: 44, b: 100 };
   const all = series.flatMap((s) => s.points);
   if (!all.length) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="60"><text x="10" y="30">no data</text></svg>\n`;
   const xs = all.map((p) => p[0]);
@@ -61,7 +61,7 @@ export function latencyChart({ series, title, width = 860, height = 520 }) {
       const lo = Math.exp(Math.log(x0) + ((Math.log(x1) - Math.log(x0)) * i) / bins);
       const hi = Math.exp(Math.log(x0) + ((Math.log(x1) - Math.log(x0)) * (i + 1)) / bins);
       const inBin = s.points.filter(([x]) => x >= lo && x < hi);
-      if (inBin.length < 2) continue;
+      if (!inBin.length) continue;
       const med = (a) => a.slice().sort((p, q) => p - q)[Math.floor((a.length - 1) / 2)];
       line.push([med(inBin.map((p) => p[0])), med(inBin.map((p) => p[1]))]);
     }
@@ -69,11 +69,11 @@ export function latencyChart({ series, title, width = 860, height = 520 }) {
   }
   series.forEach((s, i) => {
     const lx = m.l + 10 + i * ((W - 20) / series.length);
-    const ly = height - 22;
+    const ly = height - 12;
     o.push(`<rect x="${lx.toFixed(1)}" y="${ly - 9}" width="14" height="10" fill="${s.color}"/>`);
     o.push(`<text x="${(lx + 20).toFixed(1)}" y="${ly}" fill="#111827">${esc(s.name)}</text>`);
   });
-  o.push(`<text x="${m.l}" y="${height - 48}" fill="#6b7280">dots: one page (median of its rounds); lines: median per size bin; dashed: 16 / 64 / 256 KB buckets</text>`);
+  o.push(`<text x="${m.l}" y="${m.t + H + 58}" fill="#6b7280">dots: one page (median of its rounds); lines: median per size bin; dashed: 16 / 64 / 256 KB buckets</text>`);
   o.push("</svg>");
   return o.join("\n") + "\n";
 }

@@ -16,6 +16,8 @@
 //   TRACKERS_TOML=path     catalog to give the JS worker (default ./trackers.toml)
 //   BENCH_SHARED="text"    note that the machine was shared while measuring
 //   BENCH_DOC=path         where to write (default docs/BENCHMARKS.md)
+//   BENCH_CE_BUILD=dir     benchmark another consent-edge build (e.g. one made
+//                          with worker-build --out-dir and a different opt-level)
 import http from "node:http";
 import fs from "node:fs";
 import os from "node:os";
@@ -27,6 +29,7 @@ import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { parseToml } from "./toml.mjs";
 import { latencyChart } from "./svg.mjs";
+import { wasmBreakdown } from "./wasmsize.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
@@ -39,6 +42,7 @@ const CHUNK_PAGES = 16; // pages per A/B block: configs alternate every CHUNK_PA
 const STALL_MS = 1500;
 const DOC = path.resolve(ROOT, process.env.BENCH_DOC || "docs/BENCHMARKS.md");
 const SVG = path.join(path.dirname(DOC), "bench-latency.svg");
+const CE_BUILD = path.resolve(ROOT, process.env.BENCH_CE_BUILD || "build");
 const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
 const COMPAT = "2026-04-01";
 const ALL_GRANTED = "functional,analytics,advertising";
@@ -215,7 +219,7 @@ const KINDS = {
   ce: {
     label: "consent-edge",
     options: () => ({
-      scriptPath: path.join(ROOT, "build/index.js"),
+      scriptPath: path.join(CE_BUILD, "index.js"),
       modules: true,
       modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
       bindings: { COOKIE_DOMAIN: "", DEV_GEO_OVERRIDE: "true", CONSENT_SECRET: SECRET, ADMIN_TOKEN: "bench-admin-token" },
@@ -223,12 +227,20 @@ const KINDS = {
   },
 };
 
+// consent-edge is started the way the e2e tests start it (tests/e2e/harness.mjs
+// startWorker), so bindings the lead adds there (D1, queues) apply here too.
+let e2eStartWorker = null;
+try {
+  ({ startWorker: e2eStartWorker } = await import("../tests/e2e/harness.mjs"));
+} catch {}
+
 /** Starts one worker kind in its own workerd; returns { mf, url, pid, readyMs }. */
 async function startKind(kind, ctx) {
   const opts = KINDS[kind].options(ctx);
+  const bindings = { ORIGIN: ctx.origin.url, ...(opts.bindings || {}) };
   const before = workerdChildren();
   const t0 = performance.now();
-  const mf = new Miniflare({ compatibilityDate: COMPAT, ...opts, bindings: { ORIGIN: ctx.origin.url, ...(opts.bindings || {}) } });
+  const mf = kind === "ce" && typeof e2eStartWorker === "function" ? await e2eStartWorker(bindings, { scriptPath: opts.scriptPath }) : new Miniflare({ compatibilityDate: COMPAT, ...opts, bindings });
   const url = await mf.ready;
   const readyMs = performance.now() - t0;
   const pid = [...workerdChildren()].find((p) => !before.has(p)) ?? null;
@@ -327,7 +339,7 @@ function shuffle(xs, rand) {
 async function wasmSizes() {
   const gz = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
   const out = { rows: [], notes: [] };
-  const shipped = path.join(ROOT, "build/index_bg.wasm");
+  const shipped = path.join(CE_BUILD, "index_bg.wasm");
   const raw = path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, "target"), "wasm32-unknown-unknown/release/consent_edge.wasm");
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ce-wasm-"));
   try {
@@ -344,12 +356,25 @@ async function wasmSizes() {
   }
   if (fs.existsSync(shipped)) {
     const b = fs.readFileSync(shipped);
-    out.rows.push({ what: "shipped build/index_bg.wasm (worker-build, wasm-opt -Oz)", raw: b.length, gz: gz(b) });
+    out.rows.push({ what: `shipped ${path.relative(ROOT, shipped)} (worker-build, wasm-opt -Oz)`, raw: b.length, gz: gz(b) });
+    try {
+      const bd = wasmBreakdown(b);
+      // Each section gzipped on its own: roughly what it adds to the download.
+      out.sections = bd.sections.map((sec) => ({ name: sec.name, raw: sec.end - sec.start, gz: gz(b.subarray(sec.start, sec.end)) })).filter((x) => x.raw >= 1024);
+      out.crates = bd.named ? bd.crates.slice(0, 14) : null;
+      const names = bd.sections.find((x) => x.name === "custom:name");
+      if (names) {
+        const rest = Buffer.concat([b.subarray(0, names.start), b.subarray(names.end)]);
+        out.rows.push({ what: "shipped wasm without its name section (e.g. wasm-opt --strip-debug)", raw: rest.length, gz: gz(rest) });
+      }
+    } catch (e) {
+      out.notes.push(`breakdown failed: ${e.message}`);
+    }
   }
-  const js = path.join(ROOT, "build/index.js");
+  const js = path.join(CE_BUILD, "index.js");
   if (fs.existsSync(js)) {
     const b = fs.readFileSync(js);
-    out.rows.push({ what: "build/index.js (JS glue)", raw: b.length, gz: gz(b) });
+    out.rows.push({ what: `${path.relative(ROOT, js)} (JS glue)`, raw: b.length, gz: gz(b) });
   }
   return out;
 }
@@ -432,7 +457,7 @@ async function sanity(ctx, configs) {
     rows.push({
       label: cfg.label,
       status: res.status,
-      neutralised: (html.match(/data-consent-(vendor|category)=/g) || []).length / 2,
+      neutralised: (html.match(/<[a-z][^>]*\sdata-consent-(?:vendor|category|src|href|ping)=[^>]*>/gi) || []).length,
       textPlain: (html.match(/type="text\/plain"/g) || []).length,
       bytes: res.body.length,
     });
@@ -448,7 +473,7 @@ async function main() {
   const catalog = loadCatalog();
   const pages = loadPages();
   log(`catalog ${catalog.file}: ${catalog.vendors.length} vendors; ${pages.length} pages`);
-  if (!fs.existsSync(path.join(ROOT, "build/index.js"))) throw new Error("build/index.js missing: run `make build` first");
+  if (!fs.existsSync(path.join(CE_BUILD, "index.js"))) throw new Error(`${CE_BUILD}/index.js missing: run \`make build\` first`);
 
   const origin = await startOrigin(pages);
   const ctx = { origin, catalog, workers: {} };
@@ -581,6 +606,10 @@ function summarise({ configs, set, lat, wall }) {
       vsJs84: added(id, id === "ce-notice" || id === "ce-accepted" ? "js-all" : "js-none", near84),
     };
   }
+  if (pairs["ce-optin"]) {
+    pairs["ce-optin"].vsJsNoInline = added("ce-optin", "js-none-noinline", all);
+    pairs["ce-optin"].vsJsNoInline84 = added("ce-optin", "js-none-noinline", near84);
+  }
   for (const id of ["js-none", "js-none-noinline"]) pairs[id] = { vsPass: added(id, "pass", all), vsPass84: added(id, "pass", near84) };
   return { perBucket, pairs, ceIds, has };
 }
@@ -607,13 +636,23 @@ function headline(results, wasm, mem) {
   return [
     "headline:",
     `  consent-edge (opt-in) ÷ pass-through, median per-page latency ratio: ${fmtRatio(o.vsPass.ratio)} (added ${fmt(o.vsPass.ms)} ms; 70–100 KB pages: +${fmt(o.vsPass84.ms)} ms)`,
-    `  consent-edge (opt-in) ÷ JS HTMLRewriter (nothing granted): ${fmtRatio(o.vsJs.ratio)} (70–100 KB pages: ${fmtRatio(o.vsJs84.ratio)})`,
+    `  consent-edge (opt-in) ÷ JS HTMLRewriter (nothing granted): ${fmtRatio(o.vsJs.ratio)} (70–100 KB pages: ${fmtRatio(o.vsJs84.ratio)}); ÷ JS without inline-script signatures: ${fmtRatio(o.vsJsNoInline.ratio)} (70–100 KB: ${fmtRatio(o.vsJsNoInline84.ratio)})`,
+    `  JS HTMLRewriter (nothing granted) ÷ pass-through: ${fmtRatio(results.pairs["js-none"].vsPass.ratio)}`,
     shipped ? `  wasm: ${kib(shipped.raw)} raw, ${kib(shipped.gz)} gzip` : "  wasm: n/a",
     ceMem ? `  100 MB stream: RSS growth after the first 10%: ${fmt(ceMem.growth, 1)} MiB (peak ${fmt(ceMem.peak, 0)} MiB)` : "",
   ].join("\n");
 }
 
 // ---------------------------------------------------------------- report
+
+/** The release profile the worker was built with, as Cargo.toml states it. */
+function releaseProfile() {
+  if (process.env.BENCH_CE_BUILD) return `a variant build from BENCH_CE_BUILD=${process.env.BENCH_CE_BUILD}`;
+  const toml = fs.readFileSync(path.join(ROOT, "Cargo.toml"), "utf8");
+  const sec = /\[profile\.release\]([^[]*)/.exec(toml)?.[1] || "";
+  const opt = /opt-level\s*=\s*("?[\w]+"?)/.exec(sec)?.[1];
+  return `release build${opt ? `, Cargo \`opt-level = ${opt}\`` : ""}`;
+}
 
 function table(head, rows) {
   return [`| ${head.join(" | ")} |`, `|${head.map((h, i) => (i ? " ---: " : " --- ")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
@@ -630,7 +669,7 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
   L.push("### Setup", "");
   L.push(
     `- One loopback origin (Node, in the harness process) serves every page from memory with \`Content-Length\`. Each worker runs in its own workerd (a Miniflare instance, compatibility date ${COMPAT}); load comes from a second Node process over raw HTTP keep-alive to the instance's socket (Miniflare's entry worker is in front of all three alike).`,
-    `- Workers: **pass-through** (\`bench/passthrough.js\`: fetch the origin, return it — the floor); **consent-edge** (\`build/index.js\` + wasm, release build) in each consent state, chosen with \`x-consent-geo\` and \`DEV_GEO_OVERRIDE="true"\`; **JS HTMLRewriter** (\`bench/rewriter.js\`): the same job on the runtime's native \`HTMLRewriter\` — ${catalog.vendors.length} vendors / ${catalog.vendors.reduce((n, v) => n + v.hosts.length, 0)} hosts / ${catalog.vendors.reduce((n, v) => n + v.scripts.length, 0)} inline-script signatures read from \`${catalog.file}\` at bench time; script src, inline scripts, img/source srcset, iframe/embed/object/video/audio, link preconnect/dns-prefetch/preload/prefetch, a[ping]; \`type="text/plain"\` + \`data-consent-category/vendor\`, \`src\`→\`data-consent-src\`. Grants come from a request header (no cookie signature, no jurisdiction table), so it is a lower bound for the same job.`,
+    `- Workers: **pass-through** (\`bench/passthrough.js\`: fetch the origin, return it — the floor); **consent-edge** (\`${path.relative(ROOT, CE_BUILD)}/index.js\` + wasm, ${releaseProfile()}) in each consent state, chosen with \`x-consent-geo\` and \`DEV_GEO_OVERRIDE="true"\`; **JS HTMLRewriter** (\`bench/rewriter.js\`): the same job on the runtime's native \`HTMLRewriter\` — ${catalog.vendors.length} vendors / ${catalog.vendors.reduce((n, v) => n + v.hosts.length, 0)} hosts / ${catalog.vendors.reduce((n, v) => n + v.scripts.length, 0)} inline-script signatures read from \`${catalog.file}\` at bench time; script src, inline scripts, img/source srcset, iframe/embed/object/video/audio, link preconnect/dns-prefetch/preload/prefetch, a[ping]; \`type="text/plain"\` + \`data-consent-category/vendor\`, \`src\`→\`data-consent-src\`. Grants come from a request header (no cookie signature, no jurisdiction table), so it is a lower bound for the same job.`,
     `- Pages: ${pages.length} = the ${pages.filter((p) => p.source === "corpus").length} pages of the \`htmlparser-benchmark\` corpus + ${pages.filter((p) => p.source === "demo").length} demo pages${set.length !== pages.length ? `; this run used a subset of ${set.length}` : ""}. Warm-up: every config sees every page once. Then ${ROUNDS} rounds; in each, the pages of a size bucket are shuffled and cut into blocks of ${CHUNK_PAGES}, and every config runs each block in an order rotated (and reversed every other block) block by block, so drift hits all alike. ${CONCURRENCY} request${CONCURRENCY > 1 ? "s" : ""} in flight; latency = request sent → last body byte received.`,
     "",
   );
@@ -676,6 +715,14 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
   L.push("### Wasm size", "");
   L.push(table(["artifact", "raw", "gzip -9"], wasm.rows.map((r) => [r.what, `${kib(r.raw)} (${r.raw} B)`, `${kib(r.gz)} (${r.gz} B)`])), "");
   if (wasm.notes.length) L.push(...wasm.notes.map((n) => `> ${n}`), "");
+  if (wasm.sections) {
+    L.push("Shipped wasm by section (each section gzipped alone, ≈ its share of the download):", "");
+    L.push(table(["section", "raw", "gzip -9"], wasm.sections.map((x) => [x.name, kib(x.raw), kib(x.gz)])), "");
+  }
+  if (wasm.crates) {
+    L.push("Function-body bytes by crate (from the name section; `core`/`alloc` include generic code instantiated for other crates):", "");
+    L.push(table(["crate", "code bytes"], wasm.crates.map(([c, n]) => [c, kib(n)])), "");
+  }
 
   L.push("### Cold start", "");
   L.push(`New Miniflare instance (a new workerd process) → \`mf.ready\` → first response to \`GET /demo/index.html\` fully read; median of ${COLD_N}. "ready" includes spawning workerd and compiling the script (and the wasm module); "first request" includes instantiating it and the first origin fetch.`, "");
@@ -701,12 +748,16 @@ function goals({ results, wasm, mem, stall }) {
   const ceMem = mem.filter((m) => m.label.startsWith("consent-edge"));
   const ceStall = stall.filter((s) => s.label.startsWith("consent-edge"));
   const ok = (b) => (b ? "**met**" : "**missed**");
+  const ceRate = mem.find((m) => m.label.startsWith("consent-edge, opt-in"))?.mbps ?? NaN;
+  const passRate = mem.find((m) => m.label === "pass-through")?.mbps ?? NaN;
+  const secGz = (n) => wasm.sections?.find((x) => x.name === n)?.gz;
+  const topCrates = (wasm.crates || []).slice(0, 6).map(([c, n]) => `${c} ${kib(n)}`).join(", ");
   out.push(
-    `- consent-edge no slower than the JS HTMLRewriter worker: ${ok(o.vsJs.ratio <= 1)} — per-page median ratio ${fmtRatio(o.vsJs.ratio)} (opt-in vs. nothing granted), ${fmtRatio(o.vsJs84.ratio)} on 70–100 KB pages.` +
+    `- consent-edge no slower than the JS HTMLRewriter worker: ${ok(o.vsJs.ratio <= 1)} — per-page median ratio ${fmtRatio(o.vsJs.ratio)} (opt-in vs. nothing granted), ${fmtRatio(o.vsJs84.ratio)} on 70–100 KB pages; against the JS worker without inline-script signatures ${fmtRatio(o.vsJsNoInline.ratio)} (${fmtRatio(o.vsJsNoInline84.ratio)} on 70–100 KB pages).` +
       (o.vsJs.ratio > 1 ? " What limits it: the JS worker's HTMLRewriter is lol_html compiled natively into workerd, while consent-edge runs lol_html as wasm (no SIMD in the tokenizer's memchr paths, bounds-checked memory) and copies every chunk across the JS↔wasm boundary twice (ReadableStream chunk → `Vec<u8>` → new `Uint8Array`), driven by a Rust future polled from JS." : ""),
     `- ≤ 1 ms added median over pass-through on ~84 KB pages: ${ok(o.vsPass84.ms <= 1)} — +${fmt(o.vsPass84.ms)} ms on the ${o.vsPass84.n} pages of 70–100 KB.` +
-      (o.vsPass84.ms > 1 ? " What limits it: the rewriter's per-byte cost in wasm (see the row above), paid on the request's critical path because the last chunk leaves only after the origin's last chunk has been parsed." : ""),
-    shipped ? `- wasm ≤ 300 KB gzip: ${ok(shipped.gz <= 300 * 1024)} — ${kib(shipped.gz)} gzip (${kib(shipped.raw)} raw).` + (shipped.gz > 300 * 1024 ? " What limits it: lol_html (selector VM, HTML tokenizer, encoding tables via encoding_rs) and the worker/wasm-bindgen glue dominate; the config parser (toml + serde) is compiled in." : "") : "- wasm size: not measured.",
+      (o.vsPass84.ms > 1 ? ` What limits it: the per-byte cost of the wasm rewriter, paid on the critical path (the last chunk leaves only after the origin's last chunk is parsed). consent-edge streamed the generated page at ${fmt(ceRate, 1)} MiB/s against ${fmt(passRate, 1)} MiB/s for the pass-through, i.e. ≈ ${fmt((84 / 1024 / ceRate) * 1000)} ms of rewriting per 84 KB — this alone is over the budget.${/"z"/.test(releaseProfile()) ? ' The release profile optimises for size (`opt-level = "z"`, then `wasm-opt -Oz`), which trades speed for bytes.' : ""}` : ""),
+    shipped ? `- wasm ≤ 300 KB gzip: ${ok(shipped.gz <= 300 * 1024)} — ${kib(shipped.gz)} gzip (${kib(shipped.raw)} raw).` + (shipped.gz > 300 * 1024 ? ` What limits it: the data segment (${secGz("data") ? kib(secGz("data")) : "?"} gzip alone; lookup tables: encoding_rs's legacy-encoding indexes, linked because lol_html can decode and encode any charset, and Unicode/IDNA data (url → idna → icu)), the name section kept by wasm-opt (${secGz("custom:name") ? kib(secGz("custom:name")) : "?"} gzip, removable with \`--strip-debug\`), and code (${secGz("code") ? kib(secGz("code")) : "?"} gzip; largest crates: ${topCrates || "n/a"}).` : "") : "- wasm size: not measured.",
     `- Memory flat on ${STREAM_MB} MiB: ${ok(ceMem.every((m) => m.growth < 32))} — RSS growth after the first 10 %: ${ceMem.map((m) => `${fmt(m.growth, 1)} MiB (${m.label})`).join("; ")}.`,
     `- Streaming (time to first byte with a stalling origin): ${ok(ceStall.every((s) => s.first < STALL_MS / 2))} — first body byte after ${ceStall.map((s) => `${fmt(s.first, 1)} ms`).join(" / ")} while the origin stalls ${STALL_MS} ms.`,
   );
