@@ -19,14 +19,16 @@ function get(url, headers, agent) {
     let headersAt = 0;
     let firstByteAt = 0;
     let bytes = 0;
+    let chunks = 0;
     const req = http.get(url, { headers, agent }, (res) => {
       headersAt = performance.now();
       res.on("data", (d) => {
         if (!firstByteAt) firstByteAt = performance.now();
         bytes += d.length;
+        chunks++;
       });
       res.on("end", () =>
-        resolve({ status: res.statusCode, ms: performance.now() - t0, headersMs: headersAt - t0, firstByteMs: (firstByteAt || performance.now()) - t0, bytes }),
+        resolve({ status: res.statusCode, ms: performance.now() - t0, headersMs: headersAt - t0, firstByteMs: (firstByteAt || performance.now()) - t0, bytes, chunks }),
       );
       res.on("error", (e) => resolve({ status: 0, error: String(e), ms: performance.now() - t0, bytes }));
     });

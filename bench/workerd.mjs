@@ -16,7 +16,8 @@
 //   TRACKERS_TOML=path     catalog to give the JS worker (default ./trackers.toml)
 //   BENCH_SHARED="text"    note that the machine was shared while measuring
 //   BENCH_DOC=path         where to write (default docs/BENCHMARKS.md)
-//   BENCH_CE_BUILD=dir     benchmark another consent-edge build (e.g. one made
+//   BENCH_CE_BUILD=dir     benchmark another consent-edge build inside the repo (workerd
+//                          will not load modules above its cwd), e.g. one made
 //                          with worker-build --out-dir and a different opt-level)
 import http from "node:http";
 import fs from "node:fs";
@@ -67,7 +68,8 @@ function loadCatalog() {
   const doc = parseToml(fs.readFileSync(file, "utf8"));
   const vendors = (doc.vendor || []).map((v) => ({ id: v.id, category: v.category, hosts: v.hosts || [], scripts: v.scripts || [] }));
   if (!vendors.length) throw new Error(`${file} has no [[vendor]] entries`);
-  return { file: path.relative(ROOT, file) || file, vendors };
+  const rel = path.relative(ROOT, file);
+  return { file: rel.startsWith("..") ? `${file} (TRACKERS_TOML)` : rel, vendors };
 }
 
 function loadPages() {
@@ -418,6 +420,7 @@ async function memory(ctx, load, configs) {
       label: cfg.label,
       status: res.status,
       outMiB: res.bytes / 2 ** 20,
+      chunkKiB: res.bytes / 1024 / Math.max(1, res.chunks),
       mbps: res.bytes / 2 ** 20 / (res.ms / 1000),
       base,
       afterWarm,
@@ -730,7 +733,7 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
 
   L.push("### Memory while streaming a generated page", "");
   L.push(`The origin generates a ${STREAM_MB} MiB HTML page on the fly (blocks of text with tracker script/img/iframe/ping elements), honouring backpressure. RSS of the worker's workerd process is sampled every 50 ms; "growth" is the highest RSS after the first 10 % of the page minus the RSS at the 10 % mark. RSS at 10/30/50/70/90/100 % of the page in MiB:`, "");
-  L.push(table(["worker / state", "MiB out", "MiB/s", "RSS before", "RSS curve", "peak", "growth after 10 %"], mem.map((m) => [m.label, fmt(m.outMiB, 1), fmt(m.mbps, 1), fmt(m.base, 0), m.curve.map((x) => fmt(x, 0)).join(" → "), fmt(m.peak, 0), `${fmt(m.growth, 1)} MiB`])), "");
+  L.push(table(["worker / state", "MiB out", "mean chunk read", "MiB/s", "RSS before", "RSS curve", "peak", "growth after 10 %"], mem.map((m) => [m.label, fmt(m.outMiB, 1), `${fmt(m.chunkKiB, 1)} KiB`, fmt(m.mbps, 1), fmt(m.base, 0), m.curve.map((x) => fmt(x, 0)).join(" → "), fmt(m.peak, 0), `${fmt(m.growth, 1)} MiB`])), "");
 
   L.push("### Time to first byte, origin stalling after `<head>`", "");
   L.push(`The origin sends the doctype and the start of \`<head>\` (a preconnect, a tracker script, a stylesheet) and then stalls ${STALL_MS} ms before the rest. Median of 3.`, "");
