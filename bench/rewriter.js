@@ -79,6 +79,15 @@ function neutraliseAttr(el, attr, ctx) {
 const ATTR_ESCAPE = { "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;" };
 const escapeAttr = (s) => s.replace(/[&"<>]/g, (c) => ATTR_ESCAPE[c]);
 
+/** Only the `<head>` marker: the work of a consent-edge build without the filter. */
+function headOnly() {
+  return new HTMLRewriter().on("head", {
+    element(el) {
+      el.prepend('<meta name="consent-edge" content="1">', { html: true });
+    },
+  });
+}
+
 function rewriter(ctx) {
   const resourceHandler = (attrs) => ({
     element(el) {
@@ -175,6 +184,8 @@ export default {
     const grantsHeader = request.headers.get("x-bench-grants") || "";
     headers.delete("x-bench-grants");
     headers.delete("x-bench-inline");
+    const mode = request.headers.get("x-bench-mode");
+    headers.delete("x-bench-mode");
     const resp = await fetch(target, { method: request.method, headers, redirect: "manual" });
     const mime = (resp.headers.get("content-type") || "").split(";")[0].trim().toLowerCase();
     if (request.method === "HEAD" || (mime !== "text/html" && mime !== "application/xhtml+xml")) return resp;
@@ -183,6 +194,6 @@ export default {
     // `x-bench-inline: 0` turns inline-script signatures off (to show their cost).
     const ctx = { granted, base: url.href, inline: null, inlineScripts: request.headers.get("x-bench-inline") !== "0" };
     // transform() streams and drops Content-Length itself.
-    return rewriter(ctx).transform(resp);
+    return (mode === "head-only" ? headOnly() : rewriter(ctx)).transform(resp);
   },
 };
