@@ -21,7 +21,7 @@ const label = (v) => (v >= 1 ? String(+v.toPrecision(3)) : v.toPrecision(1));
  * Returns the SVG document as a string.
  */
 export function latencyChart({ series, title, width = 860, height = 520 }) {
-  const m = { l: 70, r: 20, t: 44, b: 100 };
+  const m = { l: 70, r: 20, t: 44, b: series.length > 3 ? 112 : 100 };
   const all = series.flatMap((s) => s.points);
   if (!all.length) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="60"><text x="10" y="30">no data</text></svg>\n`;
   const xs = all.map((p) => p[0]);
@@ -67,13 +67,15 @@ export function latencyChart({ series, title, width = 860, height = 520 }) {
     }
     if (line.length > 1) o.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2.2" points="${line.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(" ")}"/>`);
   }
+  const perRow = series.length > 3 ? 2 : series.length;
+  const rows = Math.ceil(series.length / perRow);
   series.forEach((s, i) => {
-    const lx = m.l + 10 + i * ((W - 20) / series.length);
-    const ly = height - 12;
+    const lx = m.l + 10 + (i % perRow) * ((W - 20) / perRow);
+    const ly = height - 12 - (rows - 1 - Math.floor(i / perRow)) * 18;
     o.push(`<rect x="${lx.toFixed(1)}" y="${ly - 9}" width="14" height="10" fill="${s.color}"/>`);
     o.push(`<text x="${(lx + 20).toFixed(1)}" y="${ly}" fill="#111827">${esc(s.name)}</text>`);
   });
-  o.push(`<text x="${m.l}" y="${m.t + H + 58}" fill="#6b7280">dots: one page (median of its rounds); lines: median per size bin; dashed: 16 / 64 / 256 KB buckets</text>`);
+  o.push(`<text x="${m.l}" y="${m.t + H + 54}" fill="#6b7280">dots: one page (median of its rounds); lines: median per size bin; dashed: 16 / 64 / 256 KB buckets</text>`);
   o.push("</svg>");
   return o.join("\n") + "\n";
 }

@@ -635,6 +635,7 @@ function chartSeries({ configs, set, lat }) {
     ["pass", "pass-through", "#6b7280"],
     ["js-none", "JS HTMLRewriter (nothing granted)", "#d97706"],
     ["ce-optin", "consent-edge (opt-in, nothing granted)", "#2563eb"],
+    ["js-head", "JS HTMLRewriter, <head> marker only", "#059669"],
   ];
   return pick
     .filter(([id]) => configs.some((c) => c.id === id))
