@@ -784,18 +784,27 @@ function goals({ results, wasm, mem, stall }) {
   return out;
 }
 
-/** Replaces (or appends) the `## In workerd` section of `file`, keeping the rest. */
+const KEEP = "<!-- Hand-written notes below this line are kept when bench/workerd.mjs rewrites the section. -->";
+
+/**
+ * Replaces (or appends) the `## In workerd` section of `file`, keeping the
+ * rest of the file and any hand-written notes after the KEEP marker.
+ */
 function writeSection(file, md) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n";
   const lines = text.split("\n");
   const start = lines.findIndex((l) => l.trim() === "## In workerd");
   if (start < 0) {
-    text = `${text.replace(/\n*$/, "\n\n")}${md.trimEnd()}\n`;
+    text = `${text.replace(/\n*$/, "\n\n")}${md.trimEnd()}\n\n${KEEP}\n`;
   } else {
     let end = lines.findIndex((l, i) => i > start && /^## /.test(l));
     if (end < 0) end = lines.length;
-    text = [...lines.slice(0, start), ...md.trimEnd().split("\n"), ...(end < lines.length ? ["", ...lines.slice(end)] : [])].join("\n");
+    const keep = lines.findIndex((l, i) => i > start && i < end && l.trim() === KEEP);
+    const kept = keep < 0 ? [] : lines.slice(keep + 1, end);
+    while (kept.length && !kept.at(-1).trim()) kept.pop();
+    const body = [...md.trimEnd().split("\n"), "", KEEP, ...kept];
+    text = [...lines.slice(0, start), ...body, ...(end < lines.length ? ["", ...lines.slice(end)] : [])].join("\n");
     if (!text.endsWith("\n")) text += "\n";
   }
   fs.writeFileSync(file, text);
