@@ -214,6 +214,7 @@ function rssMiB(pid) {
 
 const KINDS = {
   pass: { label: "pass-through", options: () => ({ scriptPath: path.join(HERE, "passthrough.js"), modules: true }) },
+  jss: { label: "JS-streamed pass-through", options: () => ({ scriptPath: path.join(HERE, "jsstream.js"), modules: true }) },
   js: {
     label: "JS HTMLRewriter",
     options: (ctx) => ({ scriptPath: path.join(HERE, "rewriter.js"), modules: true, bindings: { CATALOG: ctx.catalog.vendors } }),
@@ -485,7 +486,7 @@ async function main() {
   const cold = await coldStarts(ctx);
   log(`cold starts measured (${elapsed()})`);
 
-  for (const kind of ["pass", "js", "ce"]) ctx.workers[kind] = await startKind(kind, ctx);
+  for (const kind of ["pass", "jss", "js", "ce"]) ctx.workers[kind] = await startKind(kind, ctx);
   const load = startLoad();
   const notes = [];
 
@@ -497,6 +498,7 @@ async function main() {
   const ceNoFilter = !/\sdata-consent-(?:vendor|category|src|href|ping)=/i.test(probe);
   const configs = [
     { id: "pass", kind: "pass", label: "pass-through", headers: { "x-consent-geo": "DE" } },
+    { id: "jss", kind: "jss", label: "JS-streamed pass-through (body pumped through a JS ReadableStream)", headers: { "x-consent-geo": "DE" } },
     { id: "ce-notice", kind: "ce", label: "consent-edge, notice (US-WY: all granted)", short: "CE notice", headers: { "x-consent-geo": "US-WY" } },
     { id: "ce-optin", kind: "ce", label: "consent-edge, opt-in (DE: nothing granted)", short: "CE opt-in", headers: { "x-consent-geo": "DE" } },
   ];
@@ -567,7 +569,7 @@ async function main() {
     log(`round ${round + 1}/${ROUNDS} done (${elapsed()})`);
   }
 
-  const memConfigs = configs.filter((c) => ["pass", "ce-optin", "ce-notice", "js-none"].includes(c.id));
+  const memConfigs = configs.filter((c) => ["pass", "jss", "ce-optin", "ce-notice", "js-none"].includes(c.id));
   const mem = await memory(ctx, load, memConfigs);
   log(`memory measured (${elapsed()})`);
   const stall = await ttfb(ctx, load, memConfigs);
@@ -620,13 +622,14 @@ function summarise({ configs, set, lat, wall }) {
     pairs["ce-optin"].vsJsNoInline = added("ce-optin", "js-none-noinline", all);
     pairs["ce-optin"].vsJsNoInline84 = added("ce-optin", "js-none-noinline", near84);
   }
+  if (pairs["ce-optin"] && has("jss")) pairs["ce-optin"].jssFloor = added("jss", "pass", near84);
   if (has("js-head")) {
     for (const id of ceIds) {
       pairs[id].vsJsHead = added(id, "js-head", all);
       pairs[id].vsJsHead84 = added(id, "js-head", near84);
     }
   }
-  for (const id of ["js-none", "js-none-noinline", "js-head"].filter(has)) pairs[id] = { vsPass: added(id, "pass", all), vsPass84: added(id, "pass", near84) };
+  for (const id of ["jss", "js-none", "js-none-noinline", "js-head"].filter(has)) pairs[id] = { vsPass: added(id, "pass", all), vsPass84: added(id, "pass", near84) };
   return { perBucket, pairs, ceIds, has };
 }
 
@@ -688,7 +691,7 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
   L.push("### Setup", "");
   L.push(
     `- One loopback origin (Node, in the harness process) serves every page from memory with \`Content-Length\`. Each worker runs in its own workerd (a Miniflare instance, compatibility date ${COMPAT}); load comes from a second Node process over raw HTTP keep-alive to the instance's socket (Miniflare's entry worker is in front of all three alike).`,
-    `- Workers: **pass-through** (\`bench/passthrough.js\`: fetch the origin, return it — the floor); **consent-edge** (\`${path.relative(ROOT, CE_BUILD)}/index.js\` + wasm, ${releaseProfile()}) in each consent state, chosen with \`x-consent-geo\` and \`DEV_GEO_OVERRIDE="true"\`; **JS HTMLRewriter** (\`bench/rewriter.js\`): the same job on the runtime's native \`HTMLRewriter\` — ${catalog.vendors.length} vendors / ${catalog.vendors.reduce((n, v) => n + v.hosts.length, 0)} hosts / ${catalog.vendors.reduce((n, v) => n + v.scripts.length, 0)} inline-script signatures read from \`${catalog.file}\` at bench time; script src, inline scripts, img/source srcset, iframe/embed/object/video/audio, link preconnect/dns-prefetch/preload/prefetch, a[ping]; \`type="text/plain"\` + \`data-consent-category/vendor\`, \`src\`→\`data-consent-src\`. Grants come from a request header (no cookie signature, no jurisdiction table), so it is a lower bound for the same job.`,
+    `- Workers: **pass-through** (\`bench/passthrough.js\`: fetch the origin, return it — the floor); **JS-streamed pass-through** (\`bench/jsstream.js\`: the same, but the body pumped chunk by chunk through a JS \`ReadableStream\` — the floor for any worker that handles the body outside the runtime's native streams); **consent-edge** (\`${path.relative(ROOT, CE_BUILD)}/index.js\` + wasm, ${releaseProfile()}) in each consent state, chosen with \`x-consent-geo\` and \`DEV_GEO_OVERRIDE="true"\`; **JS HTMLRewriter** (\`bench/rewriter.js\`): the same job on the runtime's native \`HTMLRewriter\` — ${catalog.vendors.length} vendors / ${catalog.vendors.reduce((n, v) => n + v.hosts.length, 0)} hosts / ${catalog.vendors.reduce((n, v) => n + v.scripts.length, 0)} inline-script signatures read from \`${catalog.file}\` at bench time; script src, inline scripts, img/source srcset, iframe/embed/object/video/audio, link preconnect/dns-prefetch/preload/prefetch, a[ping]; \`type="text/plain"\` + \`data-consent-category/vendor\`, \`src\`→\`data-consent-src\`. Grants come from a request header (no cookie signature, no jurisdiction table), so it is a lower bound for the same job.`,
     `- Pages: ${pages.length} = the ${pages.filter((p) => p.source === "corpus").length} pages of the \`htmlparser-benchmark\` corpus + ${pages.filter((p) => p.source === "demo").length} demo pages${set.length !== pages.length ? `; this run used a subset of ${set.length}` : ""}. Warm-up: every config sees every page once. Then ${ROUNDS} rounds; in each, the pages of a size bucket are shuffled and cut into blocks of ${CHUNK_PAGES}, and every config runs each block in an order rotated (and reversed every other block) block by block, so drift hits all alike. ${CONCURRENCY} request${CONCURRENCY > 1 ? "s" : ""} in flight; latency = request sent → last body byte received.`,
     "",
   );
@@ -717,14 +720,14 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
       const c = b.by[id];
       rrows.push([b.bucket, configs.find((x) => x.id === id).label, fmtRatio(c.p50 / b.by.pass.p50), fmtRatio(c.rps / b.by.pass.rps), fmtRatio(c.p50 / b.by[js].p50), fmtRatio(c.rps / b.by[js].rps)]);
     }
-    for (const id of ["js-none", "js-none-noinline", "js-head"].filter((i) => b.by[i])) {
+    for (const id of ["jss", "js-none", "js-none-noinline", "js-head"].filter((i) => b.by[i])) {
       rrows.push([b.bucket, configs.find((x) => x.id === id).label, fmtRatio(b.by[id].p50 / b.by.pass.p50), fmtRatio(b.by[id].rps / b.by.pass.rps), "", ""]);
     }
   }
   L.push(table(["page size", "worker / state", "p50 ÷ pass", "req/s ÷ pass", "p50 ÷ JS", "req/s ÷ JS"], rrows), "");
   L.push("Over all pages (median over pages of each page's median latency difference / ratio):", "");
   const prow = [];
-  for (const id of [...ceIds, "js-none", "js-none-noinline", "js-head"].filter((i) => pairs[i])) {
+  for (const id of [...ceIds, "jss", "js-none", "js-none-noinline", "js-head"].filter((i) => pairs[i])) {
     const p = pairs[id];
     prow.push([configs.find((x) => x.id === id).label, `+${fmt(p.vsPass.ms)} ms (${fmtRatio(p.vsPass.ratio)})`, `+${fmt(p.vsPass84.ms)} ms (${fmtRatio(p.vsPass84.ratio)}, ${p.vsPass84.n} pages)`, p.vsJs ? `${fmt(p.vsJs.ms)} ms (${fmtRatio(p.vsJs.ratio)})` : "", p.vsJs84 ? `${fmt(p.vsJs84.ms)} ms (${fmtRatio(p.vsJs84.ratio)})` : ""]);
   }
@@ -776,7 +779,7 @@ function goals({ results, wasm, mem, stall }) {
       (o.vsJsHead ? ` **But this build does not filter yet**: against a JS worker doing the same \`<head>\`-only work it is ${fmtRatio(o.vsJsHead.ratio)} (+${fmt(o.vsJsHead.ms)} ms per page; ${fmtRatio(o.vsJsHead84.ratio)} on 70–100 KB pages), so the comparison with the full JS job is not yet like for like.` : "") +
       (o.vsJs.ratio > 1 ? " What limits it: the JS worker's HTMLRewriter is lol_html compiled natively into workerd, while consent-edge runs lol_html as wasm (no SIMD in the tokenizer's memchr paths, bounds-checked memory) and copies every chunk across the JS↔wasm boundary twice (ReadableStream chunk → `Vec<u8>` → new `Uint8Array`), driven by a Rust future polled from JS." : ""),
     `- ≤ 1 ms added median over pass-through on ~84 KB pages: ${ok(o.vsPass84.ms <= 1)} — +${fmt(o.vsPass84.ms)} ms on the ${o.vsPass84.n} pages of 70–100 KB.` +
-      (o.vsPass84.ms > 1 ? ` What limits it: the per-byte cost of the wasm rewriter, paid on the critical path (the last chunk leaves only after the origin's last chunk is parsed). consent-edge streamed the generated page at ${fmt(ceRate, 1)} MiB/s against ${fmt(passRate, 1)} MiB/s for the pass-through, i.e. ≈ ${fmt((84 / 1024 / ceRate) * 1000)} ms of rewriting per 84 KB — this alone is over the budget.${/"z"/.test(releaseProfile()) ? ' The release profile optimises for size (`opt-level = "z"`, then `wasm-opt -Oz`), which trades speed for bytes.' : ""}` : ""),
+      (o.vsPass84.ms > 1 ? ` What limits it: the per-byte cost of the wasm rewriter, paid on the critical path (the last chunk leaves only after the origin's last chunk is parsed). consent-edge streamed the generated page at ${fmt(ceRate, 1)} MiB/s against ${fmt(passRate, 1)} MiB/s for the pass-through, i.e. ≈ ${fmt((84 / 1024 / ceRate) * 1000)} ms of rewriting per 84 KB — this alone is over the budget.${o.jssFloor ? ` Even a pass-through that re-streams the body through a JS \`ReadableStream\` adds +${fmt(o.jssFloor.ms)} ms on these pages: handling the body chunk by chunk outside workerd's native streams costs that much before any filtering.` : ""}${/"z"/.test(releaseProfile()) ? ' The release profile optimises for size (`opt-level = "z"`, then `wasm-opt -Oz`), which trades speed for bytes.' : ""}` : ""),
     shipped ? `- wasm ≤ 300 KB gzip: ${ok(shipped.gz <= 300 * 1024)} — ${kib(shipped.gz)} gzip (${kib(shipped.raw)} raw).` + (shipped.gz > 300 * 1024 ? ` What limits it: the data segment (${secGz("data") ? kib(secGz("data")) : "?"} gzip alone; presumably mostly lookup tables: encoding_rs's legacy-encoding indexes, linked because lol_html can decode and encode any charset, and Unicode/IDNA data (url → idna → icu)), the name section kept by wasm-opt (${secGz("custom:name") ? kib(secGz("custom:name")) : "?"} gzip, removable with \`--strip-debug\`), and code (${secGz("code") ? kib(secGz("code")) : "?"} gzip; largest crates: ${topCrates || "n/a"}).` : "") : "- wasm size: not measured.",
     `- Memory flat on ${STREAM_MB} MiB (growth under 32 MiB): ${ok(ceMem.every((m) => m.growth < 32))} — RSS growth after the first 10 %: ${ceMem.map((m) => `${fmt(m.growth, 1)} MiB (${m.label})`).join("; ")}.`,
     `- Streaming (first body byte before the stalling origin resumes): ${ok(ceStall.every((s) => s.first < STALL_MS / 2))} — first body byte after ${ceStall.map((s) => `${fmt(s.first, 1)} ms`).join(" / ")} while the origin stalls ${STALL_MS} ms.`,
