@@ -514,7 +514,7 @@ async function main() {
   );
   if (ceNoFilter) {
     // The same work as a consent-edge build whose filter only marks <head>.
-    configs.push({ id: "js-head", kind: "js", label: "JS HTMLRewriter, <head> marker only (what this consent-edge build does)", short: "JS head only", headers: { "x-bench-mode": "head-only" } });
+    configs.push({ id: "js-head", kind: "js", label: "JS HTMLRewriter, `<head>` marker only (what this consent-edge build does)", short: "JS head only", headers: { "x-bench-mode": "head-only" } });
   }
 
   const checks = await sanity(ctx, configs);
@@ -697,7 +697,7 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
   );
   L.push("Sanity check on `demo/index.html` (tags carrying a `data-consent-vendor`/`-category`/`-src`/`-href`/`-ping` attribute in the output):", "");
   L.push(table(["config", "status", "neutralised elements", "bytes out"], checks.map((c) => [c.label, c.status, c.neutralised, c.bytes])), "");
-  if (notes.length) L.push(...notes.map((n) => `> **Note.** ${n}`), "");
+  if (notes.length) L.push(notes.map((n) => `> **Note.** ${n}`).join("\n>\n"), "");
 
   L.push("### Latency and throughput per page size", "");
   const rows = [];
