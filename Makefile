@@ -18,7 +18,7 @@ export WRANGLER_SEND_METRICS := false
 export WRANGLER_SEND_ERROR_REPORTS := false
 export CLOUDFLARE_DISABLE_UPDATE_CHECK := true
 
-.PHONY: tools rust-tools node-tools browser-tools build dev test test-native test-e2e test-browser bench clean
+.PHONY: tools rust-tools node-tools browser-tools build dev test test-native test-e2e test-browser screenshots bench bench-native clean
 
 ## ---- tools (idempotent) ---------------------------------------------------
 tools: rust-tools node-tools
@@ -86,7 +86,14 @@ test-browser: node-tools browser-tools
 screenshots: build node-tools browser-tools
 	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots node --test --test-concurrency=1 tests/browser/
 
-bench: tools
+# In the real runtime: the release worker in workerd beside a pass-through and a
+# JS HTMLRewriter worker (bench/workerd.mjs); writes docs/BENCHMARKS.md
+# "## In workerd" and docs/bench-latency.svg. BENCH_QUICK=1 for a short run.
+bench: build
+	node bench/workerd.mjs
+
+# The native filter benchmark (criterion, no runtime).
+bench-native: tools
 	cargo bench --bench filter
 
 clean:
