@@ -13,6 +13,12 @@ use std::sync::OnceLock;
 /// The `consent.toml` shipped with the worker (embedded at build time).
 pub const EMBEDDED: &str = include_str!("../consent.toml");
 
+/// `consent.toml` as JSON, converted by `build.rs` (which also rejects a
+/// malformed file with file:line:column), so the worker carries no TOML
+/// parser; `embedded_json_matches_the_toml` proves both read the same.
+#[cfg(target_arch = "wasm32")]
+const EMBEDDED_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/consent.json"));
+
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -253,6 +259,7 @@ impl std::error::Error for ConfigError {}
 
 impl Config {
     /// Parses and validates a config; `file` names it in error messages.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text).map_err(|e| {
             let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
@@ -313,11 +320,17 @@ impl Config {
     /// tested build; if it somehow does, the defaults are used.
     pub fn embedded() -> &'static Config {
         static CFG: OnceLock<Config> = OnceLock::new();
-        CFG.get_or_init(|| Config::parse("consent.toml", EMBEDDED).unwrap_or_default())
+        CFG.get_or_init(|| {
+            #[cfg(target_arch = "wasm32")]
+            return serde_json::from_str(EMBEDDED_JSON).unwrap_or_default();
+            #[cfg(not(target_arch = "wasm32"))]
+            Config::parse("consent.toml", EMBEDDED).unwrap_or_default()
+        })
     }
 }
 
 /// 1-based line and column of a byte offset.
+#[cfg(not(target_arch = "wasm32"))]
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -331,6 +344,14 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embedded_json_matches_the_toml() {
+        let json = include_str!(concat!(env!("OUT_DIR"), "/consent.json"));
+        let from_json: Config = serde_json::from_str(json).unwrap();
+        let from_toml = Config::parse("consent.toml", EMBEDDED).unwrap();
+        assert_eq!(format!("{from_json:?}"), format!("{from_toml:?}"));
+    }
 
     #[test]
     fn embedded_config_is_valid() {

@@ -31,6 +31,20 @@ use std::sync::OnceLock;
 /// The catalog data file shipped with the worker.
 pub const EMBEDDED: &str = include_str!("../trackers.toml");
 
+/// `trackers.toml` as JSON, converted by `build.rs` so the worker carries no
+/// TOML parser (the native build parses the TOML itself; a test proves both
+/// give the same catalog).
+#[cfg(target_arch = "wasm32")]
+const EMBEDDED_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/trackers.json"));
+
+/// The embedded catalog file, as data.
+fn embedded_file() -> Result<CatalogFile, String> {
+    #[cfg(target_arch = "wasm32")]
+    return serde_json::from_str(EMBEDDED_JSON).map_err(|e| format!("trackers.toml: {e}"));
+    #[cfg(not(target_arch = "wasm32"))]
+    toml::from_str(EMBEDDED).map_err(|e| format!("trackers.toml: {}", e.message()))
+}
+
 /// A tracker vendor: who it is, what it is for, and how to recognise it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -138,13 +152,13 @@ impl Catalog {
     pub fn embedded() -> &'static Catalog {
         static CAT: OnceLock<Catalog> = OnceLock::new();
         CAT.get_or_init(|| {
-            Catalog::parse(EMBEDDED, &Config::default()).unwrap_or_else(|_| Catalog::empty())
+            Catalog::with_config(&Config::default()).unwrap_or_else(|_| Catalog::empty())
         })
     }
 
     /// The embedded catalog with the `consent.toml` `[trackers]` overrides applied.
     pub fn with_config(cfg: &Config) -> Result<Catalog, String> {
-        Catalog::parse(EMBEDDED, cfg)
+        Catalog::from_file(embedded_file()?, cfg)
     }
 
     /// The embedded catalog with the embedded `consent.toml` applied, built once.
@@ -152,7 +166,7 @@ impl Catalog {
         static CAT: OnceLock<Catalog> = OnceLock::new();
         CAT.get_or_init(|| {
             Catalog::with_config(&crate::rules::Config::embedded().trackers).unwrap_or_else(|_| {
-                Catalog::parse(EMBEDDED, &Config::default()).unwrap_or_else(|_| Catalog::empty())
+                Catalog::with_config(&Config::default()).unwrap_or_else(|_| Catalog::empty())
             })
         })
     }
@@ -172,9 +186,14 @@ impl Catalog {
     }
 
     /// Parses a catalog file (same format as `trackers.toml`) and applies `cfg`.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn parse(toml_text: &str, cfg: &Config) -> Result<Catalog, String> {
         let file: CatalogFile =
             toml::from_str(toml_text).map_err(|e| format!("trackers.toml: {}", e.message()))?;
+        Catalog::from_file(file, cfg)
+    }
+
+    fn from_file(file: CatalogFile, cfg: &Config) -> Result<Catalog, String> {
         let mut vendors = file.vendor;
         for v in &cfg.vendors {
             match vendors.iter_mut().find(|x| x.id == v.id) {
@@ -654,6 +673,14 @@ mod tests {
 
     fn id(url: &str) -> Option<String> {
         Catalog::embedded().match_url(url).map(|v| v.id.clone())
+    }
+
+    #[test]
+    fn embedded_json_matches_the_toml() {
+        let json = include_str!(concat!(env!("OUT_DIR"), "/trackers.json"));
+        let from_json: CatalogFile = serde_json::from_str(json).unwrap();
+        let from_toml: CatalogFile = toml::from_str(EMBEDDED).unwrap();
+        assert_eq!(from_json.vendor, from_toml.vendor);
     }
 
     #[test]

@@ -1,0 +1,31 @@
+//! Checks `consent.toml` and `trackers.toml` at build time (a malformed file
+//! fails the build with file:line:column) and converts them to JSON, which
+//! the worker embeds so it needs no TOML parser at run time.
+
+use std::{env, fs, path::Path};
+
+fn main() {
+    let out = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    for name in ["consent", "trackers"] {
+        let src = format!("{name}.toml");
+        println!("cargo:rerun-if-changed={src}");
+        let text = fs::read_to_string(&src).unwrap_or_else(|e| panic!("{src}: {e}"));
+        let value: toml::Value = toml::from_str(&text).unwrap_or_else(|e| {
+            let (line, col) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
+            panic!("{src}:{line}:{col}: {}", e.message())
+        });
+        let json = serde_json::to_string(&value).unwrap_or_else(|e| panic!("{src}: {e}"));
+        fs::write(Path::new(&out).join(format!("{name}.json")), json)
+            .unwrap_or_else(|e| panic!("writing {name}.json: {e}"));
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
+    (line, col)
+}
