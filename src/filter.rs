@@ -63,7 +63,7 @@
 //! references for what it cannot represent).
 
 use crate::consent::{Category, Grants};
-use crate::trackers::{parse_url, Catalog, UnknownScripts, Vendor};
+use crate::trackers::{with_host_path, Catalog, UnknownScripts, Vendor};
 use encoding_rs::Encoding;
 use lol_html::html_content::{ContentType, Element, EndTag};
 use lol_html::{
@@ -221,18 +221,20 @@ impl Ctx {
 
     /// Same for a script `src`, including the unknown third-party policy.
     fn refused_script_src(&self, url: &str) -> Option<&'static Vendor> {
-        let parts = parse_url(url)?;
-        match self.catalog.match_host_path(&parts.host, &parts.path) {
-            Some(v) => Some(v).filter(|v| self.refused(v)),
-            None => match self.catalog.unknown_scripts() {
-                UnknownScripts::Allow => None,
-                UnknownScripts::Category(_) => {
-                    let v = self.catalog.unknown_vendor();
-                    (!self.catalog.is_first_party(&parts.host, &self.site_host) && self.refused(v))
-                        .then_some(v)
-                }
-            },
-        }
+        with_host_path(url, |host, path| {
+            match self.catalog.match_host_path(host, path) {
+                Some(v) => Some(v).filter(|v| self.refused(v)),
+                None => match self.catalog.unknown_scripts() {
+                    UnknownScripts::Allow => None,
+                    UnknownScripts::Category(_) => {
+                        let v = self.catalog.unknown_vendor();
+                        (!self.catalog.is_first_party(host, &self.site_host) && self.refused(v))
+                            .then_some(v)
+                    }
+                },
+            }
+        })
+        .flatten()
     }
 
     fn label(&self, c: Category) -> &str {
@@ -986,7 +988,10 @@ impl Filter {
             (Some(h), false) => h.mark,
             _ => core.out.len(),
         };
-        let taken: Vec<u8> = core.out.drain(..n).collect();
+        // Copy out, then shift what is still held to the front (two memcpys;
+        // collecting the `drain` iterator would copy byte by byte).
+        let taken = core.out[..n].to_vec();
+        core.out.drain(..n);
         if let Some(h) = core.hold.as_mut() {
             h.mark -= n;
         }
