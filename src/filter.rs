@@ -569,12 +569,56 @@ fn attr_refused(ctx: &Ctx, attr: &str, value: &str) -> Option<&'static Vendor> {
     }
 }
 
-/// img, iframe, embed, object, video, audio, source, link, a.
-fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool) {
+/// Sends an element to [`handle_media`] or [`handle_author_tagged`],
+/// exactly as if each had its own handler, registered in that order, on
+///
+/// * media: `img, iframe, embed, object, video, audio, source, link[href],
+///   a[ping], area[ping]` (elements with `data-consent` are left alone);
+/// * author tags: `script, img, iframe, embed, object, video, audio, source,
+///   link, a` with `[data-consent]`.
+///
+/// One handler on one selector list ([`MEDIA_SELECTOR`], or `*` for
+/// `<noscript>` fragments) costs lol_html much less per tag than twenty
+/// selectors, and reads the tag name once. Scripts come here only from
+/// fragments; in the document [`handle_script`] does this for them.
+fn media_or_tagged(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
     if el.has_attribute("data-consent") {
+        if matches!(
+            tag,
+            "script"
+                | "img"
+                | "iframe"
+                | "embed"
+                | "object"
+                | "video"
+                | "audio"
+                | "source"
+                | "link"
+                | "a"
+        ) {
+            handle_author_tagged(ctx, el, tag);
+        }
         return;
     }
-    let tag = el.tag_name();
+    let media = match tag {
+        "img" | "iframe" | "embed" | "object" | "video" | "audio" | "source" => true,
+        "link" => el.has_attribute("href"),
+        "a" | "area" => el.has_attribute("ping"),
+        _ => false,
+    };
+    if media {
+        handle_media(ctx, el, in_noscript, tag);
+    }
+}
+
+/// The document's selector for [`media_or_tagged`]: every element it can
+/// act on except `script` (see [`handle_script`]).
+const MEDIA_SELECTOR: &str =
+    "img, iframe, embed, object, video, audio, source, link, a[ping], a[data-consent], area[ping]";
+
+/// img, iframe, embed, object, video, audio, source, link[href], a[ping],
+/// area[ping] without `data-consent` (see [`media_or_tagged`]).
+fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
     if tag == "link" {
         let rel = el
             .get_attribute("rel")
@@ -585,7 +629,7 @@ fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool) {
         }
     }
     let mut hits: Vec<(&'static str, String, &'static Vendor)> = Vec::new();
-    for attr in url_attrs(&tag) {
+    for attr in url_attrs(tag) {
         if let Some(value) = el.get_attribute(attr) {
             if let Some(v) = attr_refused(ctx, attr, &value) {
                 hits.push((attr, value, v));
@@ -615,7 +659,7 @@ fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool) {
 }
 
 /// Author-tagged elements: activate when their category is granted.
-fn handle_author_tagged(ctx: &Ctx, el: &mut Element) {
+fn handle_author_tagged(ctx: &Ctx, el: &mut Element, tag: &str) {
     let Some(cat) = el
         .get_attribute("data-consent")
         .and_then(|c| Category::from_id(c.trim()))
@@ -632,7 +676,7 @@ fn handle_author_tagged(ctx: &Ctx, el: &mut Element) {
             let _ = el.set_attribute(attr, &v);
         }
     }
-    if el.tag_name() == "script"
+    if tag == "script"
         && el
             .get_attribute("type")
             .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/plain"))
@@ -660,19 +704,31 @@ fn neutralize_script_src(ctx: &Ctx, el: &mut Element, v: &Vendor) {
     let _ = el.set_attribute("data-consent-vendor", &v.id);
 }
 
-/// Runs the media handlers over a `<noscript>`'s content.
+/// Runs the media and author-tag handlers over a `<noscript>`'s content.
 fn rewrite_fragment(ctx: &Ctx, content: &[u8], encoding: &'static Encoding) -> Vec<u8> {
     if content.is_empty() {
         return Vec::new();
     }
-    let mut out = Vec::with_capacity(content.len());
-    let settings = media_settings(Settings::new(), ctx, true);
     let Some(enc) = AsciiCompatibleEncoding::new(encoding) else {
         return Vec::new();
     };
-    let settings = settings.with_encoding(enc).with_memory_settings(
-        MemorySettings::new().with_max_allowed_memory_usage(ctx.max_held.saturating_mul(4)),
-    );
+    if !content.contains(&b'<') {
+        // No element, nothing to rewrite: lol_html would pass it through as is.
+        return content.to_vec();
+    }
+    let mut out = Vec::with_capacity(content.len());
+    // A single `*` selector: compiling it is far cheaper than the document's
+    // list, which matters as the rewriter is built for every `<noscript>`.
+    let settings = Settings::new()
+        .append_element_content_handler(element!("*", |el| {
+            let tag = el.tag_name();
+            media_or_tagged(ctx, el, true, &tag);
+            Ok(())
+        }))
+        .with_encoding(enc)
+        .with_memory_settings(
+            MemorySettings::new().with_max_allowed_memory_usage(ctx.max_held.saturating_mul(4)),
+        );
     let mut rw = HtmlRewriter::new(settings, |c: &[u8]| out.extend_from_slice(c));
     let ok = rw.write(content).is_ok() && rw.end().is_ok();
     if ok {
@@ -682,31 +738,6 @@ fn rewrite_fragment(ctx: &Ctx, content: &[u8], encoding: &'static Encoding) -> V
         Vec::new()
     }
 }
-
-/// Appends the media/author-tag handlers (shared by the document and the
-/// noscript fragment rewriters). `ctx` is only read during the call for
-/// fragments; for the document it is captured by `Rc`.
-fn media_settings<'h>(
-    settings: Settings<'h, 'static>,
-    ctx: &'h Ctx,
-    in_noscript: bool,
-) -> Settings<'h, 'static> {
-    settings
-        .append_element_content_handler(element!(
-            "img, iframe, embed, object, video, audio, source, link[href], a[ping], area[ping]",
-            move |el| {
-                handle_media(ctx, el, in_noscript);
-                Ok(())
-            }
-        ))
-        .append_element_content_handler(element!(AUTHOR_TAGGED, move |el| {
-            handle_author_tagged(ctx, el);
-            Ok(())
-        }))
-}
-
-/// Elements whose author tags (`data-consent`) are honoured.
-const AUTHOR_TAGGED: &str = "script[data-consent], img[data-consent], iframe[data-consent], embed[data-consent], object[data-consent], video[data-consent], audio[data-consent], source[data-consent], link[data-consent], a[data-consent]";
 
 /// The streaming consent filter for one HTML response.
 pub struct Filter {
@@ -772,21 +803,20 @@ impl Filter {
             )
             .with_graceful_bail_out_on_content_handler_error(true);
 
-        // The document handlers hold an Rc; the shared media code wants &Ctx.
+        // Media and author-tagged elements. An `<iframe>` is also raw text
+        // to track for the bail-out tail, done here rather than by a handler
+        // of its own (same order: media first).
         {
-            let c = ctx.clone();
-            settings = settings.append_element_content_handler(element!(
-                "img, iframe, embed, object, video, audio, source, link[href], a[ping], area[ping]",
-                move |el| {
-                    handle_media(&c, el, false);
-                    Ok(())
-                }
-            ));
-            let c = ctx.clone();
+            let (c, k) = (ctx.clone(), core.clone());
             settings =
-                settings.append_element_content_handler(element!(AUTHOR_TAGGED, move |el| {
-                    handle_author_tagged(&c, el);
-                    Ok(())
+                settings.append_element_content_handler(element!(MEDIA_SELECTOR, move |el| {
+                    let tag = el.tag_name();
+                    media_or_tagged(&c, el, false, &tag);
+                    if tag == "iframe" {
+                        track_raw_text(&k, el, "iframe")
+                    } else {
+                        Ok(())
+                    }
                 }));
         }
 
@@ -833,7 +863,7 @@ impl Filter {
         {
             let k = core.clone();
             settings = settings.append_element_content_handler(element!(
-                "style, textarea, title, xmp, noembed, noframes, iframe",
+                "style, textarea, title, xmp, noembed, noframes",
                 move |el| {
                     let name: &'static str = match el.tag_name().as_str() {
                         "style" => "style",
@@ -841,15 +871,9 @@ impl Filter {
                         "title" => "title",
                         "xmp" => "xmp",
                         "noembed" => "noembed",
-                        "noframes" => "noframes",
-                        _ => "iframe",
+                        _ => "noframes",
                     };
-                    k.borrow_mut().open_raw = Some(name);
-                    let k2 = k.clone();
-                    el.on_end_tag(lol_html::end_tag!(move |_end: &mut EndTag| {
-                        k2.borrow_mut().open_raw = None;
-                        Ok(())
-                    }))
+                    track_raw_text(&k, el, name)
                 }
             ));
         }
@@ -1027,12 +1051,29 @@ impl Filter {
     }
 }
 
+/// Remembers that raw-text element `name` is open until its end tag, for
+/// the bail-out tail.
+fn track_raw_text(
+    core: &Rc<RefCell<Core>>,
+    el: &mut Element,
+    name: &'static str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    core.borrow_mut().open_raw = Some(name);
+    let k = core.clone();
+    el.on_end_tag(lol_html::end_tag!(move |_end: &mut EndTag| {
+        k.borrow_mut().open_raw = None;
+        Ok(())
+    }))
+}
+
 fn handle_script(
     ctx: &Rc<Ctx>,
     core: &Rc<RefCell<Core>>,
     el: &mut Element,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if el.has_attribute("data-consent") {
+        // What a `script[data-consent]` author-tag handler would do.
+        handle_author_tagged(ctx, el, "script");
         return Ok(());
     }
     let ty = el.get_attribute("type");
