@@ -201,6 +201,9 @@ struct Ctx {
     blocking: Blocking,
     max_held: usize,
     max_sig: usize,
+    /// Some refused vendor has script signatures: inline scripts are worth
+    /// scanning (when everything is granted they are only held).
+    scan_scripts: bool,
     placeholder_text: String,
     allow_text: String,
     labels: [String; 4],
@@ -339,7 +342,11 @@ impl Core {
         match &h.kind {
             HoldKind::Script(_) => {
                 let from = h.scanned.saturating_sub(ctx.max_sig).max(tag_len);
-                let found = ctx.catalog.match_script_all(&held[from..]);
+                let found = if ctx.scan_scripts {
+                    ctx.catalog.match_script_all(&held[from..])
+                } else {
+                    Vec::new()
+                };
                 h.scanned = held.len();
                 let refused = found
                     .into_iter()
@@ -765,7 +772,7 @@ impl Filter {
         page: Page,
         charset: Option<&str>,
     ) -> Filter {
-        let ctx = Rc::new(Ctx {
+        let mut ctx = Ctx {
             catalog,
             grants: page.grants,
             allow_vendors: page.allow_vendors,
@@ -773,10 +780,16 @@ impl Filter {
             blocking: cfg.blocking,
             max_held: cfg.max_held_bytes.max(1024),
             max_sig: catalog.max_signature_len(),
+            scan_scripts: false,
             placeholder_text: page.placeholder_text,
             allow_text: page.allow_text,
             labels: page.category_labels,
-        });
+        };
+        ctx.scan_scripts = catalog
+            .vendors()
+            .iter()
+            .any(|v| !v.scripts.is_empty() && ctx.refused(v));
+        let ctx = Rc::new(ctx);
         let header_enc = charset.and_then(|c| {
             let e = Encoding::for_label_no_replacement(c.trim().as_bytes())?;
             AsciiCompatibleEncoding::new(e)

@@ -345,6 +345,12 @@ impl Catalog {
     pub fn match_script_all(&self, haystack: &[u8]) -> Vec<&Vendor> {
         let mut out: Vec<&Vendor> = Vec::new();
         if let Some(ac) = &self.scripts {
+            // Most scripts hold no signature at all: an unanchored `is_match`
+            // (stops at the first hit) is about twice as fast as the
+            // overlapping search, which only runs when there is something to find.
+            if !ac.is_match(haystack) {
+                return out;
+            }
             for m in ac.find_overlapping_iter(haystack) {
                 if let Some(v) = self
                     .script_vendor
