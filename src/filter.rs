@@ -67,11 +67,14 @@ use crate::trackers::{with_host_path, Catalog, UnknownScripts, Vendor};
 use encoding_rs::Encoding;
 use lol_html::html_content::{ContentType, Element, EndTag};
 use lol_html::{
-    element, end, AsciiCompatibleEncoding, HtmlRewriter, MemorySettings, OutputSink, Settings,
+    end, AsciiCompatibleEncoding, ElementContentHandlers, HandlerResult, HtmlRewriter,
+    MemorySettings, OutputSink, Selector, Settings,
 };
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 /// How a refused tracker is blocked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -623,6 +626,53 @@ fn media_or_tagged(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
 const MEDIA_SELECTOR: &str =
     "img, iframe, embed, object, video, audio, source, link, a[ping], a[data-consent], area[ping]";
 
+/// Every selector the filter uses, parsed once per process. lol_html still
+/// compiles them for each rewriter, but parsing the text again was about a
+/// third of the fixed cost of [`Filter::new`].
+struct Selectors {
+    media: Selector,
+    script: Selector,
+    noscript: Selector,
+    raw_text: Selector,
+    head: Selector,
+    body: Selector,
+    declaration: Selector,
+    status: Selector,
+    any: Selector,
+}
+
+fn selectors() -> &'static Selectors {
+    static SELECTORS: OnceLock<Selectors> = OnceLock::new();
+    SELECTORS.get_or_init(|| {
+        // Constant, valid CSS (every test builds a filter).
+        let p = |css: &str| css.parse::<Selector>().expect("filter selector");
+        Selectors {
+            media: p(MEDIA_SELECTOR),
+            script: p("script"),
+            noscript: p("noscript"),
+            // `iframe` is raw text too; the media handler tracks it.
+            raw_text: p("style, textarea, title, xmp, noembed, noframes"),
+            head: p("head"),
+            body: p("body"),
+            declaration: p("[data-consent-declaration]"),
+            status: p("[data-consent-status]"),
+            any: p("*"),
+        }
+    })
+}
+
+/// An element handler on a pre-parsed selector (what `lol_html::element!`
+/// builds from a selector string).
+fn on<'h>(
+    selector: &'static Selector,
+    handler: impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 'h,
+) -> (Cow<'static, Selector>, ElementContentHandlers<'h>) {
+    (
+        Cow::Borrowed(selector),
+        ElementContentHandlers::default().element(handler),
+    )
+}
+
 /// img, iframe, embed, object, video, audio, source, link[href], a[ping],
 /// area[ping] without `data-consent` (see [`media_or_tagged`]).
 fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
@@ -727,7 +777,7 @@ fn rewrite_fragment(ctx: &Ctx, content: &[u8], encoding: &'static Encoding) -> V
     // A single `*` selector: compiling it is far cheaper than the document's
     // list, which matters as the rewriter is built for every `<noscript>`.
     let settings = Settings::new()
-        .append_element_content_handler(element!("*", |el| {
+        .append_element_content_handler(on(&selectors().any, |el| {
             let tag = el.tag_name();
             media_or_tagged(ctx, el, true, &tag);
             Ok(())
@@ -806,6 +856,7 @@ impl Filter {
             body_done: page.body_end.is_empty(),
         }));
 
+        let sel = selectors();
         let mut settings: Settings<'static, 'static> = Settings::new()
             .with_encoding(enc)
             .with_adjust_charset_on_meta_tag(header_enc.is_none())
@@ -821,22 +872,21 @@ impl Filter {
         // of its own (same order: media first).
         {
             let (c, k) = (ctx.clone(), core.clone());
-            settings =
-                settings.append_element_content_handler(element!(MEDIA_SELECTOR, move |el| {
-                    let tag = el.tag_name();
-                    media_or_tagged(&c, el, false, &tag);
-                    if tag == "iframe" {
-                        track_raw_text(&k, el, "iframe")
-                    } else {
-                        Ok(())
-                    }
-                }));
+            settings = settings.append_element_content_handler(on(&sel.media, move |el| {
+                let tag = el.tag_name();
+                media_or_tagged(&c, el, false, &tag);
+                if tag == "iframe" {
+                    track_raw_text(&k, el, "iframe")
+                } else {
+                    Ok(())
+                }
+            }));
         }
 
         // Scripts.
         {
             let (c, k) = (ctx.clone(), core.clone());
-            settings = settings.append_element_content_handler(element!("script", move |el| {
+            settings = settings.append_element_content_handler(on(&sel.script, move |el| {
                 handle_script(&c, &k, el)
             }));
         }
@@ -844,7 +894,7 @@ impl Filter {
         {
             let k = core.clone();
             let c = ctx.clone();
-            settings = settings.append_element_content_handler(element!("noscript", move |el| {
+            settings = settings.append_element_content_handler(on(&sel.noscript, move |el| {
                 let mut core = k.borrow_mut();
                 core.open_raw = Some("noscript");
                 if core.hold.is_none() && !core.dropping {
@@ -875,25 +925,22 @@ impl Filter {
         // Other raw-text elements, to close them cleanly on bail-out.
         {
             let k = core.clone();
-            settings = settings.append_element_content_handler(element!(
-                "style, textarea, title, xmp, noembed, noframes",
-                move |el| {
-                    let name: &'static str = match el.tag_name().as_str() {
-                        "style" => "style",
-                        "textarea" => "textarea",
-                        "title" => "title",
-                        "xmp" => "xmp",
-                        "noembed" => "noembed",
-                        _ => "noframes",
-                    };
-                    track_raw_text(&k, el, name)
-                }
-            ));
+            settings = settings.append_element_content_handler(on(&sel.raw_text, move |el| {
+                let name: &'static str = match el.tag_name().as_str() {
+                    "style" => "style",
+                    "textarea" => "textarea",
+                    "title" => "title",
+                    "xmp" => "xmp",
+                    "noembed" => "noembed",
+                    _ => "noframes",
+                };
+                track_raw_text(&k, el, name)
+            }));
         }
         // Injection.
         if !page.head_start.is_empty() {
             let (k, html) = (core.clone(), page.head_start.clone());
-            settings = settings.append_element_content_handler(element!("head", move |el| {
+            settings = settings.append_element_content_handler(on(&sel.head, move |el| {
                 let mut core = k.borrow_mut();
                 if !core.head_done {
                     core.head_done = true;
@@ -905,7 +952,7 @@ impl Filter {
         }
         if !page.head_start.is_empty() || !page.body_end.is_empty() {
             let (k, head, body) = (core.clone(), page.head_start.clone(), page.body_end.clone());
-            settings = settings.append_element_content_handler(element!("body", move |el| {
+            settings = settings.append_element_content_handler(on(&sel.body, move |el| {
                 let mut core = k.borrow_mut();
                 if !core.head_done {
                     core.head_done = true;
@@ -930,22 +977,16 @@ impl Filter {
             }));
         }
         if let Some(html) = page.declaration_html {
-            settings = settings.append_element_content_handler(element!(
-                "[data-consent-declaration]",
-                move |el| {
-                    el.set_inner_content(&html, ContentType::Html);
-                    Ok(())
-                }
-            ));
+            settings = settings.append_element_content_handler(on(&sel.declaration, move |el| {
+                el.set_inner_content(&html, ContentType::Html);
+                Ok(())
+            }));
         }
         if let Some(html) = page.status_html {
-            settings = settings.append_element_content_handler(element!(
-                "[data-consent-status]",
-                move |el| {
-                    el.set_inner_content(&html, ContentType::Html);
-                    Ok(())
-                }
-            ));
+            settings = settings.append_element_content_handler(on(&sel.status, move |el| {
+                el.set_inner_content(&html, ContentType::Html);
+                Ok(())
+            }));
         }
         // Document end: resolve an unterminated script/noscript, then the banner.
         {
