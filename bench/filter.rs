@@ -114,6 +114,17 @@ fn bench(c: &mut Criterion) {
         }
         g.finish();
     }
+
+    // Fixed cost per response: `Filter::new` (rewriter and selector
+    // compilation) and `end` on an empty body.
+    let mut g = c.benchmark_group("per_response");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    g.bench_function("filter_new_and_end", |b| {
+        b.iter(|| filtered(black_box(b""), Grants::NECESSARY_ONLY))
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -63,15 +63,18 @@
 //! references for what it cannot represent).
 
 use crate::consent::{Category, Grants};
-use crate::trackers::{parse_url, Catalog, UnknownScripts, Vendor};
+use crate::trackers::{with_host_path, Catalog, UnknownScripts, Vendor};
 use encoding_rs::Encoding;
 use lol_html::html_content::{ContentType, Element, EndTag};
 use lol_html::{
-    element, end, AsciiCompatibleEncoding, HtmlRewriter, MemorySettings, OutputSink, Settings,
+    end, AsciiCompatibleEncoding, ElementContentHandlers, HandlerResult, HtmlRewriter,
+    MemorySettings, OutputSink, Selector, Settings,
 };
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 /// How a refused tracker is blocked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -201,6 +204,9 @@ struct Ctx {
     blocking: Blocking,
     max_held: usize,
     max_sig: usize,
+    /// Some refused vendor has script signatures: inline scripts are worth
+    /// scanning (when everything is granted they are only held).
+    scan_scripts: bool,
     placeholder_text: String,
     allow_text: String,
     labels: [String; 4],
@@ -221,18 +227,20 @@ impl Ctx {
 
     /// Same for a script `src`, including the unknown third-party policy.
     fn refused_script_src(&self, url: &str) -> Option<&'static Vendor> {
-        let parts = parse_url(url)?;
-        match self.catalog.match_host_path(&parts.host, &parts.path) {
-            Some(v) => Some(v).filter(|v| self.refused(v)),
-            None => match self.catalog.unknown_scripts() {
-                UnknownScripts::Allow => None,
-                UnknownScripts::Category(_) => {
-                    let v = self.catalog.unknown_vendor();
-                    (!self.catalog.is_first_party(&parts.host, &self.site_host) && self.refused(v))
-                        .then_some(v)
-                }
-            },
-        }
+        with_host_path(url, |host, path| {
+            match self.catalog.match_host_path(host, path) {
+                Some(v) => Some(v).filter(|v| self.refused(v)),
+                None => match self.catalog.unknown_scripts() {
+                    UnknownScripts::Allow => None,
+                    UnknownScripts::Category(_) => {
+                        let v = self.catalog.unknown_vendor();
+                        (!self.catalog.is_first_party(host, &self.site_host) && self.refused(v))
+                            .then_some(v)
+                    }
+                },
+            }
+        })
+        .flatten()
     }
 
     fn label(&self, c: Category) -> &str {
@@ -337,7 +345,11 @@ impl Core {
         match &h.kind {
             HoldKind::Script(_) => {
                 let from = h.scanned.saturating_sub(ctx.max_sig).max(tag_len);
-                let found = ctx.catalog.match_script_all(&held[from..]);
+                let found = if ctx.scan_scripts {
+                    ctx.catalog.match_script_all(&held[from..])
+                } else {
+                    Vec::new()
+                };
                 h.scanned = held.len();
                 let refused = found
                     .into_iter()
@@ -567,12 +579,103 @@ fn attr_refused(ctx: &Ctx, attr: &str, value: &str) -> Option<&'static Vendor> {
     }
 }
 
-/// img, iframe, embed, object, video, audio, source, link, a.
-fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool) {
+/// Sends an element to [`handle_media`] or [`handle_author_tagged`],
+/// exactly as if each had its own handler, registered in that order, on
+///
+/// * media: `img, iframe, embed, object, video, audio, source, link[href],
+///   a[ping], area[ping]` (elements with `data-consent` are left alone);
+/// * author tags: `script, img, iframe, embed, object, video, audio, source,
+///   link, a` with `[data-consent]`.
+///
+/// One handler on one selector list ([`MEDIA_SELECTOR`], or `*` for
+/// `<noscript>` fragments) costs lol_html much less per tag than twenty
+/// selectors, and reads the tag name once. Scripts come here only from
+/// fragments; in the document [`handle_script`] does this for them.
+fn media_or_tagged(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
     if el.has_attribute("data-consent") {
+        if matches!(
+            tag,
+            "script"
+                | "img"
+                | "iframe"
+                | "embed"
+                | "object"
+                | "video"
+                | "audio"
+                | "source"
+                | "link"
+                | "a"
+        ) {
+            handle_author_tagged(ctx, el, tag);
+        }
         return;
     }
-    let tag = el.tag_name();
+    let media = match tag {
+        "img" | "iframe" | "embed" | "object" | "video" | "audio" | "source" => true,
+        "link" => el.has_attribute("href"),
+        "a" | "area" => el.has_attribute("ping"),
+        _ => false,
+    };
+    if media {
+        handle_media(ctx, el, in_noscript, tag);
+    }
+}
+
+/// The document's selector for [`media_or_tagged`]: every element it can
+/// act on except `script` (see [`handle_script`]).
+const MEDIA_SELECTOR: &str =
+    "img, iframe, embed, object, video, audio, source, link, a[ping], a[data-consent], area[ping]";
+
+/// Every selector the filter uses, parsed once per process. lol_html still
+/// compiles them for each rewriter, but parsing the text again was about a
+/// third of the fixed cost of [`Filter::new`].
+struct Selectors {
+    media: Selector,
+    script: Selector,
+    noscript: Selector,
+    raw_text: Selector,
+    head: Selector,
+    body: Selector,
+    declaration: Selector,
+    status: Selector,
+    any: Selector,
+}
+
+fn selectors() -> &'static Selectors {
+    static SELECTORS: OnceLock<Selectors> = OnceLock::new();
+    SELECTORS.get_or_init(|| {
+        // Constant, valid CSS (every test builds a filter).
+        let p = |css: &str| css.parse::<Selector>().expect("filter selector");
+        Selectors {
+            media: p(MEDIA_SELECTOR),
+            script: p("script"),
+            noscript: p("noscript"),
+            // `iframe` is raw text too; the media handler tracks it.
+            raw_text: p("style, textarea, title, xmp, noembed, noframes"),
+            head: p("head"),
+            body: p("body"),
+            declaration: p("[data-consent-declaration]"),
+            status: p("[data-consent-status]"),
+            any: p("*"),
+        }
+    })
+}
+
+/// An element handler on a pre-parsed selector (what `lol_html::element!`
+/// builds from a selector string).
+fn on<'h>(
+    selector: &'static Selector,
+    handler: impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 'h,
+) -> (Cow<'static, Selector>, ElementContentHandlers<'h>) {
+    (
+        Cow::Borrowed(selector),
+        ElementContentHandlers::default().element(handler),
+    )
+}
+
+/// img, iframe, embed, object, video, audio, source, link[href], a[ping],
+/// area[ping] without `data-consent` (see [`media_or_tagged`]).
+fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
     if tag == "link" {
         let rel = el
             .get_attribute("rel")
@@ -583,7 +686,7 @@ fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool) {
         }
     }
     let mut hits: Vec<(&'static str, String, &'static Vendor)> = Vec::new();
-    for attr in url_attrs(&tag) {
+    for attr in url_attrs(tag) {
         if let Some(value) = el.get_attribute(attr) {
             if let Some(v) = attr_refused(ctx, attr, &value) {
                 hits.push((attr, value, v));
@@ -613,7 +716,7 @@ fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool) {
 }
 
 /// Author-tagged elements: activate when their category is granted.
-fn handle_author_tagged(ctx: &Ctx, el: &mut Element) {
+fn handle_author_tagged(ctx: &Ctx, el: &mut Element, tag: &str) {
     let Some(cat) = el
         .get_attribute("data-consent")
         .and_then(|c| Category::from_id(c.trim()))
@@ -630,7 +733,7 @@ fn handle_author_tagged(ctx: &Ctx, el: &mut Element) {
             let _ = el.set_attribute(attr, &v);
         }
     }
-    if el.tag_name() == "script"
+    if tag == "script"
         && el
             .get_attribute("type")
             .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/plain"))
@@ -658,19 +761,31 @@ fn neutralize_script_src(ctx: &Ctx, el: &mut Element, v: &Vendor) {
     let _ = el.set_attribute("data-consent-vendor", &v.id);
 }
 
-/// Runs the media handlers over a `<noscript>`'s content.
+/// Runs the media and author-tag handlers over a `<noscript>`'s content.
 fn rewrite_fragment(ctx: &Ctx, content: &[u8], encoding: &'static Encoding) -> Vec<u8> {
     if content.is_empty() {
         return Vec::new();
     }
-    let mut out = Vec::with_capacity(content.len());
-    let settings = media_settings(Settings::new(), ctx, true);
     let Some(enc) = AsciiCompatibleEncoding::new(encoding) else {
         return Vec::new();
     };
-    let settings = settings.with_encoding(enc).with_memory_settings(
-        MemorySettings::new().with_max_allowed_memory_usage(ctx.max_held.saturating_mul(4)),
-    );
+    if !content.contains(&b'<') {
+        // No element, nothing to rewrite: lol_html would pass it through as is.
+        return content.to_vec();
+    }
+    let mut out = Vec::with_capacity(content.len());
+    // A single `*` selector: compiling it is far cheaper than the document's
+    // list, which matters as the rewriter is built for every `<noscript>`.
+    let settings = Settings::new()
+        .append_element_content_handler(on(&selectors().any, |el| {
+            let tag = el.tag_name();
+            media_or_tagged(ctx, el, true, &tag);
+            Ok(())
+        }))
+        .with_encoding(enc)
+        .with_memory_settings(
+            MemorySettings::new().with_max_allowed_memory_usage(ctx.max_held.saturating_mul(4)),
+        );
     let mut rw = HtmlRewriter::new(settings, |c: &[u8]| out.extend_from_slice(c));
     let ok = rw.write(content).is_ok() && rw.end().is_ok();
     if ok {
@@ -680,31 +795,6 @@ fn rewrite_fragment(ctx: &Ctx, content: &[u8], encoding: &'static Encoding) -> V
         Vec::new()
     }
 }
-
-/// Appends the media/author-tag handlers (shared by the document and the
-/// noscript fragment rewriters). `ctx` is only read during the call for
-/// fragments; for the document it is captured by `Rc`.
-fn media_settings<'h>(
-    settings: Settings<'h, 'static>,
-    ctx: &'h Ctx,
-    in_noscript: bool,
-) -> Settings<'h, 'static> {
-    settings
-        .append_element_content_handler(element!(
-            "img, iframe, embed, object, video, audio, source, link[href], a[ping], area[ping]",
-            move |el| {
-                handle_media(ctx, el, in_noscript);
-                Ok(())
-            }
-        ))
-        .append_element_content_handler(element!(AUTHOR_TAGGED, move |el| {
-            handle_author_tagged(ctx, el);
-            Ok(())
-        }))
-}
-
-/// Elements whose author tags (`data-consent`) are honoured.
-const AUTHOR_TAGGED: &str = "script[data-consent], img[data-consent], iframe[data-consent], embed[data-consent], object[data-consent], video[data-consent], audio[data-consent], source[data-consent], link[data-consent], a[data-consent]";
 
 /// The streaming consent filter for one HTML response.
 pub struct Filter {
@@ -732,7 +822,7 @@ impl Filter {
         page: Page,
         charset: Option<&str>,
     ) -> Filter {
-        let ctx = Rc::new(Ctx {
+        let mut ctx = Ctx {
             catalog,
             grants: page.grants,
             allow_vendors: page.allow_vendors,
@@ -740,10 +830,16 @@ impl Filter {
             blocking: cfg.blocking,
             max_held: cfg.max_held_bytes.max(1024),
             max_sig: catalog.max_signature_len(),
+            scan_scripts: false,
             placeholder_text: page.placeholder_text,
             allow_text: page.allow_text,
             labels: page.category_labels,
-        });
+        };
+        ctx.scan_scripts = catalog
+            .vendors()
+            .iter()
+            .any(|v| !v.scripts.is_empty() && ctx.refused(v));
+        let ctx = Rc::new(ctx);
         let header_enc = charset.and_then(|c| {
             let e = Encoding::for_label_no_replacement(c.trim().as_bytes())?;
             AsciiCompatibleEncoding::new(e)
@@ -760,6 +856,7 @@ impl Filter {
             body_done: page.body_end.is_empty(),
         }));
 
+        let sel = selectors();
         let mut settings: Settings<'static, 'static> = Settings::new()
             .with_encoding(enc)
             .with_adjust_charset_on_meta_tag(header_enc.is_none())
@@ -770,28 +867,26 @@ impl Filter {
             )
             .with_graceful_bail_out_on_content_handler_error(true);
 
-        // The document handlers hold an Rc; the shared media code wants &Ctx.
+        // Media and author-tagged elements. An `<iframe>` is also raw text
+        // to track for the bail-out tail, done here rather than by a handler
+        // of its own (same order: media first).
         {
-            let c = ctx.clone();
-            settings = settings.append_element_content_handler(element!(
-                "img, iframe, embed, object, video, audio, source, link[href], a[ping], area[ping]",
-                move |el| {
-                    handle_media(&c, el, false);
+            let (c, k) = (ctx.clone(), core.clone());
+            settings = settings.append_element_content_handler(on(&sel.media, move |el| {
+                let tag = el.tag_name();
+                media_or_tagged(&c, el, false, &tag);
+                if tag == "iframe" {
+                    track_raw_text(&k, el, "iframe")
+                } else {
                     Ok(())
                 }
-            ));
-            let c = ctx.clone();
-            settings =
-                settings.append_element_content_handler(element!(AUTHOR_TAGGED, move |el| {
-                    handle_author_tagged(&c, el);
-                    Ok(())
-                }));
+            }));
         }
 
         // Scripts.
         {
             let (c, k) = (ctx.clone(), core.clone());
-            settings = settings.append_element_content_handler(element!("script", move |el| {
+            settings = settings.append_element_content_handler(on(&sel.script, move |el| {
                 handle_script(&c, &k, el)
             }));
         }
@@ -799,7 +894,7 @@ impl Filter {
         {
             let k = core.clone();
             let c = ctx.clone();
-            settings = settings.append_element_content_handler(element!("noscript", move |el| {
+            settings = settings.append_element_content_handler(on(&sel.noscript, move |el| {
                 let mut core = k.borrow_mut();
                 core.open_raw = Some("noscript");
                 if core.hold.is_none() && !core.dropping {
@@ -830,31 +925,22 @@ impl Filter {
         // Other raw-text elements, to close them cleanly on bail-out.
         {
             let k = core.clone();
-            settings = settings.append_element_content_handler(element!(
-                "style, textarea, title, xmp, noembed, noframes, iframe",
-                move |el| {
-                    let name: &'static str = match el.tag_name().as_str() {
-                        "style" => "style",
-                        "textarea" => "textarea",
-                        "title" => "title",
-                        "xmp" => "xmp",
-                        "noembed" => "noembed",
-                        "noframes" => "noframes",
-                        _ => "iframe",
-                    };
-                    k.borrow_mut().open_raw = Some(name);
-                    let k2 = k.clone();
-                    el.on_end_tag(lol_html::end_tag!(move |_end: &mut EndTag| {
-                        k2.borrow_mut().open_raw = None;
-                        Ok(())
-                    }))
-                }
-            ));
+            settings = settings.append_element_content_handler(on(&sel.raw_text, move |el| {
+                let name: &'static str = match el.tag_name().as_str() {
+                    "style" => "style",
+                    "textarea" => "textarea",
+                    "title" => "title",
+                    "xmp" => "xmp",
+                    "noembed" => "noembed",
+                    _ => "noframes",
+                };
+                track_raw_text(&k, el, name)
+            }));
         }
         // Injection.
         if !page.head_start.is_empty() {
             let (k, html) = (core.clone(), page.head_start.clone());
-            settings = settings.append_element_content_handler(element!("head", move |el| {
+            settings = settings.append_element_content_handler(on(&sel.head, move |el| {
                 let mut core = k.borrow_mut();
                 if !core.head_done {
                     core.head_done = true;
@@ -866,7 +952,7 @@ impl Filter {
         }
         if !page.head_start.is_empty() || !page.body_end.is_empty() {
             let (k, head, body) = (core.clone(), page.head_start.clone(), page.body_end.clone());
-            settings = settings.append_element_content_handler(element!("body", move |el| {
+            settings = settings.append_element_content_handler(on(&sel.body, move |el| {
                 let mut core = k.borrow_mut();
                 if !core.head_done {
                     core.head_done = true;
@@ -891,22 +977,16 @@ impl Filter {
             }));
         }
         if let Some(html) = page.declaration_html {
-            settings = settings.append_element_content_handler(element!(
-                "[data-consent-declaration]",
-                move |el| {
-                    el.set_inner_content(&html, ContentType::Html);
-                    Ok(())
-                }
-            ));
+            settings = settings.append_element_content_handler(on(&sel.declaration, move |el| {
+                el.set_inner_content(&html, ContentType::Html);
+                Ok(())
+            }));
         }
         if let Some(html) = page.status_html {
-            settings = settings.append_element_content_handler(element!(
-                "[data-consent-status]",
-                move |el| {
-                    el.set_inner_content(&html, ContentType::Html);
-                    Ok(())
-                }
-            ));
+            settings = settings.append_element_content_handler(on(&sel.status, move |el| {
+                el.set_inner_content(&html, ContentType::Html);
+                Ok(())
+            }));
         }
         // Document end: resolve an unterminated script/noscript, then the banner.
         {
@@ -986,7 +1066,10 @@ impl Filter {
             (Some(h), false) => h.mark,
             _ => core.out.len(),
         };
-        let taken: Vec<u8> = core.out.drain(..n).collect();
+        // Copy out, then shift what is still held to the front (two memcpys;
+        // collecting the `drain` iterator would copy byte by byte).
+        let taken = core.out[..n].to_vec();
+        core.out.drain(..n);
         if let Some(h) = core.hold.as_mut() {
             h.mark -= n;
         }
@@ -1022,12 +1105,29 @@ impl Filter {
     }
 }
 
+/// Remembers that raw-text element `name` is open until its end tag, for
+/// the bail-out tail.
+fn track_raw_text(
+    core: &Rc<RefCell<Core>>,
+    el: &mut Element,
+    name: &'static str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    core.borrow_mut().open_raw = Some(name);
+    let k = core.clone();
+    el.on_end_tag(lol_html::end_tag!(move |_end: &mut EndTag| {
+        k.borrow_mut().open_raw = None;
+        Ok(())
+    }))
+}
+
 fn handle_script(
     ctx: &Rc<Ctx>,
     core: &Rc<RefCell<Core>>,
     el: &mut Element,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if el.has_attribute("data-consent") {
+        // What a `script[data-consent]` author-tag handler would do.
+        handle_author_tagged(ctx, el, "script");
         return Ok(());
     }
     let ty = el.get_attribute("type");
