@@ -66,7 +66,7 @@ build/index.js: $(SOURCES) | tools
 	@echo "wrote $@ (random CONSENT_SECRET for local dev)"
 
 dev: build .dev.vars
-	npx wrangler d1 migrations apply DB --local
+	CI=true npx wrangler d1 migrations apply DB --local
 	npx wrangler dev --port 8787 --ip 127.0.0.1
 
 ## ---- test ---------------------------------------------------------------

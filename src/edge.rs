@@ -479,9 +479,8 @@ fn decision_record(d: &Decision, v: &Visit, headers: &[(String, String)], body: 
         .as_deref()
         .or_else(|| get("referer"))
         .unwrap_or("/");
-    let lang = get("accept-language")
-        .and_then(|l| l.split([',', ';']).next())
-        .unwrap_or("");
+    // The language the banner was shown in.
+    let lang = banner::negotiate(get("accept-language"), &Config::embedded().banner);
     let country = v.geo.as_ref().and_then(|g| g.country.as_deref());
     let region = v.geo.as_ref().and_then(|g| g.region.as_deref());
     Record::new(
