@@ -10,22 +10,10 @@ fn main() {
         let src = format!("{name}.toml");
         println!("cargo:rerun-if-changed={src}");
         let text = fs::read_to_string(&src).unwrap_or_else(|e| panic!("{src}: {e}"));
-        let value: toml::Value = toml::from_str(&text).unwrap_or_else(|e| {
-            let (line, col) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
-            panic!("{src}:{line}:{col}: {}", e.message())
-        });
+        // toml's error text names the line and column and shows the spot.
+        let value: toml::Value = toml::from_str(&text).unwrap_or_else(|e| panic!("{src}: {e}"));
         let json = serde_json::to_string(&value).unwrap_or_else(|e| panic!("{src}: {e}"));
         fs::write(Path::new(&out).join(format!("{name}.json")), json)
             .unwrap_or_else(|e| panic!("writing {name}.json: {e}"));
     }
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |i| before.len() - i - 1)
-        + 1;
-    (line, col)
 }

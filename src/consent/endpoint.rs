@@ -511,7 +511,7 @@ fn percent_decode(s: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jurisdiction::{Model, Regime};
+    use crate::jurisdiction::Regime;
 
     const NOW: u64 = 1_750_000_000;
     const RANDOM: [u8; 16] = [0x5a; 16];
@@ -527,14 +527,7 @@ mod tests {
     }
 
     fn opt_out() -> Regime {
-        Regime {
-            id: "us-ca".into(),
-            model: Model::OptOut,
-            variant: "opt-out".into(),
-            defaults: Grants::ALL,
-            max_age_days: 365,
-            honour_gpc: true,
-        }
+        crate::consent::test_support::opt_out()
     }
 
     fn fresh() -> State {

@@ -343,10 +343,28 @@ impl State {
     }
 }
 
+/// Fixtures shared by this module's tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::Grants;
+    use crate::jurisdiction::{Model, Regime};
+
+    /// A California-like opt-out regime that honours GPC.
+    pub(crate) fn opt_out() -> Regime {
+        Regime {
+            id: "us-ca".into(),
+            model: Model::OptOut,
+            variant: "opt-out".into(),
+            defaults: Grants::ALL,
+            max_age_days: 365,
+            honour_gpc: true,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jurisdiction::Model;
 
     const NOW: u64 = 1_750_000_000;
 
@@ -361,14 +379,7 @@ mod tests {
     }
 
     fn opt_out() -> Regime {
-        Regime {
-            id: "us-ca".into(),
-            model: Model::OptOut,
-            variant: "opt-out".into(),
-            defaults: Grants::ALL,
-            max_age_days: 365,
-            honour_gpc: true,
-        }
+        test_support::opt_out()
     }
 
     fn decision(grants: Grants, method: Method, at: u64, revision: u32) -> Decision {
