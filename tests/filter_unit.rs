@@ -563,7 +563,7 @@ fn charsets_keep_bytes() {
 
 /// The value of the first `name="…"` in `html`, as the filter writes it
 /// (double-quoted, only `&` and `"` escaped), decoded.
-fn attr<'a>(html: &'a str, name: &str) -> Option<String> {
+fn attr(html: &str, name: &str) -> Option<String> {
     let lower = html.to_ascii_lowercase();
     let start = lower.find(&format!(" {name}=\""))? + name.len() + 3;
     let len = html[start..].find('"')?;
