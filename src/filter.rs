@@ -795,10 +795,7 @@ fn handle_srcdoc(ctx: &Ctx, el: &mut Element) {
     // The iframe's own `src`, or its author tag, may already ask for one.
     let before = el
         .get_attribute("data-consent-category")
-        .or_else(|| {
-            el.get_attribute("data-consent")
-                .filter(|_| !el.has_attribute("data-consent-category"))
-        })
+        .or_else(|| el.get_attribute("data-consent"))
         .and_then(|c| Category::from_id(c.trim()))
         .filter(|c| !ctx.grants.has(*c));
     let cat = before.map_or(cat, |b| b.max(cat));
