@@ -17,8 +17,17 @@
 //! | `img`, `video`, `audio`, `source`, `embed`, `object`, `link` (preconnect, dns-prefetch, preload, prefetch, modulepreload, prerender, stylesheet), `a[ping]` | the URL attribute moves to `data-consent-src` / `-srcset` / `-data` / `-href` / `-ping` / `-poster`, plus `data-consent-category` and `data-consent-vendor` |
 //! | `<iframe src=tracker>` | as media, plus `hidden data-consent-hidden`, and a placeholder `div.consent-edge-placeholder` with an "Allow" button right before it |
 //! | `<noscript>` content (raw text to the parser) | parsed as a fragment and the tracker `img`/`iframe`/… in it neutralised the same way (no placeholder) |
+//! | `<iframe srcdoc>` (a whole document in an attribute) | the value, entity-decoded, is filtered by a nested filter (scripts, snippets, media, noscript: everything above; no placeholder, no injection) and written back into `srcdoc`; the original value moves to `data-consent-srcdoc` and `data-consent-category` names the strictest category refused inside (the iframe stays visible) |
 //!
 //! With `blocking = "remove"` the element is dropped entirely instead.
+//! (For `srcdoc`: the trackers inside are dropped, no original is kept.)
+//!
+//! A `srcdoc` in which nothing is refused is left byte for byte (unless an
+//! author-tagged element in it is activated). A `srcdoc` inside a `srcdoc`
+//! is filtered too; one more level down (`MAX_SRCDOC_DEPTH`) the value is
+//! emptied unless every category is granted. Named character references in
+//! `srcdoc` are decoded only where they stand for ASCII (all numeric ones
+//! are): what any markup or tracker URL is made of.
 //!
 //! Author-tagged elements (`<script type="text/plain" data-consent="analytics">`,
 //! `<img data-consent="functional" data-consent-src=…>`) are activated when
@@ -72,7 +81,7 @@ use lol_html::{
 };
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::OnceLock;
 
@@ -210,9 +219,33 @@ struct Ctx {
     placeholder_text: String,
     allow_text: String,
     labels: [String; 4],
+    /// lol_html memory limit, for the nested rewriters of `srcdoc` documents.
+    memory_limit: usize,
+    /// 0 for the response; 1 inside an `<iframe srcdoc>`, 2 inside a srcdoc
+    /// in a srcdoc (see [`MAX_SRCDOC_DEPTH`]).
+    depth: u8,
+    /// The strictest category of what this rewriter neutralised or removed
+    /// (read by the parent of a `srcdoc` document).
+    refused_seen: Cell<Option<Category>>,
 }
 
 impl Ctx {
+    /// Notes that a tracker of category `c` was neutralised or removed.
+    fn saw(&self, c: Category) {
+        if self.refused_seen.get().is_none_or(|s| s < c) {
+            self.refused_seen.set(Some(c));
+        }
+    }
+
+    /// The strictest category the visitor has not granted.
+    fn strictest_refused(&self) -> Option<Category> {
+        Category::ALL
+            .iter()
+            .rev()
+            .copied()
+            .find(|c| *c != Category::Necessary && !self.grants.has(*c))
+    }
+
     fn refused(&self, v: &Vendor) -> bool {
         !v.allowed
             && v.category != Category::Necessary
@@ -384,6 +417,7 @@ impl Core {
         let (HoldKind::Script(attrs), Some(tag_len)) = (h.kind, h.tag_len) else {
             return;
         };
+        ctx.saw(v.category);
         match ctx.blocking {
             Blocking::Remove => {
                 self.out.truncate(h.mark);
@@ -608,6 +642,9 @@ fn media_or_tagged(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
         ) {
             handle_author_tagged(ctx, el, tag);
         }
+        if tag == "iframe" {
+            handle_srcdoc(ctx, el);
+        }
         return;
     }
     let media = match tag {
@@ -618,6 +655,9 @@ fn media_or_tagged(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
     };
     if media {
         handle_media(ctx, el, in_noscript, tag);
+    }
+    if tag == "iframe" && !el.removed() {
+        handle_srcdoc(ctx, el);
     }
 }
 
@@ -696,6 +736,7 @@ fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
     let Some(&(_, _, first)) = hits.first() else {
         return;
     };
+    ctx.saw(first.category);
     if ctx.blocking == Blocking::Remove {
         el.remove();
         return;
@@ -709,10 +750,231 @@ fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
     if tag == "iframe" {
         let _ = el.set_attribute("hidden", "");
         let _ = el.set_attribute("data-consent-hidden", "");
-        if !in_noscript {
+        // No placeholder where no banner script could make its button work.
+        if !in_noscript && ctx.depth == 0 {
             el.before(&ctx.placeholder(first), ContentType::Html);
         }
     }
+}
+
+/// How many `srcdoc` levels are filtered: the iframe's document (1) and an
+/// iframe's `srcdoc` inside it (2). A `srcdoc` deeper than that is emptied
+/// when something could be refused (every category granted: left as is).
+const MAX_SRCDOC_DEPTH: u8 = 2;
+
+/// `<iframe srcdoc>`: the attribute is a whole document, filtered with a
+/// nested [`Filter`] (same grants and mode, no injection, no placeholders).
+///
+/// Nothing changed: the attribute is left byte for byte. Otherwise `srcdoc`
+/// gets the filtered document, and when something was refused, in
+/// neutralize mode, the original value moves to `data-consent-srcdoc` and
+/// `data-consent-category` names the strictest refused category (the banner
+/// swaps it back). Not at nested levels: there is no banner inside.
+fn handle_srcdoc(ctx: &Ctx, el: &mut Element) {
+    let Some(raw) = el.get_attribute("srcdoc") else {
+        return;
+    };
+    let doc = decode_attribute(&raw);
+    let (filtered, refused) = if ctx.depth >= MAX_SRCDOC_DEPTH {
+        match ctx.strictest_refused() {
+            Some(c) if doc.contains('<') => (String::new(), Some(c)),
+            _ => return,
+        }
+    } else {
+        filter_srcdoc(ctx, &doc)
+    };
+    if refused.is_none() && filtered == doc {
+        return;
+    }
+    let _ = el.set_attribute("srcdoc", &encode_attribute(&filtered));
+    let Some(cat) = refused else { return };
+    ctx.saw(cat);
+    if ctx.blocking == Blocking::Remove || ctx.depth > 0 {
+        return;
+    }
+    // The iframe's own `src`, or its author tag, may already ask for one.
+    let before = el
+        .get_attribute("data-consent-category")
+        .or_else(|| el.get_attribute("data-consent"))
+        .and_then(|c| Category::from_id(c.trim()))
+        .filter(|c| !ctx.grants.has(*c));
+    let cat = before.map_or(cat, |b| b.max(cat));
+    let _ = el.set_attribute("data-consent-srcdoc", &raw);
+    let _ = el.set_attribute("data-consent-category", cat.id());
+}
+
+/// Runs a `srcdoc` document through a nested [`Filter`]: the filtered
+/// document and the strictest category refused in it. A document the nested
+/// filter cannot finish (memory limit) comes back truncated, as the
+/// strictest category the visitor has not granted.
+fn filter_srcdoc(ctx: &Ctx, doc: &str) -> (String, Option<Category>) {
+    let cfg = Config {
+        blocking: ctx.blocking,
+        memory_limit: ctx.memory_limit,
+        max_held_bytes: ctx.max_held,
+    };
+    let page = Page {
+        grants: ctx.grants,
+        allow_vendors: ctx.allow_vendors.clone(),
+        site_host: ctx.site_host.clone(),
+        ..Page::default()
+    };
+    let mut f = Filter::nested(ctx.catalog, &cfg, page, Some("utf-8"), ctx.depth + 1);
+    let inner = f.ctx.clone();
+    let mut out = f.write(doc.as_bytes());
+    let (tail, failed) = f.finish();
+    out.extend(tail);
+    let mut refused = inner.refused_seen.get();
+    if failed {
+        refused = refused.max(ctx.strictest_refused());
+    }
+    let out = match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    (out, refused)
+}
+
+/// An attribute value as the browser reads it: character references decoded
+/// (HTML's rules for attributes: `&amp` without `;` before a letter, digit
+/// or `=` stays as it is).
+///
+/// Numeric references are decoded in full, named ones only when they stand
+/// for ASCII (`&quot;`, `&lt;`, `&sol;`, `&colon;`, …): every character of
+/// markup and of a tracker's URL. Others (`&eacute;`) are kept as written,
+/// which the `srcdoc` document's own parser then decodes in text and
+/// attributes alike (only in `<script>`/`<style>` of a rewritten `srcdoc`
+/// would they stay literal).
+fn decode_attribute(raw: &str) -> Cow<'_, str> {
+    if !raw.contains('&') {
+        return Cow::Borrowed(raw);
+    }
+    let b = raw.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while let Some(off) = raw[i..].find('&') {
+        let amp = i + off;
+        i = amp + 1;
+        let (text, end) = if b.get(i) == Some(&b'#') {
+            match numeric_reference(raw, i + 1) {
+                Some(r) => r,
+                None => continue,
+            }
+        } else {
+            let n = b[i..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .count();
+            let name = &raw[i..i + n];
+            let next = b.get(i + n).copied();
+            match (named_reference(name), next) {
+                (Some(t), Some(b';')) => (t, i + n + 1),
+                (Some(t), next)
+                    if matches!(
+                        name,
+                        "amp" | "AMP" | "lt" | "LT" | "gt" | "GT" | "quot" | "QUOT"
+                    ) && next != Some(b'=') =>
+                {
+                    (t, i + n)
+                }
+                _ => continue,
+            }
+        };
+        out.push_str(&raw[copied..amp]);
+        out.push_str(&text);
+        copied = end;
+        i = end;
+    }
+    out.push_str(&raw[copied..]);
+    Cow::Owned(out)
+}
+
+/// `&#…` from `at` (right after the `#`): the text and where it ends.
+fn numeric_reference(raw: &str, at: usize) -> Option<(Cow<'static, str>, usize)> {
+    let b = raw.as_bytes();
+    let (radix, start) = match b.get(at) {
+        Some(b'x' | b'X') => (16, at + 1),
+        _ => (10, at),
+    };
+    let n = b[start.min(b.len())..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit() || radix == 16 && c.is_ascii_hexdigit())
+        .count();
+    if n == 0 {
+        return None;
+    }
+    let digits = raw[start..start + n].trim_start_matches('0');
+    let value = if digits.len() > 8 {
+        u32::MAX
+    } else {
+        u32::from_str_radix(digits, radix).unwrap_or(0)
+    };
+    let mut end = start + n;
+    if b.get(end) == Some(&b';') {
+        end += 1;
+    }
+    // Windows-1252 for 0x80..0x9F, as the HTML parser does.
+    const C1: [u32; 32] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+        0x2039, 0x0152, 0x8D, 0x017D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
+        0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
+    ];
+    let value = match value {
+        0x80..=0x9F => C1[(value - 0x80) as usize],
+        v => v,
+    };
+    let c = match value {
+        0 => '\u{FFFD}',
+        v => char::from_u32(v).unwrap_or('\u{FFFD}'),
+    };
+    Some((Cow::Owned(c.to_string()), end))
+}
+
+/// The named character references that stand for ASCII text.
+fn named_reference(name: &str) -> Option<Cow<'static, str>> {
+    let t = match name {
+        "Tab" => "\t",
+        "NewLine" => "\n",
+        "excl" => "!",
+        "quot" | "QUOT" => "\"",
+        "num" => "#",
+        "dollar" => "$",
+        "percnt" => "%",
+        "amp" | "AMP" => "&",
+        "apos" => "'",
+        "lpar" => "(",
+        "rpar" => ")",
+        "ast" | "midast" => "*",
+        "plus" => "+",
+        "comma" => ",",
+        "period" => ".",
+        "sol" => "/",
+        "colon" => ":",
+        "semi" => ";",
+        "lt" | "LT" => "<",
+        "equals" => "=",
+        "gt" | "GT" => ">",
+        "quest" => "?",
+        "commat" => "@",
+        "lsqb" | "lbrack" => "[",
+        "bsol" => "\\",
+        "rsqb" | "rbrack" => "]",
+        "Hat" => "^",
+        "lowbar" | "UnderBar" => "_",
+        "grave" | "DiacriticalGrave" => "`",
+        "lcub" | "lbrace" => "{",
+        "verbar" | "vert" | "VerticalLine" => "|",
+        "rcub" | "rbrace" => "}",
+        "fjlig" => "fj",
+        _ => return None,
+    };
+    Some(Cow::Borrowed(t))
+}
+
+/// Text as a double-quoted attribute value (`&` and `"` escaped).
+fn encode_attribute(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;")
 }
 
 /// Author-tagged elements: activate when their category is granted.
@@ -749,6 +1011,7 @@ fn handle_author_tagged(ctx: &Ctx, el: &mut Element, tag: &str) {
 }
 
 fn neutralize_script_src(ctx: &Ctx, el: &mut Element, v: &Vendor) {
+    ctx.saw(v.category);
     if ctx.blocking == Blocking::Remove {
         el.remove();
         return;
@@ -822,6 +1085,17 @@ impl Filter {
         page: Page,
         charset: Option<&str>,
     ) -> Filter {
+        Filter::nested(catalog, cfg, page, charset, 0)
+    }
+
+    /// [`Filter::new`] for a document `depth` `srcdoc` levels down.
+    fn nested(
+        catalog: &'static Catalog,
+        cfg: &Config,
+        page: Page,
+        charset: Option<&str>,
+        depth: u8,
+    ) -> Filter {
         let mut ctx = Ctx {
             catalog,
             grants: page.grants,
@@ -834,6 +1108,9 @@ impl Filter {
             placeholder_text: page.placeholder_text,
             allow_text: page.allow_text,
             labels: page.category_labels,
+            memory_limit: cfg.memory_limit,
+            depth,
+            refused_seen: Cell::new(None),
         };
         ctx.scan_scripts = catalog
             .vendors()
@@ -1039,7 +1316,12 @@ impl Filter {
     }
 
     /// Ends the document; returns the remaining bytes.
-    pub fn end(mut self) -> Vec<u8> {
+    pub fn end(self) -> Vec<u8> {
+        self.finish().0
+    }
+
+    /// [`Filter::end`], and whether the filter failed (see [`Filter::failed`]).
+    fn finish(mut self) -> (Vec<u8>, bool) {
         if let Some(rw) = self.rewriter.take() {
             if rw.end().is_err() {
                 self.fail();
@@ -1051,7 +1333,7 @@ impl Filter {
             core.out.truncate(h.mark);
         }
         drop(core);
-        self.take(true)
+        (self.take(true), self.failed)
     }
 
     /// Whether the filter had to stop early (memory limit, unparseable
@@ -1172,4 +1454,44 @@ fn handle_script(
         }
         Ok(())
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decode_attribute, encode_attribute};
+
+    #[test]
+    fn attribute_references_as_the_browser_decodes_them() {
+        let cases = [
+            ("plain", "plain"),
+            ("&lt;a href=&quot;x&quot;&gt;", "<a href=\"x\">"),
+            ("&#60;&#x3c;&#X3C;&#0060;&#x3C", "<<<<<"),
+            (
+                "&#0;&#xD800;&#x110000;&#99999999999;",
+                "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}",
+            ),
+            ("&#x80;&#150;", "€–"),
+            ("&#;&#x;&#xg", "&#;&#x;&#xg"),
+            ("&amp &amp;&AMP;&ampx &amp=1 &amp", "& &&&ampx &amp=1 &"),
+            ("&lt&gt &quot", "<> \""),
+            (
+                "&sol;&colon;&period;&lpar;&rpar;&equals;&Tab;&fjlig;",
+                "/:.()=\tfj",
+            ),
+            ("&sol &eacute; &nosuch; & &;", "&sol &eacute; &nosuch; & &;"),
+            ("é&#xE9;日本&#26085;", "éé日本日"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(decode_attribute(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        for s in ["<p a=\"1\" b='&amp;'>x & y</p>", "&quot;", "", "&&&\"\"\""] {
+            let enc = encode_attribute(s);
+            assert!(!enc.contains('"'));
+            assert_eq!(decode_attribute(&enc), s);
+        }
+    }
 }

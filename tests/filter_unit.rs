@@ -558,3 +558,257 @@ fn charsets_keep_bytes() {
         sjis.to_vec()
     );
 }
+
+// ---- <iframe srcdoc> -------------------------------------------------------
+
+/// The value of the first `name="…"` in `html`, as the filter writes it
+/// (double-quoted, only `&` and `"` escaped), decoded.
+fn attr(html: &str, name: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let start = lower.find(&format!(" {name}=\""))? + name.len() + 3;
+    let len = html[start..].find('"')?;
+    Some(
+        html[start..start + len]
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&"),
+    )
+}
+
+const SRCDOC: &str = r#"<iframe srcdoc="&lt;img src=&quot;https://bat.bing.com/action/0?ti=1&quot; alt=&quot;&quot;&gt;&lt;script src=&quot;https://connect.facebook.net/en_US/fbevents.js&quot;&gt;&lt;/script&gt;" title="inline document"></iframe>"#;
+
+#[test]
+fn srcdoc_trackers_are_neutralised_and_the_original_kept() {
+    let page = Page {
+        head_start: "<meta name=ce-head>".into(),
+        body_end: "<div id=consent-edge></div><script>/*banner*/</script>".into(),
+        ..Page::default()
+    };
+    let out = run_with(
+        SRCDOC.as_bytes(),
+        Grants::NECESSARY_ONLY,
+        &Config::default(),
+        page,
+        None,
+        3,
+    );
+    let out = String::from_utf8(out).unwrap();
+    let doc = attr(&out, "srcdoc").expect("srcdoc kept");
+    // The inner document, filtered like a top-level one.
+    assert!(
+        doc.contains(r#"data-consent-src="https://bat.bing.com/action/0?ti=1""#),
+        "{doc}"
+    );
+    assert!(!doc.contains(" src=\"https://bat.bing.com"), "{doc}");
+    assert!(doc.contains(r#"type="text/plain""#), "{doc}");
+    assert!(doc.contains(r#"data-consent-vendor="meta-pixel""#), "{doc}");
+    // Nothing injected inside: no banner, no consent signals.
+    assert!(
+        !doc.contains("consent-edge") && !doc.contains("ce-head"),
+        "{doc}"
+    );
+    assert_eq!(out.matches("id=consent-edge").count(), 1, "{out}");
+    // The original, byte for byte, for the banner to swap back.
+    let original = SRCDOC
+        .split("srcdoc=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap();
+    assert!(
+        out.contains(&format!(r#"data-consent-srcdoc="{original}""#)),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"data-consent-category="advertising""#),
+        "{out}"
+    );
+    // Not hidden, no placeholder: the inline document itself is harmless now.
+    assert!(!out.contains("hidden"), "{out}");
+    assert!(!out.contains("consent-edge-placeholder"), "{out}");
+    assert!(out.contains(r#"title="inline document""#), "{out}");
+}
+
+#[test]
+fn srcdoc_category_is_the_strictest_refused_inside() {
+    // A Google Maps embed (functional) and GA (analytics) inside.
+    let html = r#"<iframe srcdoc="<iframe src='https://www.google.com/maps/embed?pb=1'></iframe><script async src='https://www.googletagmanager.com/gtag/js?id=G-1'></script>"></iframe>"#;
+    let out = refused(html);
+    assert!(
+        out.contains(r#"data-consent-category="analytics""#),
+        "{out}"
+    );
+    let doc = attr(&out, "srcdoc").unwrap();
+    // Placeholders need the banner's script: none inside.
+    assert!(!doc.contains("consent-edge-placeholder"), "{doc}");
+    assert!(doc.contains("data-consent-hidden"), "{doc}");
+    // Functional and analytics granted: nothing refused, byte-identical.
+    let g = Grants::from_categories([Category::Functional, Category::Analytics]);
+    assert_eq!(run(html, g), html);
+    // Functional only: GA is refused, the map is not.
+    let out = run(html, only(Category::Functional));
+    let doc = attr(&out, "srcdoc").unwrap();
+    assert!(
+        doc.contains("<iframe src='https://www.google.com/maps"),
+        "{doc}"
+    );
+    assert!(
+        out.contains(r#"data-consent-category="analytics""#),
+        "{out}"
+    );
+}
+
+#[test]
+fn srcdoc_with_nothing_refused_is_byte_identical() {
+    assert_eq!(run(SRCDOC, Grants::ALL), SRCDOC);
+    assert_eq!(run(SRCDOC, only(Category::Advertising)), SRCDOC);
+    // Harmless content, odd encodings included, is never re-encoded.
+    let html = "<iframe srcdoc='<p class=\"x\">caf&eacute; &amp &#x26; &quot &lt;b&gt;'></iframe>\
+                <iframe srcdoc></iframe><iframe srcdoc=\"\"></iframe>";
+    assert_eq!(refused(html), html);
+}
+
+#[test]
+fn srcdoc_in_remove_mode() {
+    let cfg = Config {
+        blocking: Blocking::Remove,
+        ..Config::default()
+    };
+    let out = run_with(
+        SRCDOC.as_bytes(),
+        Grants::NECESSARY_ONLY,
+        &cfg,
+        Page::default(),
+        None,
+        5,
+    );
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out,
+        r#"<iframe srcdoc="&lt;img src=&quot;https://bat.bing.com/action/0?ti=1&quot; alt=&quot;&quot;&gt;&lt;script src=&quot;https://connect.facebook.net/en_US/fbevents.js&quot;&gt;&lt;/script&gt;" title="inline document"></iframe>"#
+            .replace(
+                r#"srcdoc="&lt;img src=&quot;https://bat.bing.com/action/0?ti=1&quot; alt=&quot;&quot;&gt;&lt;script src=&quot;https://connect.facebook.net/en_US/fbevents.js&quot;&gt;&lt;/script&gt;""#,
+                r#"srcdoc="""#
+            ),
+        "both trackers removed, the original not kept"
+    );
+    // Other content stays.
+    let out = run_with(
+        br#"<iframe srcdoc="<h1>Hi</h1><script>fbq('init', '1');</script><p>there"></iframe>"#,
+        Grants::NECESSARY_ONLY,
+        &cfg,
+        Page::default(),
+        None,
+        4,
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        r#"<iframe srcdoc="<h1>Hi</h1><p>there"></iframe>"#
+    );
+}
+
+#[test]
+fn srcdoc_entity_encodings() {
+    // Literal double quotes inside a single-quoted value, numeric and
+    // legacy (no `;`) references, and a URL hidden behind `&sol;`/`&period;`.
+    for html in [
+        r#"<iframe srcdoc='<img src="https://bat.bing.com/action/0?ti=1">'></iframe>"#,
+        r#"<iframe srcdoc="<img src=&#34;https://bat.bing.com/action/0?ti=1&#x22;>"></iframe>"#,
+        r#"<iframe srcdoc="&lt;img src=&quot;https://bat.bing.com/action/0?ti=1&quot &gt"></iframe>"#,
+        r#"<iframe srcdoc="<img src=https:&sol;&sol;bat&period;bing&period;com/action/0>"></iframe>"#,
+        r#"<IFRAME SRCDOC="&#60;img src=https://bat.bing.com/action/0&#62;"></IFRAME>"#,
+    ] {
+        let out = refused(html);
+        let doc = attr(&out, "srcdoc").unwrap_or_else(|| panic!("{out}"));
+        assert!(doc.contains("data-consent-src="), "{html} -> {out}");
+        assert!(!doc.contains(" src="), "{html} -> {out}");
+        assert!(
+            out.contains(r#"data-consent-category="advertising""#),
+            "{out}"
+        );
+    }
+    // `&amp` before a letter or `=` is not a reference in an attribute, so
+    // this is not markup and not a tracker; and `&amp;lt;` is text.
+    let html = r#"<iframe srcdoc="&ampltimg src=https://bat.bing.com/x&gt; &amp;lt;img src=https://bat.bing.com/x&amp;gt;"></iframe>"#;
+    assert_eq!(refused(html), html);
+    // What the filter writes back decodes to what it filtered: `&` and `"`
+    // inside survive the round trip.
+    let html = r#"<iframe srcdoc="<p title='a &amp;amp; &quot;b&quot;'>x &amp;lt; y</p><img src='https://bat.bing.com/action/0?a=1&amp;b=2'>"></iframe>"#;
+    let out = refused(html);
+    let doc = attr(&out, "srcdoc").unwrap();
+    assert!(
+        doc.starts_with(r#"<p title='a &amp; "b"'>x &lt; y</p><img"#),
+        "{doc}"
+    );
+    assert!(
+        doc.contains(r#"data-consent-src="https://bat.bing.com/action/0?a=1&b=2""#),
+        "{doc}"
+    );
+}
+
+#[test]
+fn srcdoc_inline_snippets_and_noscript() {
+    let html = r#"<iframe srcdoc="<script>!function(f){}(window);fbq('init', '1');</script><noscript><img src='https://www.facebook.com/tr?id=1'></noscript>"></iframe>"#;
+    let out = refused(html);
+    let doc = attr(&out, "srcdoc").unwrap();
+    assert!(
+        doc.starts_with(r#"<script type="text/plain" data-consent-category="advertising""#),
+        "{doc}"
+    );
+    assert!(doc.contains("<noscript><img data-consent-src="), "{doc}");
+    // An iframe with srcdoc inside a <noscript> (JavaScript off).
+    let html = r#"<noscript><iframe srcdoc="<img src='https://bat.bing.com/action/0'>"></iframe></noscript>"#;
+    let out = refused(html);
+    let doc = attr(&out, "srcdoc").unwrap();
+    assert!(
+        doc.contains("data-consent-src=\"https://bat.bing.com"),
+        "{out}"
+    );
+    assert!(out.contains("data-consent-srcdoc="), "{out}");
+}
+
+#[test]
+fn srcdoc_with_a_refused_src_too() {
+    // A YouTube iframe (functional) whose srcdoc carries GA (analytics):
+    // the iframe waits for both (the strictest one).
+    let html = r#"<iframe src="https://www.youtube.com/embed/x" srcdoc="<script src='https://www.googletagmanager.com/gtag/js?id=G-1'></script>"></iframe>"#;
+    let out = refused(html);
+    assert!(
+        out.contains(r#"data-consent-category="analytics""#),
+        "{out}"
+    );
+    assert!(out.contains(r#"data-consent-vendor="youtube""#), "{out}");
+    assert_eq!(out.matches(" data-consent-category=\"").count(), 1, "{out}");
+    // Author-tagged iframe: its own category counts too.
+    let html = r#"<iframe data-consent="advertising" data-consent-src="/ad" srcdoc="<img src='https://www.google-analytics.com/collect'>"></iframe>"#;
+    let out = refused(html);
+    assert!(
+        out.contains(r#"data-consent-category="advertising""#),
+        "{out}"
+    );
+    assert!(out.contains("data-consent-srcdoc="), "{out}");
+}
+
+#[test]
+fn nested_srcdoc_depth_limit() {
+    // Level 2 (a srcdoc in the srcdoc) is filtered.
+    let html = r#"<iframe srcdoc="<iframe srcdoc='&lt;img src=&quot;https://bat.bing.com/action/0&quot;&gt;'></iframe>"></iframe>"#;
+    let out = refused(html);
+    let level1 = attr(&out, "srcdoc").unwrap();
+    assert!(level1.starts_with("<iframe srcdoc=\""), "{level1}");
+    let level2 = attr(&level1, "srcdoc").unwrap();
+    assert!(
+        level2.contains("data-consent-src=\"https://bat.bing.com"),
+        "{level2}"
+    );
+    assert!(!level2.contains(" src="), "{level2}");
+    // Only the outermost iframe keeps the original (the banner lives there).
+    assert_eq!(out.matches("data-consent-srcdoc").count(), 1, "{out}");
+    // Level 3 is beyond the limit: emptied when something may be refused...
+    let html = r#"<iframe srcdoc="<iframe srcdoc='<iframe srcdoc=&quot;<p>hello&quot;></iframe>'></iframe>"></iframe>"#;
+    let out = refused(html);
+    let level1 = attr(&out, "srcdoc").unwrap();
+    let level2 = attr(&level1, "srcdoc").unwrap();
+    assert_eq!(attr(&level2, "srcdoc").as_deref(), Some(""), "{out}");
+    assert!(out.contains("data-consent-srcdoc="), "{out}");
+    // ... and left alone when everything is granted.
+    assert_eq!(run(html, Grants::ALL), html);
+}

@@ -16,7 +16,7 @@ d.querySelectorAll('script[type="text/plain"][data-consent-category],script[type
 for(i=0;i<o.attributes.length;i++){a=o.attributes[i];if(a.name!=='type'&&a.name!=='nonce'&&a.name.indexOf('data-consent')!==0)s.setAttribute(a.name,a.value)}
 a=o.getAttribute('data-consent-type');if(a)s.type=a;a=o.getAttribute('data-consent-src');if(a)s.src=a;if(o.nonce)s.nonce=o.nonce;if(!o.hasAttribute('async'))s.async=false;s.text=o.text;o.parentNode.replaceChild(s,o)});
 d.querySelectorAll('[data-consent-category]:not(script):not([data-consent-placeholder]),[data-consent]:not(script):not([data-consent-placeholder])').forEach(function(el){if(!ok(el,g))return;
-['src','srcset','data','href','ping'].forEach(function(a){var v=el.getAttribute('data-consent-'+a);if(v!==null){el.setAttribute(a,v);el.removeAttribute('data-consent-'+a)}});
+['src','srcset','data','href','ping','srcdoc'].forEach(function(a){var v=el.getAttribute('data-consent-'+a);if(v!==null){el.setAttribute(a,v);el.removeAttribute('data-consent-'+a)}});
 if(el.hasAttribute('data-consent-hidden')){el.hidden=false;el.removeAttribute('data-consent-hidden')}
 var p=el.previousElementSibling;if(p&&p.matches('.consent-edge-placeholder[data-consent-placeholder]'))p.parentNode.removeChild(p);
 p=el.parentNode;if(el.nodeName==='SOURCE'&&p&&p.load)p.load()})}

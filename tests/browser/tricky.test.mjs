@@ -44,10 +44,27 @@ test("unusual tracker markup: Accept all activates them without a reload", T, as
   await context.close();
 });
 
-test("a tracker inside <iframe srcdoc> is blocked before consent", { ...T, todo: "filter: srcdoc HTML is not filtered (bat.bing.com / connect.facebook.net load in opt-in before consent)" }, async () => {
-  const { context, attempts } = await load("/__fixtures/srcdoc.html");
-  const trackers = attempts.filter((a) => vendorOf(a.url, vendors)).map((a) => a.url);
-  assert.deepEqual(trackers, []);
+for (const javaScriptEnabled of [true, false]) {
+  test(`a tracker inside <iframe srcdoc> is blocked before consent, JavaScript ${javaScriptEnabled ? "on" : "off"}`, T, async () => {
+    const { context, attempts } = await load("/__fixtures/srcdoc.html", { javaScriptEnabled });
+    const trackers = attempts.filter((a) => vendorOf(a.url, vendors)).map((a) => a.url);
+    assert.deepEqual(trackers, []);
+    await context.close();
+  });
+}
+
+test("<iframe srcdoc>: Accept all restores the inline document without a reload", T, async () => {
+  const { context, attempts, page } = await load("/__fixtures/srcdoc.html");
+  assert.deepEqual(vendorsHit(attempts, vendors), []);
+  await page.getByRole("button", { name: "Accept all" }).click();
+  await page.waitForFunction(() => document.getElementById("consent-edge").dataset.decided === "1");
+  await settle(page, attempts, { quiet: 600 });
+  const hit = vendorsHit(attempts, vendors);
+  for (const id of ["bing-uet", "meta-pixel"]) {
+    assert.ok(hit.includes(id), `${id} loaded after Accept all (got ${hit.join(", ")})`);
+  }
+  const restored = await page.locator("iframe").evaluate((f) => !f.hasAttribute("data-consent-srcdoc") && f.srcdoc.includes("fbevents.js"));
+  assert.ok(restored, "srcdoc swapped back");
   await context.close();
 });
 
