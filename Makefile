@@ -33,12 +33,12 @@ rust-tools:
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked \
 	    || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
 
-# npm ci only when the lock file changed since the last install.
-node_modules/.installed: package-lock.json
-	npm ci --no-audit --no-fund
-	@touch $@
-
-node-tools: node_modules/.installed
+# npm ci only when package-lock.json differs from the one last installed
+# (compared by content: checkouts and worktrees reset file times).
+node-tools:
+	@lock=$$(sha256sum package-lock.json | cut -d' ' -f1); \
+	if [ "$$(cat node_modules/.installed 2>/dev/null)" != "$$lock" ]; then \
+	  npm ci --no-audit --no-fund && echo "$$lock" > node_modules/.installed; fi
 
 browser-tools:
 	@command -v chromium >/dev/null || { \
