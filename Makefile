@@ -18,7 +18,7 @@ export WRANGLER_SEND_METRICS := false
 export WRANGLER_SEND_ERROR_REPORTS := false
 export CLOUDFLARE_DISABLE_UPDATE_CHECK := true
 
-.PHONY: tools rust-tools node-tools browser-tools build dev test test-native test-e2e test-browser bench clean
+.PHONY: tools rust-tools node-tools browser-tools build dev test test-native test-e2e test-browser screenshots bench bench-native clean
 
 ## ---- tools (idempotent) ---------------------------------------------------
 tools: rust-tools node-tools
@@ -49,8 +49,13 @@ browser-tools:
 # Release build of the worker into build/ (index.js, index_bg.wasm, shim).
 SOURCES := $(shell find src -type f) Cargo.toml Cargo.lock consent.toml $(wildcard trackers.toml)
 build: build/index.js
+# wasm-opt's feature set as worker-build passes it (what workerd supports).
+WASM_FEATURES := --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
+  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling
 build/index.js: $(SOURCES) | tools
 	worker-build --release
+	@# worker-build keeps the function-name section (~17% of the module): drop it.
+	$(WASM_OPT_BIN) $(WASM_FEATURES) --strip-debug --strip-producers build/index_bg.wasm -o build/index_bg.wasm
 	@touch $@
 
 ## ---- dev ----------------------------------------------------------------
@@ -67,7 +72,7 @@ dev: build .dev.vars
 ## ---- test ---------------------------------------------------------------
 test: test-native build browser-tools test-e2e test-browser
 
-test-native:
+test-native: node-tools
 	cargo test --all-targets
 
 test-e2e: node-tools
@@ -77,7 +82,18 @@ test-e2e: node-tools
 test-browser: node-tools browser-tools
 	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then node --test --test-concurrency=1 tests/browser/; fi
 
-bench: tools
+# Regenerate the screenshots shown in docs/BROWSER.md.
+screenshots: build node-tools browser-tools
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots node --test --test-concurrency=1 tests/browser/
+
+# In the real runtime: the release worker in workerd beside a pass-through and a
+# JS HTMLRewriter worker (bench/workerd.mjs); writes docs/BENCHMARKS.md
+# "## In workerd" and docs/bench-latency.svg. BENCH_QUICK=1 for a short run.
+bench: build
+	node bench/workerd.mjs
+
+# The native filter benchmark (criterion, no runtime).
+bench-native: tools
 	cargo bench --bench filter
 
 clean:

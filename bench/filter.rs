@@ -1,1 +1,120 @@
-fn main() {}
+//! `cargo bench --bench filter`: lol_html with no handlers vs. the full
+//! consent filter in each consent state, on the htmlparser-benchmark corpus.
+
+use consent_edge::consent::{Category, Grants};
+use consent_edge::filter::{Config, Filter, Page};
+use consent_edge::trackers::Catalog;
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use lol_html::{HtmlRewriter, Settings};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const CHUNK: usize = 16 * 1024;
+
+fn pages() -> Vec<Vec<u8>> {
+    let dir = std::env::var_os("HTMLPARSER_BENCHMARK_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("node_modules/htmlparser-benchmark/files")
+        });
+    let mut files: Vec<_> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+        Err(_) => {
+            eprintln!("NOTICE: {} missing, filter bench skipped", dir.display());
+            return Vec::new();
+        }
+    };
+    files.sort();
+    files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+}
+
+fn baseline(html: &[u8]) -> usize {
+    let mut n = 0;
+    let mut rw = HtmlRewriter::new(Settings::new(), |c: &[u8]| n += c.len());
+    for c in html.chunks(CHUNK) {
+        rw.write(c).unwrap();
+    }
+    rw.end().unwrap();
+    n
+}
+
+/// lol_html with no-op handlers on the same selectors the filter uses: the
+/// cost floor of full lexing, before any filter logic.
+fn noop_handlers(html: &[u8]) -> usize {
+    let mut n = 0;
+    let settings = Settings::new()
+        .append_element_content_handler(lol_html::element!(
+            "script, noscript, img, iframe, embed, object, video, audio, source, link[href], a[ping], style, title, textarea",
+            |_el| Ok(())
+        ));
+    let mut rw = HtmlRewriter::new(settings, |c: &[u8]| n += c.len());
+    for c in html.chunks(CHUNK) {
+        rw.write(c).unwrap();
+    }
+    rw.end().unwrap();
+    n
+}
+
+fn filtered(html: &[u8], grants: Grants) -> usize {
+    let page = Page {
+        grants,
+        ..Page::default()
+    };
+    let mut f = Filter::new(Catalog::embedded(), &Config::default(), page, None);
+    let mut n = 0;
+    for c in html.chunks(CHUNK) {
+        n += f.write(c).len();
+    }
+    n + f.end().len()
+}
+
+fn bench(c: &mut Criterion) {
+    let pages = pages();
+    if pages.is_empty() {
+        return;
+    }
+    let total: usize = pages.iter().map(|p| p.len()).sum();
+    let mut sizes: Vec<&Vec<u8>> = pages.iter().collect();
+    sizes.sort_by_key(|p| p.len());
+    let median = sizes[sizes.len() / 2];
+    let mut states = vec![("none", Grants::NECESSARY_ONLY)];
+    for cat in Category::OPTIONAL {
+        states.push((cat.id(), Grants::from_categories([cat])));
+    }
+    states.push(("all", Grants::ALL));
+
+    for (label, set, bytes) in [
+        ("corpus", pages.iter().collect::<Vec<_>>(), total),
+        ("median_page", vec![median], median.len()),
+    ] {
+        let mut g = c.benchmark_group(label);
+        g.sample_size(10)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2))
+            .throughput(Throughput::Bytes(bytes as u64));
+        g.bench_function("lol_html_no_handlers", |b| {
+            b.iter(|| set.iter().map(|p| baseline(black_box(p))).sum::<usize>())
+        });
+        g.bench_function("lol_html_noop_handlers", |b| {
+            b.iter(|| {
+                set.iter()
+                    .map(|p| noop_handlers(black_box(p)))
+                    .sum::<usize>()
+            })
+        });
+        for (name, grants) in &states {
+            g.bench_with_input(BenchmarkId::new("filter", name), grants, |b, grants| {
+                b.iter(|| {
+                    set.iter()
+                        .map(|p| filtered(black_box(p), *grants))
+                        .sum::<usize>()
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -9,10 +9,14 @@ use crate::jurisdiction::Geo;
 use crate::records::{self, Record, RecordContext, Statement};
 use crate::rules::Route;
 use crate::rules::{Config, Mode};
+use crate::trackers::Catalog;
 use futures_util::StreamExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::JsValue;
 use worker::*;
+
+/// How long the origin may take to send its response headers (`ORIGIN_TIMEOUT_MS`).
+const DEFAULT_ORIGIN_TIMEOUT_MS: u64 = 30_000;
 
 /// Failed proof-of-consent writes in this isolate (reported by `/stats`).
 static RECORD_FAILURES: AtomicU64 = AtomicU64::new(0);
@@ -26,6 +30,8 @@ struct Vars {
     secrets: Secrets,
     admin_token: Option<String>,
     records_queue: bool,
+    origin_timeout_ms: u64,
+    dev_faults: bool,
 }
 
 impl Vars {
@@ -48,6 +54,13 @@ impl Vars {
             },
             admin_token: non_empty(var("ADMIN_TOKEN")),
             records_queue: var("RECORDS_QUEUE") == "true",
+            origin_timeout_ms: var("ORIGIN_TIMEOUT_MS")
+                .trim()
+                .parse()
+                .ok()
+                .filter(|ms| *ms > 0)
+                .unwrap_or(DEFAULT_ORIGIN_TIMEOUT_MS),
+            dev_faults: var("DEV_FAULTS") == "true",
         }
     }
 }
@@ -104,7 +117,7 @@ async fn handle(req: Request, env: &Env, ctx: &Context, vars: &Vars) -> Result<R
     };
     // Bypass: no consent logic, no rewriter, the request and response as they are.
     if route.is_some_and(|r| r.mode == Mode::Bypass) {
-        return forward(req, &url, origin, None).await;
+        return forward(req, &url, origin, None, vars.origin_timeout_ms).await;
     }
 
     let geo = geo(&req, &url, vars);
@@ -138,6 +151,10 @@ async fn handle(req: Request, env: &Env, ctx: &Context, vars: &Vars) -> Result<R
         return consent_endpoint(req, env, ctx, vars, cfg, &visit).await;
     }
     if let Some(sub) = path.strip_prefix(ep).and_then(|s| s.strip_prefix('/')) {
+        // Dev-only fault injection for the hardening tests (never set DEV_FAULTS in production).
+        if vars.dev_faults && sub == "fault/panic" {
+            panic!("consent-edge: deliberate panic (DEV_FAULTS)");
+        }
         return records_endpoint(sub, &req, env, vars, &visit).await;
     }
     proxy(req, origin, cfg, vars, &visit).await
@@ -169,6 +186,7 @@ async fn forward(
     url: &Url,
     origin: Origin,
     cookie: Option<&str>,
+    timeout_ms: u64,
 ) -> Result<Response> {
     let target = match &origin {
         Origin::Url(base) => {
@@ -202,9 +220,31 @@ async fn forward(
         init.with_body(req.inner().body().map(Into::into));
     }
     let out = Request::new_with_init(target.as_str(), &init)?;
-    match origin {
-        Origin::Assets(assets) => assets.fetch_request(out).await,
-        Origin::Url(_) | Origin::Zone => Fetch::Request(out).send().await,
+    let Origin::Assets(assets) = origin else {
+        return fetch_with_timeout(out, timeout_ms).await;
+    };
+    assets.fetch_request(out).await
+}
+
+/// Fetches from the origin; a clear 504 from us when it sends no response
+/// headers within `timeout_ms` (the request is aborted).
+async fn fetch_with_timeout(out: Request, timeout_ms: u64) -> Result<Response> {
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(out);
+    let send = fetch.send_with_signal(&signal);
+    let timer = Delay::from(std::time::Duration::from_millis(timeout_ms));
+    futures_util::pin_mut!(send);
+    futures_util::pin_mut!(timer);
+    match futures_util::future::select(send, timer).await {
+        futures_util::future::Either::Left((resp, _)) => resp,
+        futures_util::future::Either::Right(_) => {
+            controller.abort();
+            text_response(
+                504,
+                &format!("consent-edge: the origin did not answer within {timeout_ms} ms\n"),
+            )
+        }
     }
 }
 
@@ -232,7 +272,14 @@ async fn proxy(
     });
     let is_upgrade = header(&req, "upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
     let method = req.method();
-    let mut resp = forward(req, &v.url, origin, forwarded_cookie.as_deref()).await?;
+    let mut resp = forward(
+        req,
+        &v.url,
+        origin,
+        forwarded_cookie.as_deref(),
+        vars.origin_timeout_ms,
+    )
+    .await?;
     let status = resp.status_code();
     if is_upgrade || status == 101 {
         return Ok(resp);
@@ -297,7 +344,7 @@ async fn proxy(
     );
     let input = resp.stream()?;
     let filter = Filter::new(
-        Config::embedded_catalog(),
+        Catalog::configured(),
         &cfg.filter,
         page,
         filter::charset_from_content_type(&ct),

@@ -697,11 +697,14 @@ fn media_settings<'h>(
                 Ok(())
             }
         ))
-        .append_element_content_handler(element!("[data-consent]", move |el| {
+        .append_element_content_handler(element!(AUTHOR_TAGGED, move |el| {
             handle_author_tagged(ctx, el);
             Ok(())
         }))
 }
+
+/// Elements whose author tags (`data-consent`) are honoured.
+const AUTHOR_TAGGED: &str = "script[data-consent], img[data-consent], iframe[data-consent], embed[data-consent], object[data-consent], video[data-consent], audio[data-consent], source[data-consent], link[data-consent], a[data-consent]";
 
 /// The streaming consent filter for one HTML response.
 pub struct Filter {
@@ -779,7 +782,7 @@ impl Filter {
             ));
             let c = ctx.clone();
             settings =
-                settings.append_element_content_handler(element!("[data-consent]", move |el| {
+                settings.append_element_content_handler(element!(AUTHOR_TAGGED, move |el| {
                     handle_author_tagged(&c, el);
                     Ok(())
                 }));

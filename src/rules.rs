@@ -293,15 +293,6 @@ impl Config {
         Ok(())
     }
 
-    /// The catalog of the embedded config: the compiled-in vendors plus the
-    /// `[trackers]` additions and overrides (built once).
-    pub fn embedded_catalog() -> &'static Catalog {
-        static CAT: OnceLock<Option<Catalog>> = OnceLock::new();
-        CAT.get_or_init(|| Catalog::with_config(&Config::embedded().trackers).ok())
-            .as_ref()
-            .unwrap_or_else(Catalog::embedded)
-    }
-
     /// The category of a cookie: the site's own `[[cookies]]` inventory
     /// first (the owner knows best), then the tracker catalog.
     pub fn classify_cookie(&self, catalog: &Catalog, name: &str) -> Option<Category> {

@@ -455,7 +455,7 @@ fn memory_limit_fails_safe() {
     };
     let big = "x".repeat(64 << 10);
     let html = format!(
-        "<html><body><p>before</p><div title=\"{big}\"></div><script src=\"https://connect.facebook.net/en_US/fbevents.js\"></script><img src=\"https://www.facebook.com/tr?id=1\"></body></html>"
+        "<html><body><p>before</p><img alt=\"{big}\" src=\"/local.png\"><script src=\"https://connect.facebook.net/en_US/fbevents.js\"></script><img src=\"https://www.facebook.com/tr?id=1\"></body></html>"
     );
     let mut f = Filter::new(Catalog::embedded(), &cfg, page, None);
     let mut out = Vec::new();
@@ -484,7 +484,7 @@ fn memory_limit_fails_safe() {
         max_held_bytes: 1 << 20,
         ..Config::default()
     };
-    let html = format!("<p>a</p><script>var a='{big}';</script><div title=\"{big}\"></div>");
+    let html = format!("<p>a</p><script>var a='{big}';</script><img title=\"{big}\">");
     let mut f = Filter::new(Catalog::embedded(), &cfg, Page::default(), None);
     let mut out = Vec::new();
     for c in html.as_bytes().chunks(100) {

@@ -23,7 +23,11 @@ p=el.parentNode;if(el.nodeName==='SOURCE'&&p&&p.load)p.load()})}
 function apply(g,j){R.setAttribute('data-grants',C.filter(function(c){return g[c]}).join(' '));R.setAttribute('data-decided','1');
 d.querySelectorAll('#consent-edge input[type=checkbox]').forEach(function(i){if(C.indexOf(i.name)>=0)i.checked=!!g[i.name]});
 d.querySelectorAll('[data-consent-state]').forEach(function(e){var c=e.getAttribute('data-consent-state');if(C.indexOf(c)>=0)e.textContent=e.getAttribute(g[c]?'data-on':'data-off')});
-if(j.consent_id)d.querySelectorAll('[data-consent-field=id]').forEach(function(e){e.textContent=j.consent_id});
+function fld(n,f){d.querySelectorAll('[data-consent-field='+n+']').forEach(f)}
+if(j.consent_id){fld('id',function(e){e.textContent=j.consent_id});fld('meta',function(e){e.hidden=false});fld('undecided',function(e){e.hidden=true})}
+if(typeof j.decided_at==='number'){var iso=new Date(j.decided_at*1000).toISOString().replace(/\.\d+Z$/,'Z');fld('date',function(e){e.textContent=iso;e.setAttribute('datetime',iso)})}
+if(typeof j.method==='string')fld('method',function(e){var l=e.getAttribute('data-method-'+j.method.replace(/_/g,'-'));if(l)e.textContent=l});
+
 signals(g);activate(g);hide();
 d.dispatchEvent(new CustomEvent('consent-edge:change',{detail:{categories:g}}))}
 function send(body,g,f,act){

@@ -32,9 +32,10 @@
 //! | `[data-consent-state="<cat>"]` with `data-on`/`data-off` | text updated after a change |
 //!
 //! Several categories may be listed (`data-consent-category="analytics advertising"`): all must be granted.
-//! The endpoint may answer the JSON post with `{"categories":{…},"consent_id":"…"}`; the script then
-//! uses those grants (else its own) and updates `[data-consent-field=id]`. A failed post falls back
-//! to the plain form submission.
+//! The endpoint may answer the JSON post with `{"categories":{…},"consent_id":"…","decided_at":…,"method":"…"}`;
+//! the script then uses those grants (else its own) and updates the status block's
+//! `[data-consent-field]`s (`id`, `date`, `method` from its `data-method-<id>` labels; shows `meta`,
+//! hides `undecided`). A failed post falls back to the plain form submission.
 
 mod i18n;
 
@@ -764,7 +765,8 @@ pub fn declaration_html(view: &View, cfg: &Config, cookies: &[CookieDecl]) -> St
 }
 
 /// The consent status for `[data-consent-status]`: consent id, date
-/// (ISO 8601 UTC) and method of the decision (or "no choice yet"), the
+/// (ISO 8601 UTC) and method of the decision (or "no choice yet"; both are
+/// rendered, the one not in force `hidden`, so the script can swap them), the
 /// current state per category, a change control (`data-consent-open`) and a
 /// withdraw form (no-JS POST `action=withdraw`; the banner script posts JSON).
 pub fn status_html(view: &View, cfg: &Config) -> String {
@@ -776,30 +778,49 @@ pub fn status_html(view: &View, cfg: &Config) -> String {
         escape(lang_attr(view.lang)),
         escape(view.jurisdiction)
     );
-    match view.decision {
-        Some(d) => {
-            h.push_str("<dl class=\"ce-status-meta\"><dt>");
-            esc(&mut h, &t.consent_id);
-            h.push_str("</dt><dd><code data-consent-field=\"id\">");
-            esc(&mut h, &d.consent_id);
-            let iso = iso8601(d.decided_at);
-            h.push_str("</code></dd><dt>");
-            esc(&mut h, &t.date);
-            let _ = write!(
-                h,
-                "</dt><dd><time data-consent-field=\"date\" datetime=\"{iso}\">{iso}</time></dd><dt>"
-            );
-            esc(&mut h, &t.method);
-            h.push_str("</dt><dd data-consent-field=\"method\">");
-            esc(&mut h, t.method_label(d.method));
-            h.push_str("</dd></dl>");
-        }
-        None => {
-            h.push_str("<p data-consent-field=\"undecided\">");
-            esc(&mut h, &t.undecided);
-            h.push_str("</p>");
-        }
+    // Both the decision's details and the "no choice yet" line are always
+    // there, one of them `hidden`: the banner script fills in and swaps them
+    // when a choice is made on this page without a reload.
+    let (id, iso, method) = match view.decision {
+        Some(d) => (
+            d.consent_id.as_str(),
+            iso8601(d.decided_at),
+            t.method_label(d.method),
+        ),
+        None => ("", String::new(), ""),
+    };
+    let decided = view.decision.is_some();
+    let _ = write!(
+        h,
+        "<p data-consent-field=\"undecided\"{}>",
+        if decided { " hidden" } else { "" }
+    );
+    esc(&mut h, &t.undecided);
+    let _ = write!(
+        h,
+        "</p><dl class=\"ce-status-meta\" data-consent-field=\"meta\"{}><dt>",
+        if decided { "" } else { " hidden" }
+    );
+    esc(&mut h, &t.consent_id);
+    h.push_str("</dt><dd><code data-consent-field=\"id\">");
+    esc(&mut h, id);
+    h.push_str("</code></dd><dt>");
+    esc(&mut h, &t.date);
+    let _ = write!(
+        h,
+        "</dt><dd><time data-consent-field=\"date\" datetime=\"{iso}\">{iso}</time></dd><dt>"
+    );
+    esc(&mut h, &t.method);
+    h.push_str("</dt><dd data-consent-field=\"method\"");
+    // Every method's label, for the script (`data-method-<id>`).
+    for m in Method::ALL {
+        let _ = write!(h, " data-method-{}=\"", m.id().replace('_', "-"));
+        esc(&mut h, t.method_label(m));
+        h.push('"');
     }
+    h.push('>');
+    esc(&mut h, method);
+    h.push_str("</dd></dl>");
     h.push_str("<p class=\"ce-status-heading\"><strong>");
     esc(&mut h, &t.status_heading);
     h.push_str("</strong></p><dl class=\"ce-status-state\">");

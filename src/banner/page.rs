@@ -86,3 +86,92 @@ pub fn page(req: &PageRequest<'_>, cfg: &Config) -> Page {
         category_labels: Category::ALL.map(|c| t.category(c).to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jurisdiction::Regime;
+    use crate::rules::Mode;
+
+    fn route(inject: Option<bool>, banner: Option<bool>, variant: Option<&str>) -> Route {
+        Route {
+            pattern: "/x/*".into(),
+            mode: Mode::Enforce,
+            banner,
+            variant: variant.map(String::from),
+            allow_vendors: vec!["youtube".into()],
+            inject,
+        }
+    }
+
+    fn build(route: Option<&Route>, cfg: &Config) -> Page {
+        let state = State::with_decision(Regime::strictest(), None, false);
+        page(
+            &PageRequest {
+                state: &state,
+                route,
+                accept_language: Some("de-AT,de;q=0.9"),
+                return_to: "/x/page?y=1",
+                csp: Some("script-src 'nonce-abc123' 'strict-dynamic'"),
+                host: "www.example.com",
+            },
+            cfg,
+        )
+    }
+
+    #[test]
+    fn default_route_injects_everything_localized_with_the_csp_nonce() {
+        let cfg = Config::default();
+        let p = build(None, &cfg);
+        assert!(p.head_start.contains("gtag('consent','default'"));
+        assert!(
+            p.head_start.contains("nonce=\"abc123\""),
+            "{}",
+            p.head_start
+        );
+        assert!(p.body_end.contains("id=\"consent-edge\""));
+        assert!(p.body_end.contains("lang=\"de\""));
+        assert!(p.body_end.contains("value=\"/x/page?y=1\""));
+        assert!(p.declaration_html.is_some() && p.status_html.is_some());
+        assert_eq!(p.category_labels.len(), 4);
+        assert!(p.placeholder_text.contains("{vendor}"));
+        assert_eq!(p.site_host, "www.example.com");
+        assert!(p.allow_vendors.is_empty());
+    }
+
+    #[test]
+    fn route_options_are_honoured() {
+        let cfg = Config::default();
+        let no_inject = route(Some(false), None, None);
+        let p = build(Some(&no_inject), &cfg);
+        assert!(p.head_start.is_empty() && p.body_end.is_empty());
+        assert!(p.declaration_html.is_none() && p.status_html.is_none());
+        assert_eq!(p.allow_vendors, vec!["youtube".to_string()]);
+
+        let no_banner = route(None, Some(false), None);
+        let p = build(Some(&no_banner), &cfg);
+        assert!(!p.head_start.is_empty());
+        assert!(p.body_end.is_empty());
+
+        let notice = route(None, None, Some("notice"));
+        let p = build(Some(&notice), &cfg);
+        assert!(
+            p.body_end.contains("data-variant=\"notice\""),
+            "{}",
+            p.body_end
+        );
+
+        let none = route(None, None, Some("none"));
+        assert!(build(Some(&none), &cfg).body_end.is_empty());
+    }
+
+    #[test]
+    fn advanced_consent_mode_keeps_google_tags() {
+        let mut cfg = Config::default();
+        cfg.banner.google_consent_mode = crate::banner::ConsentMode::Advanced;
+        let p = build(None, &cfg);
+        for v in GOOGLE_CONSENT_MODE_VENDORS {
+            assert!(p.allow_vendors.iter().any(|a| a == v), "{v}");
+        }
+    }
+}

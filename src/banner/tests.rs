@@ -568,6 +568,8 @@ fn status_shows_decision_and_controls() {
     assert!(h.contains("<code data-consent-field=\"id\">AbC_123-xyz</code>"));
     assert!(h.contains("datetime=\"2023-11-14T22:13:20Z\""));
     assert!(h.contains(">Custom selection</dd>"));
+    assert!(h.contains("<p data-consent-field=\"undecided\" hidden>"));
+    assert!(h.contains("data-method-accept-all=\"Accepted all\""));
     assert!(h.contains(
         "data-consent-state=\"functional\" data-on=\"Allowed\" data-off=\"Refused\">Allowed</dd>"
     ));
@@ -587,8 +589,11 @@ fn status_shows_decision_and_controls() {
     // No decision yet.
     let v = view("opt-in", Model::OptIn, Grants::NECESSARY_ONLY, false);
     let h = status_html(&v, &cfg());
-    assert!(h.contains("You have not made a choice yet."));
-    assert!(!h.contains("data-consent-field=\"id\""));
+    assert!(h.contains("<p data-consent-field=\"undecided\">You have not made a choice yet."));
+    // The decision's details are there for the script, hidden and empty.
+    assert!(h.contains("<dl class=\"ce-status-meta\" data-consent-field=\"meta\" hidden>"));
+    assert!(h.contains("<code data-consent-field=\"id\"></code>"));
+    assert!(h.contains("data-method-withdrawn=\"Consent withdrawn\""));
 }
 
 #[test]
