@@ -15,6 +15,7 @@ use consent_edge::consent::{enforce, Category, Decision, Grants, Method, State};
 use consent_edge::filter::{Blocking, Config as FilterConfig, Filter, Page};
 use consent_edge::jurisdiction::{Model, Regime};
 use consent_edge::rules::Config;
+use consent_edge::trackers::Catalog;
 
 /// The time every check runs at.
 pub const NOW: u64 = 1_750_000_000;
@@ -318,7 +319,7 @@ pub fn check_endpoint(data: &[u8]) {
 // consent::enforce
 
 fn classify(name: &str) -> Option<Category> {
-    Config::embedded().classify_cookie(Config::embedded_catalog(), name)
+    Config::embedded().classify_cookie(Catalog::configured(), name)
 }
 
 /// `enforce::request_cookie_header`, `keep_set_cookie` and `expire_refused`
@@ -462,7 +463,7 @@ pub fn filter_run(
     charset: Option<&str>,
     sizes: &[usize],
 ) -> (Vec<u8>, bool) {
-    let mut f = Filter::new(Config::embedded_catalog(), cfg, page.clone(), charset);
+    let mut f = Filter::new(Catalog::configured(), cfg, page.clone(), charset);
     let mut out = Vec::new();
     let mut rest = html;
     let mut i = 0;
