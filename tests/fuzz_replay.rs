@@ -11,9 +11,13 @@ use std::path::Path;
 /// Runs `check` on every file of `fuzz/corpus/<target>` and
 /// `fuzz/regressions/<target>`; returns how many inputs were replayed.
 fn replay(target: &str, check: fn(&[u8])) -> usize {
+    replay_dirs(&["corpus", "regressions"], target, check)
+}
+
+fn replay_dirs(dirs: &[&str], target: &str, check: fn(&[u8])) -> usize {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut n = 0;
-    for dir in ["corpus", "regressions"] {
+    for dir in dirs {
         let Ok(entries) = std::fs::read_dir(root.join(dir).join(target)) else {
             continue;
         };
@@ -98,4 +102,21 @@ fn checks_catch_violations() {
     let (b, _) = checks::filter_run(html, &cfg, &page, Some("utf-8"), &[1]);
     assert_eq!(a, b);
     assert!(String::from_utf8_lossy(&a).contains("text/plain"));
+}
+
+/// Findings not fixed yet (`fuzz/open/<target>/`, see docs/SECURITY.md):
+/// this fails until they are; then move the inputs to `fuzz/regressions/`.
+///
+/// - `filter/multi-vendor-script-label-depends-on-chunking`: an inline
+///   script carrying the signatures of two refused vendors of different
+///   categories (Google Analytics, then Meta Pixel) is neutralised either
+///   way, but labelled `analytics`/`google-analytics` when the first
+///   signature arrives in an earlier chunk and `advertising`/`meta-pixel`
+///   when both arrive together. With one category on the tag, the banner
+///   script's in-page activation after a partial grant can run the other
+///   vendor's code.
+#[test]
+#[ignore = "open fuzz findings (docs/SECURITY.md); run with --ignored"]
+fn open_findings() {
+    replay_dirs(&["open"], "filter", checks::check_filter);
 }
