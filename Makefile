@@ -98,3 +98,29 @@ bench-native: tools
 
 clean:
 	rm -rf build target/wasm32-unknown-unknown .wrangler
+
+## ---- hardening: fuzzing and load (docs/SECURITY.md) ----------------------
+.PHONY: fuzz fuzz-tools load-tools load load-smoke
+FUZZ_SECONDS ?= 60
+
+# cargo-fuzz (crates.io) and the nightly toolchain libFuzzer needs.
+fuzz-tools:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+
+# Every fuzz target for FUZZ_SECONDS each (one after the other), e.g.
+# `make fuzz FUZZ_SECONDS=1800`. Final libFuzzer stats per target are printed.
+fuzz: fuzz-tools
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+
+# wrk (Debian) against the built worker on loopback: 64 connections, mixed
+# consent states; fails on any error, any non-2xx or a growing workerd RSS.
+load-tools:
+	@command -v wrk >/dev/null || { echo "installing Debian wrk"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null); }
+
+load: build node-tools load-tools
+	node tests/load/run.mjs --duration 60 --connections 64
+
+load-smoke: build node-tools load-tools
+	node tests/load/run.mjs --duration 5 --connections 16
