@@ -330,6 +330,10 @@ struct Hold {
     tag_len: Option<usize>,
     /// How far (from `mark`) the text has been scanned.
     scanned: usize,
+    /// The strictest refused vendor found so far (the first, by position,
+    /// of the strictest category) — decided only when the scan is complete,
+    /// so the verdict never depends on how the input was chunked.
+    refused: Option<&'static Vendor>,
 }
 
 /// Mutable per-response state, shared by the handlers and the output sink.
@@ -377,21 +381,23 @@ impl Core {
         };
         match &h.kind {
             HoldKind::Script(_) => {
+                // Only the first `max_held` bytes of a script are scanned, so
+                // the verdict is the same for every chunking of the input.
+                let limit = held.len().min(tag_len + ctx.max_held);
                 let from = h.scanned.saturating_sub(ctx.max_sig).max(tag_len);
-                let found = if ctx.scan_scripts {
-                    ctx.catalog.match_script_all(&held[from..])
-                } else {
-                    Vec::new()
-                };
-                h.scanned = held.len();
-                let refused = found
-                    .into_iter()
-                    .filter(|v| ctx.refused(v))
-                    .max_by_key(|v| v.category);
-                if let Some(v) = refused {
-                    self.block_held_script(ctx, v);
-                } else if at_end || held.len() > ctx.max_held {
-                    self.hold = None;
+                if ctx.scan_scripts && from < limit {
+                    for v in ctx.catalog.match_script_all(&held[from..limit]) {
+                        if ctx.refused(v) && h.refused.is_none_or(|r| v.category > r.category) {
+                            h.refused = Some(v);
+                        }
+                    }
+                }
+                h.scanned = h.scanned.max(limit);
+                if at_end || held.len() > tag_len + ctx.max_held {
+                    match h.refused {
+                        Some(v) => self.block_held_script(ctx, v),
+                        None => self.hold = None,
+                    }
                 }
             }
             HoldKind::Noscript => {
@@ -1181,6 +1187,7 @@ impl Filter {
                         mark,
                         tag_len: None,
                         scanned: 0,
+                        refused: None,
                     });
                 }
                 drop(core);
@@ -1438,6 +1445,7 @@ fn handle_script(
                 mark,
                 tag_len: None,
                 scanned: 0,
+                refused: None,
             });
         }
     }

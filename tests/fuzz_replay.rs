@@ -103,20 +103,3 @@ fn checks_catch_violations() {
     assert_eq!(a, b);
     assert!(String::from_utf8_lossy(&a).contains("text/plain"));
 }
-
-/// Findings not fixed yet (`fuzz/open/<target>/`, see docs/SECURITY.md):
-/// this fails until they are; then move the inputs to `fuzz/regressions/`.
-///
-/// - `filter/multi-vendor-script-label-depends-on-chunking`: an inline
-///   script carrying the signatures of two refused vendors of different
-///   categories (Google Analytics, then Meta Pixel) is neutralised either
-///   way, but labelled `analytics`/`google-analytics` when the first
-///   signature arrives in an earlier chunk and `advertising`/`meta-pixel`
-///   when both arrive together. With one category on the tag, the banner
-///   script's in-page activation after a partial grant can run the other
-///   vendor's code.
-#[test]
-#[ignore = "open fuzz findings (docs/SECURITY.md); run with --ignored"]
-fn open_findings() {
-    replay_dirs(&["open"], "filter", checks::check_filter);
-}
