@@ -70,7 +70,7 @@ dev: build .dev.vars
 	npx wrangler dev --port 8787 --ip 127.0.0.1
 
 ## ---- test ---------------------------------------------------------------
-test: test-native build browser-tools test-e2e test-browser
+test: test-native build browser-tools test-e2e load-smoke test-browser
 
 test-native: node-tools
 	cargo test --all-targets
