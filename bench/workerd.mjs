@@ -215,6 +215,7 @@ function rssMiB(pid) {
 const KINDS = {
   pass: { label: "pass-through", options: () => ({ scriptPath: path.join(HERE, "passthrough.js"), modules: true }) },
   jss: { label: "JS-streamed pass-through", options: () => ({ scriptPath: path.join(HERE, "jsstream.js"), modules: true }) },
+  jsb: { label: "JS-streamed pass-through, BYOB reads", options: () => ({ scriptPath: path.join(HERE, "jsstream-byob.js"), modules: true }) },
   js: {
     label: "JS HTMLRewriter",
     options: (ctx) => ({ scriptPath: path.join(HERE, "rewriter.js"), modules: true, bindings: { CATALOG: ctx.catalog.vendors } }),
@@ -359,7 +360,7 @@ async function wasmSizes() {
   }
   if (fs.existsSync(shipped)) {
     const b = fs.readFileSync(shipped);
-    out.rows.push({ what: `shipped ${path.relative(ROOT, shipped)} (worker-build, wasm-opt -Oz)`, raw: b.length, gz: gz(b) });
+    out.rows.push({ what: `shipped ${path.relative(ROOT, shipped)} (worker-build's wasm-opt -Oz, then the Makefile's --strip-debug --strip-producers)`, raw: b.length, gz: gz(b) });
     try {
       const bd = wasmBreakdown(b);
       // Each section gzipped on its own: roughly what it adds to the download.
@@ -486,7 +487,7 @@ async function main() {
   const cold = await coldStarts(ctx);
   log(`cold starts measured (${elapsed()})`);
 
-  for (const kind of ["pass", "jss", "js", "ce"]) ctx.workers[kind] = await startKind(kind, ctx);
+  for (const kind of ["pass", "jss", "jsb", "js", "ce"]) ctx.workers[kind] = await startKind(kind, ctx);
   const load = startLoad();
   const notes = [];
 
@@ -499,6 +500,7 @@ async function main() {
   const configs = [
     { id: "pass", kind: "pass", label: "pass-through", headers: { "x-consent-geo": "DE" } },
     { id: "jss", kind: "jss", label: "JS-streamed pass-through (body pumped through a JS ReadableStream)", headers: { "x-consent-geo": "DE" } },
+    { id: "jsb", kind: "jsb", label: "JS-streamed pass-through, BYOB 64 KiB reads (consent-edge's pump, no wasm)", headers: { "x-consent-geo": "DE" } },
     { id: "ce-notice", kind: "ce", label: "consent-edge, notice (US-WY: all granted)", short: "CE notice", headers: { "x-consent-geo": "US-WY" } },
     { id: "ce-optin", kind: "ce", label: "consent-edge, opt-in (DE: nothing granted)", short: "CE opt-in", headers: { "x-consent-geo": "DE" } },
   ];
@@ -569,7 +571,7 @@ async function main() {
     log(`round ${round + 1}/${ROUNDS} done (${elapsed()})`);
   }
 
-  const memConfigs = configs.filter((c) => ["pass", "jss", "ce-optin", "ce-notice", "js-none"].includes(c.id));
+  const memConfigs = configs.filter((c) => ["pass", "jss", "jsb", "ce-optin", "ce-notice", "js-none"].includes(c.id));
   const mem = await memory(ctx, load, memConfigs);
   log(`memory measured (${elapsed()})`);
   const stall = await ttfb(ctx, load, memConfigs);
@@ -623,13 +625,14 @@ function summarise({ configs, set, lat, wall }) {
     pairs["ce-optin"].vsJsNoInline84 = added("ce-optin", "js-none-noinline", near84);
   }
   if (pairs["ce-optin"] && has("jss")) pairs["ce-optin"].jssFloor = added("jss", "pass", near84);
+  if (pairs["ce-optin"] && has("jsb")) pairs["ce-optin"].jsbFloor = added("jsb", "pass", near84);
   if (has("js-head")) {
     for (const id of ceIds) {
       pairs[id].vsJsHead = added(id, "js-head", all);
       pairs[id].vsJsHead84 = added(id, "js-head", near84);
     }
   }
-  for (const id of ["jss", "js-none", "js-none-noinline", "js-head"].filter(has)) pairs[id] = { vsPass: added(id, "pass", all), vsPass84: added(id, "pass", near84) };
+  for (const id of ["jss", "jsb", "js-none", "js-none-noinline", "js-head"].filter(has)) pairs[id] = { vsPass: added(id, "pass", all), vsPass84: added(id, "pass", near84) };
   return { perBucket, pairs, ceIds, has };
 }
 
@@ -638,7 +641,8 @@ function chartSeries({ configs, set, lat }) {
     ["pass", "pass-through", "#6b7280"],
     ["js-none", "JS HTMLRewriter (nothing granted)", "#d97706"],
     ["ce-optin", "consent-edge (opt-in, nothing granted)", "#2563eb"],
-    ["js-head", "JS HTMLRewriter, <head> marker only", "#059669"],
+    ["jsb", "JS-streamed pass-through, BYOB (consent-edge's pump, no wasm)", "#059669"],
+    ["js-head", "JS HTMLRewriter, <head> marker only", "#7c3aed"],
   ];
   return pick
     .filter(([id]) => configs.some((c) => c.id === id))
@@ -672,7 +676,11 @@ function releaseProfile() {
   const toml = fs.readFileSync(path.join(ROOT, "Cargo.toml"), "utf8");
   const sec = /\[profile\.release\]([^[]*)/.exec(toml)?.[1] || "";
   const opt = /opt-level\s*=\s*("?[\w]+"?)/.exec(sec)?.[1];
-  return `release build${opt ? `, Cargo \`opt-level = ${opt}\`` : ""}`;
+  const per = [...toml.matchAll(/\[profile\.release\.package\.([\w-]+)\]([^[]*)/g)]
+    .map(([, pkg, body]) => [pkg, /opt-level\s*=\s*("?[\w]+"?)/.exec(body)?.[1]])
+    .filter(([, o]) => o)
+    .map(([pkg, o]) => `${pkg} ${o}`);
+  return `release build${opt ? `, Cargo \`opt-level = ${opt}\`` : ""}${per.length ? ` except ${per.join(", ")} (per-package overrides)` : ""}`;
 }
 
 function table(head, rows) {
@@ -691,7 +699,7 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
   L.push("### Setup", "");
   L.push(
     `- One loopback origin (Node, in the harness process) serves every page from memory with \`Content-Length\`. Each worker runs in its own workerd (a Miniflare instance, compatibility date ${COMPAT}); load comes from a second Node process over raw HTTP keep-alive to the instance's socket (Miniflare's entry worker is in front of all three alike).`,
-    `- Workers: **pass-through** (\`bench/passthrough.js\`: fetch the origin, return it — the floor); **JS-streamed pass-through** (\`bench/jsstream.js\`: the same, but the body pumped chunk by chunk through a JS \`ReadableStream\` — the floor for any worker that handles the body outside the runtime's native streams); **consent-edge** (\`${path.relative(ROOT, CE_BUILD)}/index.js\` + wasm, ${releaseProfile()}) in each consent state, chosen with \`x-consent-geo\` and \`DEV_GEO_OVERRIDE="true"\`; **JS HTMLRewriter** (\`bench/rewriter.js\`): the same job on the runtime's native \`HTMLRewriter\` — ${catalog.vendors.length} vendors / ${catalog.vendors.reduce((n, v) => n + v.hosts.length, 0)} hosts / ${catalog.vendors.reduce((n, v) => n + v.scripts.length, 0)} inline-script signatures read from \`${catalog.file}\` at bench time; script src, inline scripts, img/source srcset, iframe/embed/object/video/audio, link preconnect/dns-prefetch/preload/prefetch, a[ping]; \`type="text/plain"\` + \`data-consent-category/vendor\`, \`src\`→\`data-consent-src\`. Grants come from a request header (no cookie signature, no jurisdiction table), so it is a lower bound for the same job.`,
+    `- Workers: **pass-through** (\`bench/passthrough.js\`: fetch the origin, return it — the floor); **JS-streamed pass-through** (\`bench/jsstream.js\`: the same, but the body pumped chunk by chunk through a JS \`ReadableStream\` — the floor for any worker that handles the body outside the runtime's native streams); **JS-streamed pass-through, BYOB reads** (\`bench/jsstream-byob.js\`: the pump consent-edge uses in \`src/edge.rs\` — a BYOB reader with 64 KiB buffers, so a read returns everything the origin has delivered so far — without the wasm call); **consent-edge** (\`${path.relative(ROOT, CE_BUILD)}/index.js\` + wasm, ${releaseProfile()}) in each consent state, chosen with \`x-consent-geo\` and \`DEV_GEO_OVERRIDE="true"\`; **JS HTMLRewriter** (\`bench/rewriter.js\`): the same job on the runtime's native \`HTMLRewriter\` — ${catalog.vendors.length} vendors / ${catalog.vendors.reduce((n, v) => n + v.hosts.length, 0)} hosts / ${catalog.vendors.reduce((n, v) => n + v.scripts.length, 0)} inline-script signatures read from \`${catalog.file}\` at bench time; script src, inline scripts, img/source srcset, iframe/embed/object/video/audio, link preconnect/dns-prefetch/preload/prefetch, a[ping]; \`type="text/plain"\` + \`data-consent-category/vendor\`, \`src\`→\`data-consent-src\`. Grants come from a request header (no cookie signature, no jurisdiction table), so it is a lower bound for the same job.`,
     `- Pages: ${pages.length} = the ${pages.filter((p) => p.source === "corpus").length} pages of the \`htmlparser-benchmark\` corpus + ${pages.filter((p) => p.source === "demo").length} demo pages${set.length !== pages.length ? `; this run used a subset of ${set.length}` : ""}. Warm-up: every config sees every page once. Then ${ROUNDS} rounds; in each, the pages of a size bucket are shuffled and cut into blocks of ${CHUNK_PAGES}, and every config runs each block in an order rotated (and reversed every other block) block by block, so drift hits all alike. ${CONCURRENCY} request${CONCURRENCY > 1 ? "s" : ""} in flight; latency = request sent → last body byte received.`,
     "",
   );
@@ -720,14 +728,14 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
       const c = b.by[id];
       rrows.push([b.bucket, configs.find((x) => x.id === id).label, fmtRatio(c.p50 / b.by.pass.p50), fmtRatio(c.rps / b.by.pass.rps), fmtRatio(c.p50 / b.by[js].p50), fmtRatio(c.rps / b.by[js].rps)]);
     }
-    for (const id of ["jss", "js-none", "js-none-noinline", "js-head"].filter((i) => b.by[i])) {
+    for (const id of ["jss", "jsb", "js-none", "js-none-noinline", "js-head"].filter((i) => b.by[i])) {
       rrows.push([b.bucket, configs.find((x) => x.id === id).label, fmtRatio(b.by[id].p50 / b.by.pass.p50), fmtRatio(b.by[id].rps / b.by.pass.rps), "", ""]);
     }
   }
   L.push(table(["page size", "worker / state", "p50 ÷ pass", "req/s ÷ pass", "p50 ÷ JS", "req/s ÷ JS"], rrows), "");
   L.push("Over all pages (median over pages of each page's median latency difference / ratio):", "");
   const prow = [];
-  for (const id of [...ceIds, "jss", "js-none", "js-none-noinline", "js-head"].filter((i) => pairs[i])) {
+  for (const id of [...ceIds, "jss", "jsb", "js-none", "js-none-noinline", "js-head"].filter((i) => pairs[i])) {
     const p = pairs[id];
     prow.push([configs.find((x) => x.id === id).label, `+${fmt(p.vsPass.ms)} ms (${fmtRatio(p.vsPass.ratio)})`, `+${fmt(p.vsPass84.ms)} ms (${fmtRatio(p.vsPass84.ratio)}, ${p.vsPass84.n} pages)`, p.vsJs ? `${fmt(p.vsJs.ms)} ms (${fmtRatio(p.vsJs.ratio)})` : "", p.vsJs84 ? `${fmt(p.vsJs84.ms)} ms (${fmtRatio(p.vsJs84.ratio)})` : ""]);
   }
@@ -777,10 +785,10 @@ function goals({ results, wasm, mem, stall }) {
   out.push(
     `- consent-edge no slower than the JS HTMLRewriter worker: ${o.vsJsHead ? "**not measurable yet** (this build does not filter)" : ok(o.vsJs.ratio <= 1)} — per-page median ratio ${fmtRatio(o.vsJs.ratio)} (opt-in vs. nothing granted), ${fmtRatio(o.vsJs84.ratio)} on 70–100 KB pages; against the JS worker without inline-script signatures ${fmtRatio(o.vsJsNoInline.ratio)} (${fmtRatio(o.vsJsNoInline84.ratio)} on 70–100 KB pages).` +
       (o.vsJsHead ? ` Those ratios compare a build that only marks \`<head>\` with the full JS job; like for like, against a JS worker doing the same \`<head>\`-only work, consent-edge is ${fmtRatio(o.vsJsHead.ratio)} (+${fmt(o.vsJsHead.ms)} ms per page; ${fmtRatio(o.vsJsHead84.ratio)} on 70–100 KB pages).` : "") +
-      (o.vsJs.ratio > 1 ? " What limits it: the JS worker's HTMLRewriter is lol_html compiled natively into workerd, while consent-edge runs lol_html as wasm (no SIMD in the tokenizer's memchr paths, bounds-checked memory) and copies every chunk across the JS↔wasm boundary twice (ReadableStream chunk → `Vec<u8>` → new `Uint8Array`), driven by a Rust future polled from JS." : ""),
+      (o.vsJs.ratio > 1 ? " What limits it: the JS worker's HTMLRewriter is lol_html compiled natively into workerd, while consent-edge runs lol_html as wasm (no SIMD in the tokenizer's memchr paths, bounds-checked memory) and copies every chunk into wasm memory and its output back out." : ""),
     `- ≤ 1 ms added median over pass-through on ~84 KB pages: ${ok(o.vsPass84.ms <= 1)} — +${fmt(o.vsPass84.ms)} ms on the ${o.vsPass84.n} pages of 70–100 KB.` +
-      (o.vsPass84.ms > 1 ? ` What limits it: the body is handled chunk by chunk in wasm, outside workerd's native streams, on the critical path (the last chunk leaves only after the origin's last chunk went through). consent-edge streamed the generated page at ${fmt(ceRate, 1)} MiB/s against ${fmt(passRate, 1)} MiB/s for the pass-through, i.e. ≈ ${fmt((84 / 1024 / ceRate) * 1000)} ms per 84 KB — over the budget by itself.${o.jssFloor ? ` Even a pass-through that re-streams the body through a JS \`ReadableStream\` adds +${fmt(o.jssFloor.ms)} ms on these pages: handling the body chunk by chunk outside workerd's native streams costs that much before any filtering.` : ""} The hand-written notes below split the rest between the wasm stream shell and lol_html.` : ""),
-    shipped ? `- wasm ≤ 300 KB gzip: ${ok(shipped.gz <= 300 * 1024)} — ${kib(shipped.gz)} gzip (${kib(shipped.raw)} raw).` + (shipped.gz > 300 * 1024 ? ` What limits it: the data segment (${secGz("data") ? kib(secGz("data")) : "?"} gzip alone; presumably mostly lookup tables: encoding_rs's legacy-encoding indexes, linked because lol_html can decode and encode any charset, and Unicode/IDNA data (url → idna → icu)), the name section kept by wasm-opt (${secGz("custom:name") ? kib(secGz("custom:name")) : "?"} gzip, removable with \`--strip-debug\`), and code (${secGz("code") ? kib(secGz("code")) : "?"} gzip; largest crates: ${topCrates || "n/a"}).` : "") : "- wasm size: not measured.",
+      (o.vsPass84.ms > 1 ? ` What limits it: the body is filtered in wasm, outside workerd's native streams, on the critical path (the last chunk leaves only after the origin's last chunk went through lol_html). consent-edge streamed the generated page at ${fmt(ceRate, 1)} MiB/s against ${fmt(passRate, 1)} MiB/s for the pass-through, i.e. ≈ ${fmt((84 / 1024 / ceRate) * 1000)} ms per 84 KB.${o.jsbFloor ? ` consent-edge's JS pump alone (BYOB reads, no wasm) adds +${fmt(o.jsbFloor.ms)} ms on these pages${o.jssFloor ? ` (+${fmt(o.jssFloor.ms)} ms with the default reader's ≈ 4 KiB chunks)` : ""}.` : ""} The hand-written notes below split the rest between the pump, the per-request work and the filter.` : ""),
+    shipped ? `- wasm ≤ 300 KB gzip: ${ok(shipped.gz <= 300 * 1024)} — ${kib(shipped.gz)} gzip (${kib(shipped.raw)} raw).` + (shipped.gz > 300 * 1024 ? ` What limits it: the data segment (${secGz("data") ? kib(secGz("data")) : "?"} gzip alone; presumably mostly lookup tables: encoding_rs's legacy-encoding indexes, linked because lol_html can decode and encode any charset, and Unicode/IDNA data (url → idna → icu)), ${secGz("custom:name") ? `the name section kept by wasm-opt (${kib(secGz("custom:name"))} gzip, removable with \`--strip-debug\`), ` : ""}and code (${secGz("code") ? kib(secGz("code")) : "?"} gzip${topCrates ? `; largest crates: ${topCrates}` : ""}; part of it is the per-package \`opt-level\` overrides of the HTML hot path, see Cargo.toml).` : "") : "- wasm size: not measured.",
     `- Memory flat on ${STREAM_MB} MiB (growth under 32 MiB): ${ok(ceMem.every((m) => m.growth < 32))} — RSS growth after the first 10 %: ${ceMem.map((m) => `${fmt(m.growth, 1)} MiB (${m.label})`).join("; ")}.`,
     `- Streaming (first body byte before the stalling origin resumes): ${ok(ceStall.every((s) => s.first < STALL_MS / 2))} — first body byte after ${ceStall.map((s) => `${fmt(s.first, 1)} ms`).join(" / ")} while the origin stalls ${STALL_MS} ms.`,
   );
