@@ -308,10 +308,13 @@ test("pathological HTML is linear: 4× the input costs < 8× the time (quadratic
   const text = await res.text();
   // lol_html keeps every unclosed <a> on its open-element stack; past its
   // nesting limit (32766 here) the filter's documented fail-safe cuts the
-  // page cleanly — never a hang, never unfiltered markup.
+  // page cleanly — never a hang, never unfiltered markup. The cut falls at
+  // the start of the read that tripped it: the edge reads the origin in
+  // 64 KiB blocks (~9,000 of these 7-byte elements), so at least
+  // 32766 − 2 × 9,400 of them come through.
   const passed = text.split("<a></b>").length - 1;
   const cut = text.indexOf("<!--consent-edge: document truncated-->");
-  assert.ok(passed === 100_000 || (passed >= 30_000 && cut > text.lastIndexOf("<a></b>")), `${passed} passed, cut at ${cut}`);
+  assert.ok(passed === 100_000 || (passed >= 13_900 && cut > text.lastIndexOf("<a></b>")), `${passed} passed, cut at ${cut}`);
   assert.match(text, /id="consent-edge"/);
 });
 
