@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := test
 
-CARGO_BIN      := $(HOME)/.cargo/bin
+CARGO_BIN      := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 WORKER_BUILD_VERSION := 0.8.7
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/version = |"/,""); print}' Cargo.lock)
