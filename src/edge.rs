@@ -557,10 +557,7 @@ fn filtered(input: &web_sys::ReadableStream, filter: Filter) -> Option<web_sys::
 
 /// The category of a cookie: the site's own inventory first, then the catalog.
 fn classify_cookie(cfg: &Config, name: &str) -> Option<Category> {
-    cfg.cookies
-        .iter()
-        .find(|c| c.matches(name))
-        .map(|c| c.category)
+    cfg.classify_cookie(Catalog::configured(), name)
 }
 
 impl Visit {

@@ -172,6 +172,11 @@ test("refused categories' cookies never reach the origin; the consent cookie is 
   });
   const { cookie } = await res.json();
   assert.equal(cookie, "session=abc");
+  // Cookies known only to the tracker catalog (not in [[cookies]]) too.
+  const res2 = await mf.dispatchFetch("https://site.example/echo-cookies", {
+    cf: DE, headers: { cookie: "_gid=GA1.2.3; session=abc; _uetsid=x1" },
+  });
+  assert.equal((await res2.json()).cookie, "session=abc");
 });
 
 test("with everything accepted, the origin gets its cookies", async () => {
