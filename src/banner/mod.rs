@@ -668,9 +668,19 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
         esc(&mut h, &t.reopen);
         h.push_str("</a>");
     }
-    let _ = write!(h, "<script{nonce}>{JS}</script></aside>");
+    // The banner stays `display:none` (see banner.css) until the parser has
+    // seen all of it: a browser that paints while the dialog is half parsed
+    // would otherwise grow it upwards from the bottom edge, a layout shift.
+    // Revealed whole, it only appears, which is not a shift.
+    let _ = write!(
+        h,
+        "<style{nonce}>{REVEAL_CSS}</style><script{nonce}>{JS}</script></aside>"
+    );
     h
 }
+
+/// Shows the banner once it is complete; print keeps it hidden.
+const REVEAL_CSS: &str = "@media not print{#consent-edge{display:block}}";
 
 fn push_button(h: &mut String, class: &str, action: &str, label: &str) {
     let _ = write!(

@@ -171,6 +171,30 @@ fn decided_banner_is_hidden_but_reopenable_with_current_grants() {
 }
 
 #[test]
+fn banner_is_revealed_only_once_complete() {
+    // Hidden by the first stylesheet, shown by a second one after the last
+    // control: a browser painting mid-parse never shows a half-built dialog
+    // (whose growth would be a layout shift). Both carry the CSP nonce.
+    let mut v = view("opt-in", Model::OptIn, Grants::NECESSARY_ONLY, false);
+    v.nonce = Some("n0nce");
+    let html = banner_html(&v, &cfg());
+    assert!(
+        CSS.starts_with("#consent-edge{") && CSS.lines().next().unwrap().contains("display:none}")
+    );
+    let reveal = html
+        .find("<style nonce=\"n0nce\">@media not print{#consent-edge{display:block}}</style>")
+        .expect("reveal stylesheet");
+    for last in ["</section>", "class=\"ce-reopen", "value=\"accept_all\""] {
+        assert!(
+            html.find(last).unwrap() < reveal,
+            "{last} comes before the reveal"
+        );
+    }
+    assert!(reveal < html.find("<script").unwrap());
+    assert!(CSS.contains("@media print{#consent-edge{display:none}}"));
+}
+
+#[test]
 fn reopen_button_is_configurable() {
     let v = view("opt-in", Model::OptIn, Grants::NECESSARY_ONLY, true);
     let mut c = cfg();
@@ -246,9 +270,10 @@ fn config_text_is_escaped() {
     assert!(!m.contains("<img"));
     assert!(!m.contains("javascript:"), "{m}");
     assert!(m.contains("value=\"/a&quot;&gt;&lt;b&gt;\""));
-    // Only our own two elements carry script/style.
+    // Only our own elements carry script/style: one script, the banner's
+    // stylesheet and its reveal rule.
     assert_eq!(html.matches("<script").count(), 1);
-    assert_eq!(html.matches("<style").count(), 1);
+    assert_eq!(html.matches("<style").count(), 2);
     assert_eq!(escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
 }
 

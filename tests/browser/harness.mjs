@@ -187,6 +187,11 @@ export async function observeLayoutShifts(context) {
             value: e.value,
             hadRecentInput: e.hadRecentInput,
             sources: (e.sources || []).map((s) => s.node ? (s.node.id || s.node.className || s.node.nodeName) : null),
+            // Whether a shifted node belongs to what the worker adds (the banner, embed placeholders).
+            ours: (e.sources || []).some((s) => {
+              const el = s.node && (s.node.nodeType === 1 ? s.node : s.node.parentElement);
+              return !!(el && el.closest("#consent-edge, .consent-edge-placeholder"));
+            }),
           });
         }
       }).observe({ type: "layout-shift", buffered: true });

@@ -146,6 +146,47 @@ test("Japan (notice) keeps trackers live in the DOM: the reference check can fai
   await context.close();
 });
 
+// A browser may paint while the parser is still inside the banner (a slow
+// device, a busy machine). A half-built dialog anchored to the bottom would
+// then grow upwards, a layout shift; the banner is hidden until complete.
+test("a half-parsed banner is never painted; complete, it shows", T, async () => {
+  const { context } = await visitor(stack, { geo: "DE" });
+  const res = await context.request.get(stack.base + "/");
+  const html = await res.text();
+  const page = await context.newPage();
+  const start = html.indexOf('id="ce-dialog"');
+  assert.ok(start > 0, "the banner is in the page");
+  // Cut inside the dialog: before its buttons, inside its preferences, right after it.
+  const cuts = ['class="ce-actions"', 'id="ce-c-analytics"', "</section>"].map((needle) => html.indexOf(needle, start));
+  assert.ok(cuts.every((i) => i > start), "every cut is inside the banner");
+  for (const cut of cuts) {
+    await page.route(stack.base + "/partial", (route) => route.fulfill({ contentType: "text/html", body: html.slice(0, cut) }));
+    await page.goto(stack.base + "/partial");
+    assert.equal(await page.locator("#ce-dialog").count(), 1, "the dialog is in the DOM");
+    assert.equal(await page.locator("#ce-dialog").boundingBox(), null, `not painted when cut at ${html.slice(cut, cut + 24)}`);
+    await page.unroute(stack.base + "/partial");
+  }
+  await page.goto(stack.base + "/");
+  assert.ok(await page.locator("#ce-dialog").isVisible(), "the complete banner shows");
+  await context.close();
+});
+
+test("slow CPU (8x throttled): no layout shift of the banner in any regime", { timeout: 90_000 }, async () => {
+  for (const geo of ["DE", "US-CA", "JP", "DE", "US-CA", "JP"]) {
+    const { context, attempts } = await visitor(stack, { geo });
+    await observeLayoutShifts(context);
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Emulation.setCPUThrottlingRate", { rate: 8 });
+    await page.goto(stack.base + "/");
+    await settle(page, attempts);
+    assert.ok(await page.locator("#ce-dialog").isVisible());
+    const ours = (await layoutShifts(page)).entries.filter((e) => e.ours);
+    assert.deepEqual(ours, [], `${geo}: shifts of the banner`);
+    await context.close();
+  }
+});
+
 test("phone-sized viewport (opt-in): the banner fits, axe clean, CLS 0", T, async () => {
   const { context, attempts } = await visitor(stack, { geo: "DE", viewport: { width: 390, height: 844 } });
   await observeLayoutShifts(context);
