@@ -244,7 +244,7 @@ async function startKind(kind, ctx) {
   const bindings = { ORIGIN: ctx.origin.url, ...(opts.bindings || {}) };
   const before = workerdChildren();
   const t0 = performance.now();
-  const mf = kind === "ce" && typeof e2eStartWorker === "function" ? await e2eStartWorker(bindings, { scriptPath: opts.scriptPath }) : new Miniflare({ compatibilityDate: COMPAT, ...opts, bindings });
+  const mf = kind === "ce" && typeof e2eStartWorker === "function" ? await e2eStartWorker(bindings, { scriptPath: opts.scriptPath, modulesRoot: path.dirname(opts.scriptPath) }) : new Miniflare({ compatibilityDate: COMPAT, ...opts, bindings });
   const url = await mf.ready;
   const readyMs = performance.now() - t0;
   const pid = [...workerdChildren()].find((p) => !before.has(p)) ?? null;

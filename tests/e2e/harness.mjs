@@ -1,5 +1,5 @@
 // Test harness: a loopback origin serving fixture pages, and the built worker
-// (build/index.js + wasm) running inside workerd through Miniflare.
+// (src/entry.mjs + build/index.js + wasm) running inside workerd through Miniflare.
 import http from "node:http";
 import { once } from "node:events";
 import path from "node:path";
@@ -39,9 +39,14 @@ export async function startOrigin(routes) {
 /** Runs the built worker in workerd with the given vars/secrets. */
 export async function startWorker(bindings = {}, extra = {}) {
   const mf = new Miniflare({
-    scriptPath: path.join(ROOT, "build/index.js"),
+    // The entry as deployed: src/entry.mjs importing the built build/index.js.
+    scriptPath: path.join(ROOT, "src/entry.mjs"),
     modules: true,
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    modulesRoot: ROOT,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
     compatibilityDate: "2026-04-01",
     bindings: {
       ORIGIN: "",
