@@ -18,7 +18,7 @@ export WRANGLER_SEND_METRICS := false
 export WRANGLER_SEND_ERROR_REPORTS := false
 export CLOUDFLARE_DISABLE_UPDATE_CHECK := true
 
-.PHONY: tools rust-tools node-tools browser-tools build dev test test-native test-e2e test-browser screenshots bench bench-native clean
+.PHONY: tools rust-tools node-tools browser-tools build dev test test-native test-e2e test-browser screenshots bench bench-guard bench-native clean
 
 ## ---- tools (idempotent) ---------------------------------------------------
 tools: rust-tools node-tools
@@ -91,6 +91,10 @@ screenshots: build node-tools browser-tools
 # "## In workerd" and docs/bench-latency.svg. BENCH_QUICK=1 for a short run.
 bench: build
 	node bench/workerd.mjs
+
+# What the crash guard of src/entry.mjs costs per request (A/B in workerd).
+bench-guard: build
+	node bench/guard.mjs
 
 # The native filter benchmark (criterion, no runtime).
 bench-native: tools
