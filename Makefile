@@ -66,8 +66,8 @@ build/index.js: $(SOURCES) | tools
 	@echo "wrote $@ (random CONSENT_SECRET for local dev)"
 
 dev: build .dev.vars
-	CI=true npx wrangler d1 migrations apply DB --local
-	npx wrangler dev --port 8787 --ip 127.0.0.1
+	CI=true npx wrangler d1 migrations apply DB --local --env dev
+	npx wrangler dev --env dev --port 8787 --ip 127.0.0.1
 
 ## ---- test ---------------------------------------------------------------
 test: test-native build browser-tools test-e2e load-smoke test-browser

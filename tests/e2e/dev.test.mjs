@@ -21,7 +21,7 @@ async function freePort() {
 before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  proc = spawn(path.join(ROOT, "node_modules/.bin/wrangler"), ["dev", "--port", String(port), "--ip", "127.0.0.1", "--var", "CONSENT_SECRET:dev-test-secret-0123456789abcdef"], {
+  proc = spawn(path.join(ROOT, "node_modules/.bin/wrangler"), ["dev", "--env", "dev", "--port", String(port), "--ip", "127.0.0.1", "--var", "CONSENT_SECRET:dev-test-secret-0123456789abcdef"], {
     cwd: ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_DISABLE_UPDATE_CHECK: "true", BROWSER: "none", CI: "true" },
     stdio: ["ignore", "pipe", "pipe"],
