@@ -11,8 +11,14 @@ if(has(S,'gtag')&&typeof w.gtag==='function')w.gtag('consent','update',{ad_stora
 if(has(S,'uet')&&w.uetq&&w.uetq.push)w.uetq.push('consent','update',{ad_storage:a});
 if(has(S,'clarity')&&typeof w.clarity==='function')w.clarity('consentv2',{ad_Storage:a,analytics_Storage:n})}
 function ok(el,g){var cs=(el.getAttribute('data-consent-category')||el.getAttribute('data-consent')||'').split(/[\s,]+/).filter(Boolean);return cs.length>0&&cs.every(function(c){return c==='necessary'||g[c]===true})}
+function put(a,nl){var s=d.currentScript,m,r;if(!s||!s.ceOn||!s.parentNode)return false;m=s.ceAt;
+if(!m){m=s.ceAt=d.createTextNode('');s.parentNode.insertBefore(m,s.nextSibling)}
+r=d.createRange();r.selectNode(m);r=r.createContextualFragment([].join.call(a,'')+(nl?'\n':''));
+r.querySelectorAll('script').forEach(function(x){x.ceOn=1});m.parentNode.insertBefore(r,m);return true}
+function writes(){if(d.ceW)return;d.ceW=1;var W=d.write,L=d.writeln;
+d.write=function(){if(!put(arguments))return W.apply(d,arguments)};d.writeln=function(){if(!put(arguments,1))return L.apply(d,arguments)}}
 function activate(g){
-d.querySelectorAll('script[type="text/plain"][data-consent-category],script[type="text/plain"][data-consent]').forEach(function(o){if(!ok(o,g))return;var s=d.createElement('script'),i,a;
+d.querySelectorAll('script[type="text/plain"][data-consent-category],script[type="text/plain"][data-consent]').forEach(function(o){if(!ok(o,g))return;writes();var s=d.createElement('script'),i,a;s.ceOn=1;
 for(i=0;i<o.attributes.length;i++){a=o.attributes[i];if(a.name!=='type'&&a.name!=='nonce'&&a.name.indexOf('data-consent')!==0)s.setAttribute(a.name,a.value)}
 a=o.getAttribute('data-consent-type');if(a)s.type=a;a=o.getAttribute('data-consent-src');if(a)s.src=a;if(o.nonce)s.nonce=o.nonce;if(!o.hasAttribute('async'))s.async=false;s.text=o.text;o.parentNode.replaceChild(s,o)});
 d.querySelectorAll('[data-consent-category]:not(script):not([data-consent-placeholder]),[data-consent]:not(script):not([data-consent-placeholder])').forEach(function(el){if(!ok(el,g))return;

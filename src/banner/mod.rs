@@ -23,7 +23,7 @@
 //!
 //! | markup (produced by the filter or the site's authors) | when its category is granted |
 //! |---|---|
-//! | `<script type="text/plain" data-consent-category="analytics" data-consent-type="…">` (or `data-consent="…"`) | replaced by a live `<script>`: type from `data-consent-type`, `src` from `src`/`data-consent-src`, other attributes and text kept, nonce carried over, order kept (`async=false` unless `async`) |
+//! | `<script type="text/plain" data-consent-category="analytics" data-consent-type="…">` (or `data-consent="…"`) | replaced by a live `<script>`: type from `data-consent-type`, `src` from `src`/`data-consent-src`, other attributes and text kept, nonce carried over, order kept (`async=false` unless `async`); while it runs, its `document.write`/`writeln` insert the markup right after it (written scripts run) instead of replacing a loaded page |
 //! | any other element with `data-consent-category`/`data-consent` and `data-consent-src` (or `-srcset`, `-data`, `-href`, `-ping`) | the real attribute is set |
 //! | `<iframe … data-consent-hidden hidden>` | `hidden` removed, the preceding `.consent-edge-placeholder[data-consent-placeholder]` removed |
 //! | `[data-consent-allow="functional"]` (in a placeholder) | grants that category, keeping the others |

@@ -44,6 +44,23 @@ test("unusual tracker markup: Accept all activates them without a reload", T, as
   await context.close();
 });
 
+test("a document.write loader activated after load writes in place: the page stays", T, async () => {
+  const { context, attempts, page } = await load("/__fixtures/document-write.html");
+  await page.evaluate(() => { window.__sameDocument = true; });
+  await page.getByRole("button", { name: "Accept all" }).click();
+  await page.waitForFunction(() => document.getElementById("consent-edge")?.dataset.decided === "1");
+  await settle(page, attempts, { quiet: 600 });
+  // The written <script src> ran (GTM requested) and nothing was wiped.
+  assert.deepEqual(vendorsHit(attempts, vendors), ["google-tag-manager"]);
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "same document");
+  assert.equal(await page.locator("h1").textContent(), "document.write");
+  assert.equal(await page.locator("#consent-edge").count(), 1, "the banner is still in the page");
+  // The written markup sits where the script was, in order.
+  const written = await page.evaluate(() => [...document.head.querySelectorAll("script[src]")].map((s) => s.src));
+  assert.deepEqual(written, ["https://www.googletagmanager.com/gtm.js?id=GTM-DW"]);
+  await context.close();
+});
+
 for (const javaScriptEnabled of [true, false]) {
   test(`a tracker inside <iframe srcdoc> is blocked before consent, JavaScript ${javaScriptEnabled ? "on" : "off"}`, T, async () => {
     const { context, attempts } = await load("/__fixtures/srcdoc.html", { javaScriptEnabled });
