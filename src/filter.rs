@@ -151,6 +151,11 @@ pub struct Page {
     pub declaration_html: Option<String>,
     /// Inner HTML of every element with `data-consent-status`.
     pub status_html: Option<String>,
+    /// Id of a form that every `<button data-consent-open>` is made to
+    /// submit (`type="submit" form="…"`), so the page's own "cookie
+    /// settings" buttons reopen the banner without JavaScript too. `None`:
+    /// buttons untouched (no banner on the page).
+    pub reopen_form: Option<String>,
     /// Placeholder text for blocked iframes; `{vendor}` and `{category}` are
     /// replaced (everything is HTML-escaped).
     pub placeholder_text: String,
@@ -170,6 +175,7 @@ impl Default for Page {
             body_end: String::new(),
             declaration_html: None,
             status_html: None,
+            reopen_form: None,
             placeholder_text: "This {vendor} content needs {category} cookies.".into(),
             allow_text: "Allow".into(),
             category_labels: [
@@ -684,6 +690,7 @@ struct Selectors {
     body: Selector,
     declaration: Selector,
     status: Selector,
+    reopen: Selector,
     any: Selector,
 }
 
@@ -702,6 +709,7 @@ fn selectors() -> &'static Selectors {
             body: p("body"),
             declaration: p("[data-consent-declaration]"),
             status: p("[data-consent-status]"),
+            reopen: p("button[data-consent-open]"),
             any: p("*"),
         }
     })
@@ -1269,6 +1277,13 @@ impl Filter {
         if let Some(html) = page.status_html {
             settings = settings.append_element_content_handler(on(&sel.status, move |el| {
                 el.set_inner_content(&html, ContentType::Html);
+                Ok(())
+            }));
+        }
+        if let Some(form) = page.reopen_form {
+            settings = settings.append_element_content_handler(on(&sel.reopen, move |el| {
+                el.set_attribute("type", "submit")?;
+                el.set_attribute("form", &form)?;
                 Ok(())
             }));
         }

@@ -812,3 +812,26 @@ fn nested_srcdoc_depth_limit() {
     // ... and left alone when everything is granted.
     assert_eq!(run(html, Grants::ALL), html);
 }
+
+#[test]
+fn reopen_buttons_submit_the_banner_form() {
+    let html = r#"<button type="button" data-consent-open>Cookie settings</button><a href="/p" data-consent-open>p</a><button data-x>other</button>"#;
+    let with = Page {
+        reopen_form: Some("ce-open".into()),
+        ..Page::default()
+    };
+    let out = run_with(
+        html.as_bytes(),
+        Grants::NECESSARY_ONLY,
+        &Config::default(),
+        with,
+        None,
+        3,
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        r#"<button type="submit" data-consent-open form="ce-open">Cookie settings</button><a href="/p" data-consent-open>p</a><button data-x>other</button>"#
+    );
+    // No banner on the page: the site's buttons are left alone.
+    assert_eq!(run(html, Grants::NECESSARY_ONLY), html);
+}

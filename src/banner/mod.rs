@@ -27,7 +27,7 @@
 //! | any other element with `data-consent-category`/`data-consent` and `data-consent-src` (or `-srcset`, `-data`, `-href`, `-ping`) | the real attribute is set |
 //! | `<iframe … data-consent-hidden hidden>` | `hidden` removed, the preceding `.consent-edge-placeholder[data-consent-placeholder]` removed |
 //! | `[data-consent-allow="functional"]` (in a placeholder) | grants that category, keeping the others |
-//! | `[data-consent-open]` (`="customize"` also opens the toggles) | opens the preferences dialog |
+//! | `[data-consent-open]` (`="customize"` also opens the toggles) | opens the preferences dialog; without JavaScript a `<button data-consent-open>` submits the banner's hidden `#ce-open` form (the filter sets `type="submit" form="ce-open"`): a GET of the same URL, query kept, landing on `#ce-dialog` |
 //! | `form[data-consent-form]` | posted as JSON like the banner's own forms |
 //! | `[data-consent-state="<cat>"]` with `data-on`/`data-off` | text updated after a change |
 //!
@@ -668,6 +668,7 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
         esc(&mut h, &t.reopen);
         h.push_str("</a>");
     }
+    push_reopen_form(&mut h, safe_return(view.return_to));
     // The banner stays `display:none` (see banner.css) until the parser has
     // seen all of it: a browser that paints while the dialog is half parsed
     // would otherwise grow it upwards from the bottom edge, a layout shift.
@@ -677,6 +678,31 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
         "<style{nonce}>{REVEAL_CSS}</style><script{nonce}>{JS}</script></aside>"
     );
     h
+}
+
+/// Id of the banner's reopen form (see [`crate::filter::Page::reopen_form`]).
+pub const REOPEN_FORM_ID: &str = "ce-open";
+
+/// The form the page's `<button data-consent-open>` elements submit when
+/// JavaScript is off: a GET of this same URL (its query kept, as hidden
+/// fields) that lands on `#ce-dialog`, which `:target` shows. With
+/// JavaScript the click is handled before any submission.
+fn push_reopen_form(h: &mut String, here: &str) {
+    let (path, query) = here.split_once('?').unwrap_or((here, ""));
+    let _ = write!(
+        h,
+        "<form id=\"{REOPEN_FORM_ID}\" method=\"get\" action=\"{}#ce-dialog\" hidden>",
+        escape(path)
+    );
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        let _ = write!(
+            h,
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            escape(&k),
+            escape(&v)
+        );
+    }
+    h.push_str("</form>");
 }
 
 /// Shows the banner once it is complete; print keeps it hidden.

@@ -2,6 +2,7 @@
 
 use super::{
     banner_html, csp_nonce, declaration_html, head_signals, negotiate, status_html, texts, View,
+    REOPEN_FORM_ID,
 };
 use crate::consent::{Category, State};
 use crate::filter::Page;
@@ -65,6 +66,11 @@ pub fn page(req: &PageRequest<'_>, cfg: &Config) -> Page {
     if cfg.banner.allow_google_before_consent() {
         allow_vendors.extend(GOOGLE_CONSENT_MODE_VENDORS.iter().map(|s| s.to_string()));
     }
+    let body_end = if inject && show_banner {
+        banner_html(&view, &cfg.banner)
+    } else {
+        String::new()
+    };
     Page {
         grants: state.grants,
         allow_vendors,
@@ -74,11 +80,8 @@ pub fn page(req: &PageRequest<'_>, cfg: &Config) -> Page {
         } else {
             String::new()
         },
-        body_end: if inject && show_banner {
-            banner_html(&view, &cfg.banner)
-        } else {
-            String::new()
-        },
+        reopen_form: (!body_end.is_empty()).then(|| REOPEN_FORM_ID.to_string()),
+        body_end,
         declaration_html: inject.then(|| declaration_html(&view, &cfg.banner, &cfg.cookies)),
         status_html: inject.then(|| status_html(&view, &cfg.banner)),
         placeholder_text: t.placeholder.clone(),
@@ -132,6 +135,8 @@ mod tests {
         assert!(p.body_end.contains("id=\"consent-edge\""));
         assert!(p.body_end.contains("lang=\"de\""));
         assert!(p.body_end.contains("value=\"/x/page?y=1\""));
+        assert_eq!(p.reopen_form.as_deref(), Some(REOPEN_FORM_ID));
+        assert!(p.body_end.contains("id=\"ce-open\""));
         assert!(p.declaration_html.is_some() && p.status_html.is_some());
         assert_eq!(p.category_labels.len(), 4);
         assert!(p.placeholder_text.contains("{vendor}"));
@@ -145,13 +150,14 @@ mod tests {
         let no_inject = route(Some(false), None, None);
         let p = build(Some(&no_inject), &cfg);
         assert!(p.head_start.is_empty() && p.body_end.is_empty());
+        assert!(p.reopen_form.is_none());
         assert!(p.declaration_html.is_none() && p.status_html.is_none());
         assert_eq!(p.allow_vendors, vec!["youtube".to_string()]);
 
         let no_banner = route(None, Some(false), None);
         let p = build(Some(&no_banner), &cfg);
         assert!(!p.head_start.is_empty());
-        assert!(p.body_end.is_empty());
+        assert!(p.body_end.is_empty() && p.reopen_form.is_none());
 
         let notice = route(None, None, Some("notice"));
         let p = build(Some(&notice), &cfg);
@@ -162,7 +168,8 @@ mod tests {
         );
 
         let none = route(None, None, Some("none"));
-        assert!(build(Some(&none), &cfg).body_end.is_empty());
+        let p = build(Some(&none), &cfg);
+        assert!(p.body_end.is_empty() && p.reopen_form.is_none());
     }
 
     #[test]

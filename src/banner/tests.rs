@@ -672,3 +672,32 @@ fn embedded_inventory_renders() {
     }
     assert_eq!(h.matches("<table").count(), 4);
 }
+
+#[test]
+fn reopen_form_keeps_the_query_and_lands_on_the_dialog() {
+    let mut v = view("opt-in", Model::OptIn, Grants::NECESSARY_ONLY, true);
+    v.return_to = "/shop/a b?q=caf%C3%A9&x=%22%3E&q=2";
+    let html = banner_html(&v, &cfg());
+    let form = tag_around(&html, "id=\"ce-open\"");
+    assert_eq!(attr(form, "method"), Some("get"));
+    assert_eq!(attr(form, "action"), Some("/shop/a b#ce-dialog"));
+    assert!(form.contains(" hidden"));
+    let start = html.find("id=\"ce-open\"").unwrap();
+    let body = &html[start..start + html[start..].find("</form>").unwrap()];
+    assert_eq!(
+        body.matches("<input type=\"hidden\"").count(),
+        3,
+        "one field per query pair, repeats kept: {body}"
+    );
+    assert!(body.contains("name=\"q\" value=\"café\""));
+    assert!(body.contains("name=\"x\" value=\"&quot;&gt;\""), "{body}");
+    // Inside the banner, before the reveal rule.
+    assert!(start < html.find("@media not print").unwrap());
+    // An unsafe return path falls back to the site root.
+    v.return_to = "//evil.example/x?y=1";
+    let html = banner_html(&v, &cfg());
+    assert_eq!(
+        attr(tag_around(&html, "id=\"ce-open\""), "action"),
+        Some("/#ce-dialog")
+    );
+}

@@ -49,6 +49,26 @@ test("no JavaScript: Reject all posts the form, returns to the page, nothing loa
   await context.close();
 });
 
+test("no JavaScript: the site's own <button data-consent-open> reopens the banner, the page's query kept", T, async () => {
+  const { context, attempts, page } = await noJsVisitor("DE", "/about.html?ref=news&x=a%20b");
+  await page.getByRole("button", { name: "Reject all" }).click();
+  await page.waitForURL(stack.base + "/about.html?ref=news&x=a%20b");
+  assert.ok(await page.locator("#ce-dialog").isHidden(), "decided: banner closed");
+  // The demo footer's "Cookie settings" is a <button type="button" data-consent-open>.
+  await page.locator("footer").getByRole("button", { name: "Cookie settings" }).click();
+  await page.waitForURL((u) => u.hash === "#ce-dialog");
+  const url = new URL(page.url());
+  assert.equal(url.pathname, "/about.html");
+  assert.deepEqual([...url.searchParams], [["ref", "news"], ["x", "a b"]], "the query survives");
+  assert.ok(await page.locator("#ce-dialog").isVisible(), "reopened without JavaScript");
+  // And a choice made there works as before.
+  await page.getByRole("button", { name: "Accept all" }).click();
+  await page.waitForURL((u) => u.pathname === "/about.html" && u.hash === "");
+  await settle(page, attempts, { quiet: 500 });
+  assert.equal(await page.locator("#consent-edge").getAttribute("data-grants"), "functional analytics advertising");
+  await context.close();
+});
+
 test("no JavaScript: Accept all → images, iframes and <noscript> tags of every category load", T, async () => {
   const { context, attempts, page } = await noJsVisitor();
   await page.getByRole("button", { name: "Accept all" }).click();
