@@ -65,6 +65,9 @@ impl Vars {
     }
 }
 
+/// Marks a request the worker sent to the zone's own origin (see [`forward`]).
+const HOP_HEADER: &str = "x-consent-edge-hop";
+
 /// Where the page comes from.
 enum Origin {
     /// `ORIGIN` is set: proxy there.
@@ -110,6 +113,14 @@ async fn handle(req: Request, env: &Env, ctx: &Context, vars: &Vars) -> Result<R
         Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
         None => url.host_str().unwrap_or_default().to_string(),
     };
+    if header(&req, HOP_HEADER).is_some() {
+        return text_response(
+            508,
+            "consent-edge: this request came back to the worker: with ORIGIN empty the page is \
+             fetched from the zone's own origin, which here is the worker itself. Set ORIGIN, or \
+             run the dev environment (`make dev`).\n",
+        );
+    }
     let route = cfg.route_for(&host, url.path());
     let origin = match resolve_origin(env, vars) {
         Ok(o) => o,
@@ -205,6 +216,11 @@ async fn forward(
     };
     let headers = copy_headers(req.headers())?;
     let _ = headers.delete("host");
+    if matches!(origin, Origin::Zone) {
+        // Deployed, a same-zone subrequest goes to the origin and never
+        // comes back; locally it would loop through the worker for ever.
+        headers.set(HOP_HEADER, "1")?;
+    }
     match cookie {
         Some("") => {
             let _ = headers.delete("cookie");

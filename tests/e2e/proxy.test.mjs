@@ -159,3 +159,19 @@ test("a malformed ORIGIN is a clear 502 naming the problem", async () => {
     await bad.dispose();
   }
 });
+
+test("no ORIGIN and the zone's origin is the worker itself (plain `wrangler dev`): a clear 508, not a loop", async () => {
+  const alone = await startWorker({ ORIGIN: "" });
+  try {
+    const self = await alone.ready;
+    const res = await alone.dispatchFetch(new URL("/about.html?x=1", self));
+    assert.equal(res.status, 508);
+    assert.match(await res.text(), /came back to the worker.*Set ORIGIN, or run the dev environment/s);
+    // The marker is the worker's own: a visitor sending it only gets the same clear answer.
+    const forged = await alone.dispatchFetch("https://site.example/", { headers: { "x-consent-edge-hop": "1" } });
+    assert.equal(forged.status, 508);
+    await forged.arrayBuffer();
+  } finally {
+    await alone.dispose();
+  }
+});
