@@ -51,7 +51,7 @@ before(async () => {
       );
     },
   });
-  mf = await startWorker({ ORIGIN: origin.url, ORIGIN_TIMEOUT_MS: "400", DEV_FAULTS: "true" });
+  mf = await startWorker({ ORIGIN: origin.url, ORIGIN_TIMEOUT_MS: "1000", DEV_FAULTS: "true" });
 });
 
 after(async () => {
@@ -101,8 +101,8 @@ test("origin never answers → 504 after ORIGIN_TIMEOUT_MS, not a hang", async (
   const res = await mf.dispatchFetch("https://site.example/hang", { cf: DE });
   const ms = performance.now() - t0;
   assert.equal(res.status, 504);
-  assert.match(await res.text(), /did not answer within 400 ms/);
-  assert.ok(ms >= 350, `answered after ${ms} ms, before the timeout`);
+  assert.match(await res.text(), /did not answer within 1000 ms/);
+  assert.ok(ms >= 950, `answered after ${ms} ms, before the timeout`);
   assert.ok(ms < 10_000, `answered after ${ms} ms`);
   await stillWorks();
 });

@@ -22,7 +22,7 @@ before(async () => {
       setTimeout(() => {
         slowFinishedAt = performance.now();
         res.end("<body><p>late</p></body></html>");
-      }, 500);
+      }, 1500); // generous: the first chunk must beat this on a busy machine too
     },
     "/blob.bin": (req, res) => {
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": BINARY.length });
