@@ -1078,7 +1078,7 @@ pub struct Filter {
     rewriter: Option<HtmlRewriter<'static, Sink>>,
     core: Rc<RefCell<Core>>,
     ctx: Rc<Ctx>,
-    body_end: String,
+    body_end: Rc<str>,
     failed: bool,
 }
 
@@ -1136,6 +1136,10 @@ impl Filter {
             AsciiCompatibleEncoding::new(e)
         });
         let enc = header_enc.unwrap_or_else(AsciiCompatibleEncoding::utf_8);
+        // Shared by the handlers below and the fail-safe tail: one copy of
+        // the injected HTML per response, not one per handler.
+        let head_start: Rc<str> = Rc::from(page.head_start);
+        let body_end: Rc<str> = Rc::from(page.body_end);
         let core = Rc::new(RefCell::new(Core {
             out: Vec::new(),
             encoding: enc.into(),
@@ -1143,8 +1147,8 @@ impl Filter {
             dropping: false,
             bailed: false,
             open_raw: None,
-            head_done: page.head_start.is_empty(),
-            body_done: page.body_end.is_empty(),
+            head_done: head_start.is_empty(),
+            body_done: body_end.is_empty(),
         }));
 
         let sel = selectors();
@@ -1230,8 +1234,8 @@ impl Filter {
             }));
         }
         // Injection.
-        if !page.head_start.is_empty() {
-            let (k, html) = (core.clone(), page.head_start.clone());
+        if !head_start.is_empty() {
+            let (k, html) = (core.clone(), head_start.clone());
             settings = settings.append_element_content_handler(on(&sel.head, move |el| {
                 let mut core = k.borrow_mut();
                 if !core.head_done {
@@ -1242,8 +1246,8 @@ impl Filter {
                 Ok(())
             }));
         }
-        if !page.head_start.is_empty() || !page.body_end.is_empty() {
-            let (k, head, body) = (core.clone(), page.head_start.clone(), page.body_end.clone());
+        if !head_start.is_empty() || !body_end.is_empty() {
+            let (k, head, body) = (core.clone(), head_start, body_end.clone());
             settings = settings.append_element_content_handler(on(&sel.body, move |el| {
                 let mut core = k.borrow_mut();
                 if !core.head_done {
@@ -1289,7 +1293,7 @@ impl Filter {
         }
         // Document end: resolve an unterminated script/noscript, then the banner.
         {
-            let (k, c, body) = (core.clone(), ctx.clone(), page.body_end.clone());
+            let (k, c, body) = (core.clone(), ctx.clone(), body_end.clone());
             settings = settings.append_document_content_handler(end!(move |end| {
                 let mut core = k.borrow_mut();
                 if core.hold.is_some() {
@@ -1320,7 +1324,7 @@ impl Filter {
             rewriter: Some(HtmlRewriter::new(settings, sink)),
             core,
             ctx,
-            body_end: page.body_end,
+            body_end,
             failed: false,
         }
     }
