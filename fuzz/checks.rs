@@ -491,7 +491,7 @@ pub fn filter_page(grants: Grants, with: bool) -> Page {
         p.body_end = "<div id=consent-edge-banner>B\u{e4}nner \u{2713}</div>".into();
         p.declaration_html = Some("<table><tr><td>_ga</td></tr></table>".into());
         p.status_html = Some("<p>Status \u{1f36a}</p>".into());
-        p.reopen_form = Some("ce-open".into());
+        p.reopen_form = Some("ce-open");
     }
     p
 }

@@ -155,7 +155,7 @@ pub struct Page {
     /// submit (`type="submit" form="…"`), so the page's own "cookie
     /// settings" buttons reopen the banner without JavaScript too. `None`:
     /// buttons untouched (no banner on the page).
-    pub reopen_form: Option<String>,
+    pub reopen_form: Option<&'static str>,
     /// Placeholder text for blocked iframes; `{vendor}` and `{category}` are
     /// replaced (everything is HTML-escaped).
     pub placeholder_text: String,
@@ -1287,7 +1287,7 @@ impl Filter {
         if let Some(form) = page.reopen_form {
             settings = settings.append_element_content_handler(on(&sel.reopen, move |el| {
                 el.set_attribute("type", "submit")?;
-                el.set_attribute("form", &form)?;
+                el.set_attribute("form", form)?;
                 Ok(())
             }));
         }

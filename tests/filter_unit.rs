@@ -817,7 +817,7 @@ fn nested_srcdoc_depth_limit() {
 fn reopen_buttons_submit_the_banner_form() {
     let html = r#"<button type="button" data-consent-open>Cookie settings</button><a href="/p" data-consent-open>p</a><button data-x>other</button>"#;
     let with = Page {
-        reopen_form: Some("ce-open".into()),
+        reopen_form: Some("ce-open"),
         ..Page::default()
     };
     let out = run_with(

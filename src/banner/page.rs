@@ -80,7 +80,7 @@ pub fn page(req: &PageRequest<'_>, cfg: &Config) -> Page {
         } else {
             String::new()
         },
-        reopen_form: (!body_end.is_empty()).then(|| REOPEN_FORM_ID.to_string()),
+        reopen_form: (!body_end.is_empty()).then_some(REOPEN_FORM_ID),
         body_end,
         declaration_html: inject.then(|| declaration_html(&view, &cfg.banner, &cfg.cookies)),
         status_html: inject.then(|| status_html(&view, &cfg.banner)),
@@ -135,7 +135,7 @@ mod tests {
         assert!(p.body_end.contains("id=\"consent-edge\""));
         assert!(p.body_end.contains("lang=\"de\""));
         assert!(p.body_end.contains("value=\"/x/page?y=1\""));
-        assert_eq!(p.reopen_form.as_deref(), Some(REOPEN_FORM_ID));
+        assert_eq!(p.reopen_form, Some(REOPEN_FORM_ID));
         assert!(p.body_end.contains("id=\"ce-open\""));
         assert!(p.declaration_html.is_some() && p.status_html.is_some());
         assert_eq!(p.category_labels.len(), 4);
