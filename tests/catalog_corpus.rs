@@ -1,0 +1,177 @@
+//! The catalog against the 258 real pages of npm `htmlparser-benchmark`:
+//! every INLINE script the filter neutralises for a visitor who refused
+//! everything must be listed, with its justification, in
+//! `tests/snippets/corpus_inline.txt`. A catalog signature that starts
+//! matching unrelated first-party code makes this test fail (a new entry);
+//! an entry that no longer occurs is printed (stale), not an error, so that
+//! a filter fix elsewhere does not break this test.
+//!
+//! The corpus is looked up at `CARGO_MANIFEST_DIR/node_modules/htmlparser-benchmark/files`
+//! (or `HTMLPARSER_BENCHMARK_DIR`); the test is skipped with a notice if it is missing.
+
+use consent_edge::consent::Grants;
+use consent_edge::filter::{Config, Filter, Page};
+use consent_edge::trackers::Catalog;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn corpus() -> Option<Vec<(String, Vec<u8>)>> {
+    let dir = std::env::var_os("HTMLPARSER_BENCHMARK_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("node_modules/htmlparser-benchmark/files")
+        });
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        eprintln!(
+            "NOTICE: {} missing, catalog corpus test skipped (npm install htmlparser-benchmark)",
+            dir.display()
+        );
+        return None;
+    };
+    let mut files: Vec<_> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "html"))
+        .collect();
+    files.sort();
+    Some(
+        files
+            .into_iter()
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect(),
+    )
+}
+
+fn refused(html: &[u8]) -> Vec<u8> {
+    let mut f = Filter::new(
+        Catalog::embedded(),
+        &Config::default(),
+        Page {
+            grants: Grants::NECESSARY_ONLY,
+            ..Page::default()
+        },
+        None,
+    );
+    let mut out = f.write(html);
+    out.extend(f.end());
+    out
+}
+
+/// End of the start tag beginning at `from` (just after `<script`), quote-aware.
+fn tag_end(b: &[u8], from: usize) -> Option<usize> {
+    let mut quote = None;
+    for (i, &c) in b.iter().enumerate().skip(from) {
+        match (quote, c) {
+            (None, b'"' | b'\'') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, b'>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let at = tag.find(&key)? + key.len();
+    let len = tag[at..].find('"')?;
+    Some(&tag[at..at + len])
+}
+
+/// `(vendor, first 70 characters of the script text)` of every neutralised
+/// inline script in the filter's output.
+fn neutralised_inline(out: &[u8]) -> Vec<(String, String)> {
+    let lower = out.to_ascii_lowercase();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(p) = find(&lower, at, b"<script") {
+        let Some(end) = tag_end(&lower, p + 7) else {
+            break;
+        };
+        let tag = String::from_utf8_lossy(&out[p..end]).into_owned();
+        at = end + 1;
+        let Some(vendor) = attr(&tag, "data-consent-vendor") else {
+            continue;
+        };
+        let tl = tag.to_ascii_lowercase();
+        if tl.contains(" src=") {
+            continue;
+        }
+        let close = find(&lower, at, b"</script").unwrap_or(lower.len());
+        let text = String::from_utf8_lossy(&out[at..close]);
+        let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        found.push((vendor.to_string(), text.chars().take(70).collect()));
+    }
+    found
+}
+
+fn find(h: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    h.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// `page vendor` → count, from `tests/snippets/corpus_inline.txt`
+/// (`page<TAB>vendor<TAB>count<TAB>justification`).
+fn justified() -> BTreeMap<(String, String), usize> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snippets/corpus_inline.txt");
+    let text = std::fs::read_to_string(&path).expect("tests/snippets/corpus_inline.txt");
+    let mut m = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        assert!(
+            f.len() == 4 && !f[3].trim().is_empty(),
+            "corpus_inline.txt line {}: expected page<TAB>vendor<TAB>count<TAB>justification",
+            n + 1
+        );
+        let count = f[2].parse().expect("count");
+        m.insert((f[0].to_string(), f[1].to_string()), count);
+    }
+    m
+}
+
+#[test]
+fn corpus_inline_scripts_neutralised_are_all_justified() {
+    let Some(pages) = corpus() else { return };
+    let listed = justified();
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut unjustified = Vec::new();
+    for (name, html) in &pages {
+        let out = refused(html);
+        for (vendor, excerpt) in neutralised_inline(&out) {
+            eprintln!("{name}\t{vendor}\t{excerpt}");
+            *seen.entry((name.clone(), vendor)).or_default() += 1;
+        }
+    }
+    for (key, n) in &seen {
+        match listed.get(key) {
+            Some(max) if n <= max => {}
+            _ => unjustified.push(format!("{}\t{}\t{n}", key.0, key.1)),
+        }
+    }
+    for key in listed.keys().filter(|k| !seen.contains_key(*k)) {
+        eprintln!("stale (no longer neutralised): {} {}", key.0, key.1);
+    }
+    let total: usize = seen.values().sum();
+    eprintln!(
+        "{total} inline scripts neutralised on {} of {} pages (refused everything)",
+        seen.keys()
+            .map(|k| &k.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        pages.len()
+    );
+    assert!(
+        unjustified.is_empty(),
+        "neutralised inline scripts not in tests/snippets/corpus_inline.txt (a signature matching first-party code?):\n{}",
+        unjustified.join("\n")
+    );
+}
