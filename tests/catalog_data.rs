@@ -274,3 +274,41 @@ fn sections_partition_the_catalog() {
     }
     assert_eq!(total, Catalog::embedded().vendors().len());
 }
+
+/// What the bigger catalog costs the worker once per isolate: the script
+/// signature automaton is built exactly as `Catalog::build` builds it
+/// (ASCII-case-insensitive DFA), and its heap size and the whole catalog's
+/// build time are printed for `docs/CATALOG.md` (measured, not asserted:
+/// timings belong to benchmarks).
+#[test]
+fn signature_automaton_size() {
+    use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+    let cat = Catalog::embedded();
+    let patterns: Vec<&str> = cat
+        .vendors()
+        .iter()
+        .flat_map(|v| v.scripts.iter().map(String::as_str))
+        .collect();
+    let bytes: usize = patterns.iter().map(|p| p.len()).sum();
+    let build = |kind| {
+        let t = std::time::Instant::now();
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(kind))
+            .build(&patterns)
+            .expect("signatures build");
+        (ac.memory_usage() / 1024, t.elapsed())
+    };
+    let (dfa_kib, dfa_time) = build(AhoCorasickKind::DFA);
+    let (nfa_kib, nfa_time) = build(AhoCorasickKind::ContiguousNFA);
+    eprintln!(
+        "{} signatures ({bytes} bytes): DFA {dfa_kib} KiB built in {dfa_time:?}; contiguous NFA {nfa_kib} KiB built in {nfa_time:?} (debug build)",
+        patterns.len()
+    );
+    let t = std::time::Instant::now();
+    let rebuilt = Catalog::parse(EMBEDDED, &Default::default()).expect("catalog");
+    let build = t.elapsed();
+    assert_eq!(rebuilt.vendors().len(), cat.vendors().len());
+    eprintln!("parse + build of the whole catalog: {build:?} (debug build)");
+}
