@@ -148,12 +148,23 @@ pub struct RecordContext<'a> {
     /// The banner language.
     pub lang: &'a str,
     /// The page the decision was given on: a path or a full URL (e.g. the
-    /// `Referer`); query, fragment, scheme and host are dropped.
+    /// `Referer`); query, fragment, scheme and host are dropped. Take it
+    /// from [`decision_page`].
     pub path: &'a str,
     /// The raw client IP (`CF-Connecting-IP`).
     pub ip: Option<&'a str>,
     /// The raw `User-Agent`.
     pub user_agent: Option<&'a str>,
+}
+
+/// The page a decision was given on, for [`RecordContext::path`]: where
+/// the consent endpoint sent the visitor back (the `Location` of its 303 to
+/// a no-JS form, i.e. `return_to` exactly as the endpoint read it — the last
+/// one when the form repeats it), else the `Referer` (JSON and `DELETE`),
+/// else `/`. Reading `return_to` a second time could pick another value
+/// than the redirect did (security review C6).
+pub fn decision_page<'a>(location: Option<&'a str>, referer: Option<&'a str>) -> &'a str {
+    location.or(referer).unwrap_or("/")
 }
 
 impl Record {
@@ -228,6 +239,19 @@ mod tests {
         };
         let r = Record::new(&decision(), &bad_ip);
         assert_eq!((r.ip, r.user_agent), (None, None));
+    }
+
+    #[test]
+    fn the_page_is_the_redirect_else_the_referer() {
+        let referer = Some("https://www.example.com/from?q=1");
+        assert_eq!(decision_page(Some("/shop?page=2"), referer), "/shop?page=2");
+        assert_eq!(decision_page(None, referer), referer.unwrap());
+        assert_eq!(decision_page(None, None), "/");
+        let ctx = RecordContext {
+            path: decision_page(None, referer),
+            ..RecordContext::default()
+        };
+        assert_eq!(Record::new(&decision(), &ctx).path, "/from");
     }
 
     #[test]

@@ -161,6 +161,7 @@ fn push_cell(out: &mut String, cell: &str) {
 /// which policy — no row id, IP or user agent (security review C2).
 #[derive(Serialize)]
 struct HistoryEntry<'a> {
+    consent_id: &'a str,
     time: u64,
     action: Method,
     #[serde(serialize_with = "ser_grants")]
@@ -178,6 +179,7 @@ struct HistoryEntry<'a> {
 impl<'a> From<&'a Record> for HistoryEntry<'a> {
     fn from(r: &'a Record) -> Self {
         HistoryEntry {
+            consent_id: &r.consent_id,
             time: r.time,
             action: r.action,
             grants: r.grants,

@@ -147,7 +147,7 @@ fn history_shows_no_ip_user_agent_or_row_id() {
     let entry = &body["records"][0];
     assert_eq!(
         entry,
-        &json!({"time": 1_714_564_800u64, "action": "custom",
+        &json!({"consent_id": "c9", "time": 1_714_564_800u64, "action": "custom",
                 "grants": ["necessary", "analytics"], "revision": 1, "jurisdiction": "eu",
                 "country": "DE", "region": null, "gpc": false, "variant": "opt-in",
                 "lang": "en", "path": "/"})
