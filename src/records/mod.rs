@@ -243,12 +243,15 @@ mod tests {
 
     #[test]
     fn the_page_is_the_redirect_else_the_referer() {
-        let referer = Some("https://www.example.com/from?q=1");
-        assert_eq!(decision_page(Some("/shop?page=2"), referer), "/shop?page=2");
-        assert_eq!(decision_page(None, referer), referer.unwrap());
+        let referer = "https://www.example.com/from?q=1";
+        assert_eq!(
+            decision_page(Some("/shop?page=2"), Some(referer)),
+            "/shop?page=2"
+        );
+        assert_eq!(decision_page(None, Some(referer)), referer);
         assert_eq!(decision_page(None, None), "/");
         let ctx = RecordContext {
-            path: decision_page(None, referer),
+            path: decision_page(None, Some(referer)),
             ..RecordContext::default()
         };
         assert_eq!(Record::new(&decision(), &ctx).path, "/from");
