@@ -9,7 +9,8 @@ import path from "node:path";
 import { ROOT, startOrigin, startWorker } from "./harness.mjs";
 
 const DB_ID = "00000000-0000-0000-0000-000000000000";
-const ADMIN = "admin-token-for-tests";
+// At least 32 bytes: a shorter ADMIN_TOKEN is refused (records::admin).
+const ADMIN = "admin-token-for-tests-0123456789abcdef";
 const SAME = { "sec-fetch-site": "same-origin" };
 const DE = { country: "DE", regionCode: "BE", isEUCountry: "1", continent: "EU" };
 let dir, origin, mf, db;
@@ -130,7 +131,7 @@ test("admin export: auth matrix, bad parameter named, ndjson and csv with cursor
   const csv = await get("?format=csv&action=accept_all", `Bearer ${ADMIN}`);
   assert.match(csv.headers.get("content-type"), /text\/csv/);
   const lines = (await csv.text()).trim().split(/\r\n/);
-  assert.match(lines[0], /consent_id/);
+  assert.match(lines[0], /^"id","time","datetime","consent_id",/, "every cell quoted");
   assert.ok(lines.length - 1 >= 2);
   assert.ok(lines.slice(1).every((l) => l.includes("accept_all")));
 });
@@ -155,15 +156,33 @@ test("history shows only the caller's own records", async () => {
   assert.equal(h.consent_id, a.state.consent_id);
   assert.ok(h.records.length >= 1);
   assert.ok(h.records.every((r) => r.consent_id === a.state.consent_id));
+  // No IP, user agent or row id in the visitor's history (security review C2).
+  assert.ok(h.records.every((r) => !("ip" in r) && !("user_agent" in r) && !("id" in r)), JSON.stringify(h));
   const none = await mf.dispatchFetch("https://site.example/__consent/history", { cf: DE });
   assert.equal(none.status, 404);
 });
 
-test("without ADMIN_TOKEN the admin endpoints do not exist", async () => {
+test("without ADMIN_TOKEN the admin endpoints answer 401, exactly as for a wrong token", async () => {
   const w = await startWorker({ ORIGIN: origin.url }, d1Options(dir));
   try {
-    const res = await w.dispatchFetch("https://site.example/__consent/records", { headers: { authorization: "Bearer anything" } });
-    assert.equal(res.status, 404);
+    for (const sub of ["records", "stats"]) {
+      const res = await w.dispatchFetch(`https://site.example/__consent/${sub}`, { headers: { authorization: "Bearer anything" } });
+      const wrong = await mf.dispatchFetch(`https://site.example/__consent/${sub}`, { headers: { authorization: "Bearer anything" } });
+      assert.equal(res.status, 401);
+      assert.equal(res.headers.get("www-authenticate"), "Bearer");
+      assert.equal(await res.text(), await wrong.text(), "configuration not revealed");
+    }
+  } finally {
+    await w.dispose();
+  }
+});
+
+test("an ADMIN_TOKEN shorter than 32 bytes is refused: 503 naming the problem", async () => {
+  const w = await startWorker({ ORIGIN: origin.url, ADMIN_TOKEN: "short-token" }, d1Options(dir));
+  try {
+    const res = await w.dispatchFetch("https://site.example/__consent/records", { headers: { authorization: "Bearer short-token" } });
+    assert.equal(res.status, 503);
+    assert.match(await res.text(), /ADMIN_TOKEN is shorter than 32 bytes/);
   } finally {
     await w.dispose();
   }
