@@ -146,12 +146,13 @@
   }
 
   // The URL attributes the filter neutralises, per element (src/filter.rs url_attrs).
-  var ATTRS = {
+  // (No prototype: an unknown element named <constructor> must find nothing.)
+  var ATTRS = Object.assign(Object.create(null), {
     script: ['src'], img: ['src', 'srcset'], iframe: ['src'], frame: ['src'],
     embed: ['src'], object: ['data'], video: ['src', 'poster'], audio: ['src'],
     source: ['src', 'srcset'], track: ['src'], link: ['href'], input: ['src'],
     a: ['ping'], area: ['ping']
-  };
+  });
   var SELECTOR = 'script[src],img,iframe,frame,embed,object,video,audio,source,track,link,input[src],a[ping],area[ping]';
 
   function urlAttr(el, name) {
