@@ -12,8 +12,9 @@
 //   insert  1,000 DOM insertions: 250 each of appendChild, append (a div
 //           with a child), insertBefore and insertAdjacentHTML (markup
 //           without URL attributes)
-//   images  200 image loads: new Image(), .src = a first-party 1x1 GIF
-//           (no-store, distinct URLs), appendChild, until all have loaded
+//   imagesJs  200 images created: new Image(), .src = a first-party 1x1 GIF
+//           (no-store, distinct URLs), appendChild (the script's own time)
+//   images  from there until all 200 have loaded (network included)
 // Runs alternate (without, with, without, …) in fresh pages of one browser,
 // so drift hits both alike; the report is the median of each.
 //   GUARD_RUNS=n   runs per variant (default 15)
@@ -57,11 +58,13 @@ window.__run = function (run) {
   const t1 = performance.now();
   return new Promise((resolve) => {
     let left = 200;
-    const done = () => { if (--left === 0) resolve({ init: window.__t1 - window.__t0, insert: t1 - t0, images: performance.now() - t1 }); };
+    let t2 = 0;
+    const done = () => { if (--left === 0) resolve({ init: window.__t1 - window.__t0, insert: t1 - t0, imagesJs: t2 - t1, images: performance.now() - t1 }); };
     for (let i = 0; i < 200; i++) {
       const img = new Image(); img.onload = img.onerror = done;
       img.src = "/px.gif?run=" + run + "&i=" + i; box.appendChild(img);
     }
+    t2 = performance.now();
   });
 };
 </script></body></html>`;
@@ -111,7 +114,7 @@ console.log(`config (nothing granted): ${config.length} B in the attribute, gzip
 console.log(`${version}, ${RUNS} runs each, medians (ms):`);
 console.log("| phase | without guard | with guard | difference |");
 console.log("|---|---|---|---|");
-for (const k of ["init", "insert", "images"]) {
+for (const k of ["init", "insert", "imagesJs", "images"]) {
   const a = median(results.without.map((x) => x[k])), b = median(results.with.map((x) => x[k]));
   console.log(`| ${k} | ${fmt(a)} | ${fmt(b)} | ${fmt(b - a)} |`);
 }

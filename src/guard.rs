@@ -104,12 +104,25 @@ impl GuardConfig {
     /// the guard has nothing to hold back (every category granted, or no
     /// catalog vendor in a refused category).
     pub fn new(catalog: &Catalog, grants: Grants) -> Option<GuardConfig> {
+        GuardConfig::for_page(catalog, grants, &[])
+    }
+
+    /// As [`GuardConfig::new`], for a page whose route (or Google Consent
+    /// Mode "advanced") allows some vendors outright (`Page::allow_vendors`):
+    /// the guard lets them through like the filter does. What they inject is
+    /// still judged by its own vendor (a tag manager is a loader, not a
+    /// pass for the tags in its container).
+    pub fn for_page(
+        catalog: &Catalog,
+        grants: Grants,
+        allow_vendors: &[String],
+    ) -> Option<GuardConfig> {
         let refused: Vec<Category> = grants.refused().collect();
         let vendors = catalog.vendors();
-        // The category the guard files a vendor under: allowed-outright
-        // vendors are never blocked, like `necessary`.
+        // The category the guard files a vendor under: vendors allowed
+        // outright are never blocked, like `necessary`.
         let cat = |i: usize| match &vendors[i] {
-            v if v.allowed => Category::Necessary,
+            v if v.allowed || allow_vendors.contains(&v.id) => Category::Necessary,
             v => v.category,
         };
         let all = entries(catalog);
@@ -164,7 +177,7 @@ impl GuardConfig {
                     }
                 }
             }
-            here.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            here.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
             if let Some((_, id, c)) = here.iter().find(|(p, _, _)| has_prefix(path, p)) {
                 return self.refused.contains(c).then_some(*id);
             }
@@ -204,7 +217,17 @@ fn attr_escape(s: &str) -> String {
 /// escaped anyway; the configuration goes in an attribute, never in the
 /// script text, so no value can end the script element.
 pub fn guard_script(catalog: &Catalog, grants: Grants, nonce: Option<&str>) -> Option<String> {
-    let cfg = GuardConfig::new(catalog, grants)?;
+    guard_script_for_page(catalog, grants, &[], nonce)
+}
+
+/// [`guard_script`] for a page with `allow_vendors` (see [`GuardConfig::for_page`]).
+pub fn guard_script_for_page(
+    catalog: &Catalog,
+    grants: Grants,
+    allow_vendors: &[String],
+    nonce: Option<&str>,
+) -> Option<String> {
+    let cfg = GuardConfig::for_page(catalog, grants, allow_vendors)?;
     let json = cfg.to_json();
     let mut tag = String::with_capacity(GUARD_JS.len() + json.len() + 64);
     tag.push_str("<script");

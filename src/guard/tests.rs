@@ -89,7 +89,7 @@ fn the_guard_decides_like_the_catalog_for_every_host() {
                 ];
                 let paths = [
                     "/".to_string(),
-                    format!("{prefix}"),
+                    prefix.to_string(),
                     format!("{prefix}/x.js"),
                     format!("{prefix}x"),
                     "/maps/embed".to_string(),
@@ -240,4 +240,43 @@ fn the_guard_source_reads_the_format_documented_here() {
             "guard.js should mention {needle}"
         );
     }
+}
+
+#[test]
+fn vendors_the_page_allows_pass_but_what_they_load_is_still_judged() {
+    // Consent Mode "advanced" lets Google Tag Manager load for everyone: the
+    // container passes, the GA4 library (a more specific gtag path) and the
+    // Meta pixel it may inject do not while their categories are refused.
+    let cat = Catalog::embedded();
+    let allow = vec!["google-tag-manager".to_string()];
+    let cfg = GuardConfig::for_page(cat, Grants::NECESSARY_ONLY, &allow).expect("cfg");
+    assert_eq!(cfg.vendor_for("www.googletagmanager.com", "/gtm.js"), None);
+    assert_eq!(
+        cfg.vendor_for("www.googletagmanager.com", "/gtag/js"),
+        Some("google-analytics")
+    );
+    assert_eq!(
+        cfg.vendor_for("connect.facebook.net", "/en_US/fbevents.js"),
+        Some("meta-pixel")
+    );
+    let j = json(&cfg);
+    assert_eq!(
+        j["h"]["necessary"]["google-tag-manager"],
+        serde_json::json!(["googletagmanager.com"])
+    );
+    // Agrees with the filter's rule (refused unless allowed, granted or necessary).
+    for v in cat.vendors() {
+        for pat in &v.hosts {
+            let pat = pat.to_ascii_lowercase();
+            let (host, prefix) = pat.split_at(pat.find('/').unwrap_or(pat.len()));
+            let path = if prefix.is_empty() { "/x" } else { prefix };
+            let expected = cat
+                .match_host_path(host, path)
+                .filter(|v| !v.allowed && !allow.contains(&v.id))
+                .map(|v| v.id.as_str());
+            assert_eq!(cfg.vendor_for(host, path), expected, "{host}{path}");
+        }
+    }
+    let tag = guard_script_for_page(cat, Grants::NECESSARY_ONLY, &allow, None).expect("tag");
+    assert!(tag.contains(r#""necessary":{"google-tag-manager":["googletagmanager.com"]}"#));
 }

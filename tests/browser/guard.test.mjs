@@ -26,10 +26,11 @@ const ALL = ["functional", "analytics", "advertising"];
 
 /** The guard tag for these granted categories, from the Rust side (cached). */
 const tags = new Map();
-function guardTag(granted) {
-  const key = granted.join(" ");
+function guardTag(granted, allow = []) {
+  const key = [...granted, "/", ...allow].join(" ");
   if (!tags.has(key)) {
-    const out = execFileSync("cargo", ["run", "--quiet", "--example", "guard_script", "--", "--nonce", NONCE, ...granted], {
+    const allowArgs = allow.flatMap((id) => ["--allow", id]);
+    const out = execFileSync("cargo", ["run", "--quiet", "--example", "guard_script", "--", "--nonce", NONCE, ...allowArgs, ...granted], {
       cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
     });
     let tag = out.trim();
@@ -58,8 +59,9 @@ async function startFixtures() {
       return;
     }
     const granted = (u.searchParams.get("grant") || "").split(",").filter(Boolean);
+    const allow = (u.searchParams.get("allow") || "").split(",").filter(Boolean);
     // GUARD=off serves the pages without the guard: every case must then fail.
-    const tag = process.env.GUARD === "off" ? "" : guardTag(granted);
+    const tag = process.env.GUARD === "off" ? "" : guardTag(granted, allow);
     html = html.replace("<!--GUARD-->", () => tag).replaceAll("{{NONCE}}", NONCE);
     res.writeHead(200, {
       "content-type": "text/html; charset=utf-8",
@@ -117,7 +119,7 @@ after(async () => {
 });
 
 /** A fresh visitor with the container and gtag stubs on top of harness.mjs's. */
-async function open(page, granted = [], { errors } = {}) {
+async function open(page, granted = [], { errors, allow = [] } = {}) {
   const v = await visitor({ browser, base: fixtures.base });
   await v.context.route(/^https:\/\/www\.googletagmanager\.com\/(gtm\.js|gtag\/js)/, (route) => {
     const url = route.request().url();
@@ -128,7 +130,7 @@ async function open(page, granted = [], { errors } = {}) {
   const pageErrors = [];
   p.on("pageerror", (e) => pageErrors.push(String(e)));
   p.on("console", (m) => { if (m.type() === "error") pageErrors.push(m.text()); });
-  await p.goto(`${fixtures.base}/${page}?grant=${granted.join(",")}`);
+  await p.goto(`${fixtures.base}/${page}?grant=${granted.join(",")}&allow=${allow.join(",")}`);
   await settle(p, v.attempts);
   if (errors) errors.push(...pageErrors);
   return { ...v, page: p, pageErrors };
@@ -193,6 +195,9 @@ const CASES = {
   },
   "insertAdjacentHTML": (u) => {
     document.getElementById("box").insertAdjacentHTML("afterend", `<img alt="" srcset="${u.img} 2x">`);
+  },
+  "setHTMLUnsafe": (u) => {
+    document.getElementById("box").setHTMLUnsafe(`<iframe title="x" src="${u.frame}"></iframe>`);
   },
   "Range#createContextualFragment": (u) => {
     const r = document.createRange(); r.selectNode(document.body);
@@ -333,6 +338,14 @@ test("elements the guard has no rule for pass untouched (unknown, custom, SVG, t
   });
   assert.deepEqual(out, [7, "/local.gif", "https://www.facebook.com/page"]);
   assert.deepEqual(pageErrors.filter((e) => !e.includes("local.gif")), []);
+  await context.close();
+});
+
+test("Consent Mode advanced (GTM allowed for everyone), nothing granted: the container loads, GA4 and the Meta pixel it injects do not", T, async () => {
+  const { context, attempts, pageErrors } = await open("gtm.html", [], { allow: ["google-tag-manager"] });
+  assert.deepEqual(vendorsHit(attempts, vendors), ["google-tag-manager"]);
+  assert.equal(attempts.length, 1, attempts.map((a) => a.url).join(", "));
+  assert.deepEqual(pageErrors, []);
   await context.close();
 });
 
