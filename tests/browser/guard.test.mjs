@@ -349,6 +349,20 @@ test("Consent Mode advanced (GTM allowed for everyone), nothing granted: the con
   await context.close();
 });
 
+test("relative URLs resolve against <base>: a base on a refused host is held too", T, async () => {
+  const { context, attempts, page } = await open("apis.html");
+  await page.evaluate(() => {
+    new Image().src = "/local.gif?case=rel-before";
+    const b = document.createElement("base"); b.href = "https://www.facebook.com/"; document.head.prepend(b);
+    window.__i = new Image(); window.__i.src = "tr?id=1&case=rel-base";
+  });
+  await settle(page, attempts);
+  assert.equal(hits(attempts, "rel-base").length, 0);
+  await grant(page, attempts);
+  assert.equal(hits(attempts, "rel-base").length, 1);
+  await context.close();
+});
+
 test("nothing refused in the config: a granted vendor loads at once", T, async () => {
   const { context, attempts, page } = await open("apis.html", ["advertising"]);
   await page.evaluate((u) => { new Image().src = u.img; }, urls("granted"));
