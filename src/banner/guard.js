@@ -68,6 +68,8 @@
   var fragQsa = DocumentFragment.prototype.querySelectorAll, docQsa = DP.querySelectorAll;
   var nAppendChild = NP.appendChild, nInsertBefore = NP.insertBefore;
   var nReplaceChild = NP.replaceChild, createElement = DP.createElement;
+  var elReplaceChildren = EP.replaceChildren;
+  var fragReplaceChildren = DocumentFragment.prototype.replaceChildren;
   var innerHTMLDesc = getDescriptor(EP, 'innerHTML');
   var tplContent = getDescriptor(HTMLTemplateElement.prototype, 'content').get;
   var HTML_NS = 'http://www.w3.org/1999/xhtml';
@@ -271,10 +273,14 @@
    * template when something was held, else null (use the original markup).
    */
   function parseHeld(html) {
-    html = String(html);
-    if (!SUSPECT.test(html)) return null;
+    if (!SUSPECT.test(String(html))) return null;
     var tpl = apply(createElement, d, ['template']);
-    apply(innerHTMLDesc.set, tpl, [html]);
+    try {
+      // The page's own value (a TrustedHTML stays one under Trusted Types).
+      apply(innerHTMLDesc.set, tpl, [html]);
+    } catch (e) {
+      return null; // Refused by the page's Trusted Types policy: native path.
+    }
     var before = held.size, content = apply(tplContent, tpl, []);
     apply(fragQsa, content, [SELECTOR]).forEach(check);
     return held.size > before ? tpl : null;
@@ -365,26 +371,24 @@
     return function (html) {
       var tpl = this.localName !== 'template' && parseHeld(html);
       if (!tpl) return apply(set, this, [html]);
-      apply(set, this, ['']);
-      apply(nAppendChild, this, [apply(tplContent, tpl, [])]);
+      apply(elReplaceChildren, this, [apply(tplContent, tpl, [])]);
     };
   });
   wrapSetter(ShadowRoot.prototype, 'innerHTML', function (set) {
     return function (html) {
       var tpl = parseHeld(html);
       if (!tpl) return apply(set, this, [html]);
-      apply(set, this, ['']);
-      apply(nAppendChild, this, [apply(tplContent, tpl, [])]);
+      apply(fragReplaceChildren, this, [apply(tplContent, tpl, [])]);
     };
   });
   // setHTMLUnsafe (Chromium 124+): the same, on elements and shadow roots.
   [EP, ShadowRoot.prototype].forEach(function (proto) {
+    var replace = proto === EP ? elReplaceChildren : fragReplaceChildren;
     wrapMethod(proto, 'setHTMLUnsafe', function (native) {
       return function (html) {
         var tpl = this.localName !== 'template' && parseHeld(html);
         if (!tpl) return apply(native, this, arguments);
-        apply(native, this, ['']);
-        apply(nAppendChild, this, [apply(tplContent, tpl, [])]);
+        apply(replace, this, [apply(tplContent, tpl, [])]);
       };
     });
   });
@@ -419,12 +423,17 @@
   ['write', 'writeln'].forEach(function (name) {
     wrapMethod(DP, name, function (native) {
       return function () {
-        var html = Array.prototype.join.call(arguments, '');
+        var html = arguments.length === 1 ? arguments[0] : Array.prototype.join.call(arguments, '');
         var tpl = parseHeld(html);
         // The written markup is re-serialised only when something was held
         // (its elements are new objects, found again by the token on grant).
         if (!tpl) return apply(native, this, arguments);
-        return apply(native, this, [apply(innerHTMLDesc.get, tpl, [])]);
+        try {
+          return apply(native, this, [apply(innerHTMLDesc.get, tpl, [])]);
+        } catch (e) {
+          // Trusted Types refuses a plain string: nothing is written (the
+          // refused tracker is not let through unguarded).
+        }
       };
     });
   });
@@ -533,7 +542,10 @@
       if (!held.has(el)) all.push(el);
     });
     all.forEach(function (el) {
-      if (now[apply(getAttr, el, ['data-consent-category'])]) activate(el);
+      if (!now[apply(getAttr, el, ['data-consent-category'])]) return;
+      // One element the page's policies refuse (e.g. a script URL under
+      // Trusted Types) must not stop the others.
+      try { activate(el); } catch (e) { /* stays inert */ }
     });
   }
 

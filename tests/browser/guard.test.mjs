@@ -66,7 +66,8 @@ async function startFixtures() {
     res.writeHead(200, {
       "content-type": "text/html; charset=utf-8",
       "cache-control": "no-store",
-      "content-security-policy": `script-src 'nonce-${NONCE}' 'strict-dynamic'; object-src 'none'`,
+      "content-security-policy": `script-src 'nonce-${NONCE}' 'strict-dynamic'; object-src 'none'` +
+        (u.searchParams.has("tt") ? "; require-trusted-types-for 'script'; trusted-types app" : ""),
     });
     res.end(html);
   });
@@ -119,7 +120,7 @@ after(async () => {
 });
 
 /** A fresh visitor with the container and gtag stubs on top of harness.mjs's. */
-async function open(page, granted = [], { errors, allow = [] } = {}) {
+async function open(page, granted = [], { errors, allow = [], query = "" } = {}) {
   const v = await visitor({ browser, base: fixtures.base });
   await v.context.route(/^https:\/\/www\.googletagmanager\.com\/(gtm\.js|gtag\/js)/, (route) => {
     const url = route.request().url();
@@ -130,7 +131,7 @@ async function open(page, granted = [], { errors, allow = [] } = {}) {
   const pageErrors = [];
   p.on("pageerror", (e) => pageErrors.push(String(e)));
   p.on("console", (m) => { if (m.type() === "error") pageErrors.push(m.text()); });
-  await p.goto(`${fixtures.base}/${page}?grant=${granted.join(",")}&allow=${allow.join(",")}`);
+  await p.goto(`${fixtures.base}/${page}?grant=${granted.join(",")}&allow=${allow.join(",")}${query}`);
   await settle(p, v.attempts);
   if (errors) errors.push(...pageErrors);
   return { ...v, page: p, pageErrors };
@@ -360,6 +361,26 @@ test("relative URLs resolve against <base>: a base on a refused host is held too
   assert.equal(hits(attempts, "rel-base").length, 0);
   await grant(page, attempts);
   assert.equal(hits(attempts, "rel-base").length, 1);
+  await context.close();
+});
+
+test("Trusted Types pages: TrustedHTML through innerHTML is still held, and nothing throws", T, async () => {
+  const { context, attempts, page, pageErrors } = await open("apis.html", [], { query: "&tt=1" });
+  const out = await page.evaluate((u) => {
+    const policy = trustedTypes.createPolicy("app", { createHTML: (s) => s });
+    const box = document.getElementById("box");
+    box.innerHTML = policy.createHTML(`<img alt="" src="${u.img.replaceAll("&", "&amp;")}"><b>kept</b>`);
+    let plain = "no error";
+    try { box.innerHTML = "<i>plain string</i>"; } catch (e) { plain = e.name; }
+    return { b: box.querySelector("b")?.textContent, plain };
+  }, urls("tt"));
+  // The page's own policy still decides: a plain string is refused as without the guard.
+  assert.deepEqual(out, { b: "kept", plain: "TypeError" });
+  await settle(page, attempts);
+  assert.equal(hits(attempts, "tt").length, 0);
+  await grant(page, attempts);
+  assert.equal(hits(attempts, "tt").length, 1);
+  assert.deepEqual(pageErrors.filter((e) => !/TrustedHTML|Trusted Type/i.test(e)), []);
   await context.close();
 });
 
