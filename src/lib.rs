@@ -24,6 +24,7 @@
 pub mod banner;
 pub mod consent;
 pub mod filter;
+pub mod guard;
 pub mod jurisdiction;
 pub mod records;
 pub mod rules;

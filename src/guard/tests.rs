@@ -1,0 +1,282 @@
+use super::*;
+use crate::trackers::{Catalog, Config};
+
+fn grants(cats: &[Category]) -> Grants {
+    Grants::from_categories(cats.iter().copied())
+}
+
+/// Every combination of the three optional categories.
+fn all_grants() -> Vec<Grants> {
+    (0u8..8)
+        .map(|b| Grants::from_bits(1 | (b << 1)).expect("valid bits"))
+        .collect()
+}
+
+fn json(cfg: &GuardConfig) -> serde_json::Value {
+    serde_json::from_str(&cfg.to_json()).expect("valid JSON")
+}
+
+#[test]
+fn nothing_when_everything_is_granted() {
+    let cat = Catalog::embedded();
+    assert!(GuardConfig::new(cat, Grants::ALL).is_none());
+    assert!(guard_script(cat, Grants::ALL, Some("abc")).is_none());
+    assert!(guard_script(cat, Grants::NECESSARY_ONLY, Some("abc")).is_some());
+}
+
+#[test]
+fn only_refused_categories_and_their_shadows() {
+    let cat = Catalog::embedded();
+    let g = grants(&[Category::Functional, Category::Advertising]);
+    let cfg = GuardConfig::new(cat, g).expect("analytics refused");
+    let j = json(&cfg);
+    assert_eq!(j["r"], serde_json::json!(["analytics"]));
+    let h = j["h"].as_object().expect("h");
+    let analytics = h["analytics"].as_object().expect("analytics vendors");
+    assert!(analytics.contains_key("google-analytics"));
+    // Each analytics vendor of the catalog, with all its hosts.
+    for v in cat
+        .vendors()
+        .iter()
+        .filter(|v| v.category == Category::Analytics)
+    {
+        let hosts = analytics[&v.id].as_array().expect("hosts").len();
+        assert!(hosts >= 1 && hosts <= v.hosts.len(), "{}", v.id);
+    }
+    // Granted vendors only where they sit on a refused vendor's host.
+    for (c, vs) in h {
+        if c == "analytics" {
+            continue;
+        }
+        for (id, pats) in vs.as_object().expect("vendors") {
+            for p in pats.as_array().expect("patterns") {
+                let p = p.as_str().expect("str");
+                let dom = p.split('/').next().expect("host");
+                let shadows = analytics
+                    .values()
+                    .flat_map(|a| a.as_array().expect("a"))
+                    .any(|a| {
+                        let ad = a.as_str().expect("str").split('/').next().expect("host");
+                        within(dom, ad)
+                    });
+                assert!(shadows, "{id} {p} is granted and shadows nothing");
+            }
+        }
+    }
+    assert!(
+        !cfg.to_json().contains("meta-pixel"),
+        "advertising is granted"
+    );
+}
+
+#[test]
+fn the_guard_decides_like_the_catalog_for_every_host() {
+    let cat = Catalog::embedded();
+    for g in all_grants() {
+        let Some(cfg) = GuardConfig::new(cat, g) else {
+            assert_eq!(g, Grants::ALL);
+            continue;
+        };
+        let mut checked = 0;
+        for v in cat.vendors() {
+            for pat in &v.hosts {
+                let pat = pat.to_ascii_lowercase();
+                let (host, prefix) = pat.split_at(pat.find('/').unwrap_or(pat.len()));
+                let hosts = [
+                    host.to_string(),
+                    format!("cdn.{host}"),
+                    format!("a.b.{host}"),
+                ];
+                let paths = [
+                    "/".to_string(),
+                    prefix.to_string(),
+                    format!("{prefix}/x.js"),
+                    format!("{prefix}x"),
+                    "/maps/embed".to_string(),
+                    "/tr".to_string(),
+                ];
+                for h in &hosts {
+                    for p in paths.iter().filter(|p| p.starts_with('/')) {
+                        let expected = cat
+                            .match_host_path(h, p)
+                            .filter(|v| !v.allowed && !g.has(v.category))
+                            .map(|v| v.id.as_str());
+                        assert_eq!(cfg.vendor_for(h, p), expected, "{h}{p} with {:?}", g.bits());
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+        // A host no vendor uses is never blocked.
+        assert_eq!(cfg.vendor_for("example.org", "/tr"), None);
+    }
+}
+
+const SHADOW: &str = r#"
+[[vendor]]
+id = "bigco-ads"
+name = "BigCo Ads"
+category = "advertising"
+hosts = ["bigco.test"]
+
+[[vendor]]
+id = "bigco-maps"
+name = "BigCo Maps"
+category = "functional"
+hosts = ["bigco.test/maps", "tiles.bigco.test"]
+
+[[vendor]]
+id = "other"
+name = "Other"
+category = "functional"
+hosts = ["other.test"]
+
+[[vendor]]
+id = "allowed-ads"
+name = "Allowed"
+category = "advertising"
+hosts = ["cdn.bigco.test"]
+"#;
+
+#[test]
+fn granted_entries_on_a_refused_host_are_carried_so_they_still_win() {
+    let cfg = Config {
+        allow: vec!["allowed-ads".into()],
+        ..Config::default()
+    };
+    let cat = Catalog::parse(SHADOW, &cfg).expect("catalog");
+    let g = grants(&[Category::Functional, Category::Analytics]);
+    let gc = GuardConfig::new(&cat, g).expect("advertising refused");
+    assert_eq!(
+        gc.to_json(),
+        r#"{"h":{"advertising":{"bigco-ads":["bigco.test"]},"functional":{"bigco-maps":["bigco.test/maps","tiles.bigco.test"]},"necessary":{"allowed-ads":["cdn.bigco.test"]}},"r":["advertising"]}"#
+    );
+    assert_eq!(gc.vendor_for("bigco.test", "/ads.js"), Some("bigco-ads"));
+    assert_eq!(gc.vendor_for("www.bigco.test", "/maps2"), Some("bigco-ads"));
+    assert_eq!(gc.vendor_for("www.bigco.test", "/MAPS/x"), None);
+    assert_eq!(gc.vendor_for("tiles.bigco.test", "/1.png"), None);
+    assert_eq!(gc.vendor_for("cdn.bigco.test", "/a.js"), None);
+    assert_eq!(gc.vendor_for("other.test", "/"), None);
+    // Advertising granted too: the only refused category has no vendor here.
+    assert!(
+        GuardConfig::new(&cat, grants(&[Category::Functional, Category::Advertising])).is_none()
+    );
+}
+
+#[test]
+fn the_script_tag_is_escaped_and_self_contained() {
+    let cat = Catalog::embedded();
+    let tag = guard_script(cat, Grants::NECESSARY_ONLY, Some("r4'><script>x")).expect("tag");
+    assert!(tag.starts_with("<script nonce='r4&#39;&gt;&lt;script&gt;x' data-ce-guard='{\"h\":"));
+    assert!(tag.ends_with("</script>"));
+    // One element: the guard's text can neither close it nor open a comment
+    // (`<!--` inside a script changes how `</script>` is tokenised).
+    let lower = tag.to_ascii_lowercase();
+    assert_eq!(lower.matches("<script").count(), 1, "only the opening tag");
+    assert_eq!(lower.matches("</script").count(), 1, "only the closing tag");
+    assert!(!lower.contains("<!--"));
+    // The attribute holds no raw `'`, `<` or `>`: only entities.
+    let start = tag.find(CONFIG_ATTR).expect("attr") + CONFIG_ATTR.len() + 2;
+    let value = &tag[start..start + tag[start..].find('\'').expect("end quote")];
+    assert!(!value.contains('<') && !value.contains('>'));
+    let decoded = value
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    assert_eq!(
+        decoded,
+        GuardConfig::new(cat, Grants::NECESSARY_ONLY)
+            .expect("cfg")
+            .to_json()
+    );
+    // No nonce, no attribute.
+    let bare = guard_script(cat, Grants::NECESSARY_ONLY, None).expect("tag");
+    assert!(bare.starts_with("<script data-ce-guard='{"));
+    assert!(guard_script(cat, Grants::NECESSARY_ONLY, Some(""))
+        .expect("tag")
+        .starts_with("<script data-ce-guard="));
+}
+
+#[test]
+fn attribute_escaping() {
+    assert_eq!(attr_escape(r#"a&b"c'd<e>f"#), "a&amp;b\"c&#39;d&lt;e&gt;f");
+    // A vendor id or host with a quote cannot leave the attribute.
+    assert_eq!(
+        attr_escape("x' onload='alert(1)"),
+        "x&#39; onload=&#39;alert(1)"
+    );
+    assert_eq!(attr_escape("é/ü"), "é/ü");
+}
+
+#[test]
+fn sizes() {
+    // The whole catalog refused must stay small enough to inline on every
+    // page; one refused category carries a fraction of it.
+    let cat = Catalog::embedded();
+    let all = GuardConfig::new(cat, Grants::NECESSARY_ONLY)
+        .expect("cfg")
+        .to_json()
+        .len();
+    let analytics = GuardConfig::new(cat, grants(&[Category::Functional, Category::Advertising]))
+        .expect("cfg")
+        .to_json()
+        .len();
+    let ads = GuardConfig::new(cat, grants(&[Category::Functional, Category::Analytics]))
+        .expect("cfg")
+        .to_json()
+        .len();
+    println!("guard config JSON bytes: nothing granted {all}, analytics refused {analytics}, advertising refused {ads}");
+    assert!(all < 6 * 1024, "{all}");
+    assert!(analytics < all && ads < all);
+}
+
+#[test]
+fn the_guard_source_reads_the_format_documented_here() {
+    for needle in ["document.currentScript", "data-ce-guard", "cfg.r", "cfg.h"] {
+        assert!(
+            GUARD_JS.contains(needle),
+            "guard.js should mention {needle}"
+        );
+    }
+}
+
+#[test]
+fn vendors_the_page_allows_pass_but_what_they_load_is_still_judged() {
+    // Consent Mode "advanced" lets Google Tag Manager load for everyone: the
+    // container passes, the GA4 library (a more specific gtag path) and the
+    // Meta pixel it may inject do not while their categories are refused.
+    let cat = Catalog::embedded();
+    let allow = vec!["google-tag-manager".to_string()];
+    let cfg = GuardConfig::for_page(cat, Grants::NECESSARY_ONLY, &allow).expect("cfg");
+    assert_eq!(cfg.vendor_for("www.googletagmanager.com", "/gtm.js"), None);
+    assert_eq!(
+        cfg.vendor_for("www.googletagmanager.com", "/gtag/js"),
+        Some("google-analytics")
+    );
+    assert_eq!(
+        cfg.vendor_for("connect.facebook.net", "/en_US/fbevents.js"),
+        Some("meta-pixel")
+    );
+    let j = json(&cfg);
+    assert_eq!(
+        j["h"]["necessary"]["google-tag-manager"],
+        serde_json::json!(["googletagmanager.com"])
+    );
+    // Agrees with the filter's rule (refused unless allowed, granted or necessary).
+    for v in cat.vendors() {
+        for pat in &v.hosts {
+            let pat = pat.to_ascii_lowercase();
+            let (host, prefix) = pat.split_at(pat.find('/').unwrap_or(pat.len()));
+            let path = if prefix.is_empty() { "/x" } else { prefix };
+            let expected = cat
+                .match_host_path(host, path)
+                .filter(|v| !v.allowed && !allow.contains(&v.id))
+                .map(|v| v.id.as_str());
+            assert_eq!(cfg.vendor_for(host, path), expected, "{host}{path}");
+        }
+    }
+    let tag = guard_script_for_page(cat, Grants::NECESSARY_ONLY, &allow, None).expect("tag");
+    assert!(tag.contains(r#""necessary":{"google-tag-manager":["googletagmanager.com"]}"#));
+}
