@@ -100,13 +100,76 @@ const MAX_DEPTH: u8 = 4;
 /// Everything a browser would fetch or run from `html`, parsed as the
 /// document of `page_url`.
 pub fn browser_effects(html: &str, page_url: &Url) -> Vec<Hit> {
-    let mut w = Walker { hits: Vec::new() };
+    effects(html, page_url, None)
+}
+
+/// [`browser_effects`] once the banner's script (src/banner/banner.js,
+/// `ok()` and the two activation loops) has re-activated every neutralised
+/// or author-tagged element whose labelled categories are all in `grants`:
+/// what the visitor gets after granting, without a reload.
+pub fn effects_after_activation(html: &str, page_url: &Url, grants: Grants) -> Vec<Hit> {
+    effects(html, page_url, Some(grants))
+}
+
+fn effects(html: &str, page_url: &Url, activate: Option<Grants>) -> Vec<Hit> {
+    let mut w = Walker {
+        hits: Vec::new(),
+        activate,
+    };
     w.document(html, Some(page_url.clone()), true, "", 0);
     w.hits
 }
 
 struct Walker {
     hits: Vec<Hit>,
+    /// Simulate the banner's re-activation for these grants.
+    activate: Option<Grants>,
+}
+
+/// The banner's re-activation of one element (banner.js: `ok(el, g)` needs
+/// every category of `data-consent-category` (else `data-consent`), split on
+/// spaces and commas, to be `necessary` or granted; scripts must be
+/// `type="text/plain"`; then `data-consent-{src,srcset,data,href,ping,srcdoc}`
+/// become live, and a script gets `data-consent-type` back as its type).
+fn banner_activate(attrs: &mut Vec<html5ever::Attribute>, local: &str, g: Grants) {
+    let label = attr(attrs, "data-consent-category").or_else(|| attr(attrs, "data-consent"));
+    let Some(label) = label else { return };
+    let cats: Vec<&str> = label
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|c| !c.is_empty())
+        .collect();
+    let ok = !cats.is_empty()
+        && cats
+            .iter()
+            .all(|c| Category::from_id(c).is_some_and(|c| g.has(c)));
+    if !ok || attr(attrs, "data-consent-placeholder").is_some() {
+        return;
+    }
+    let set = |attrs: &mut Vec<html5ever::Attribute>, name: &str, v: Option<String>| {
+        attrs.retain(|a| !(a.name.ns == ns!() && &*a.name.local == name));
+        if let Some(v) = v {
+            attrs.push(html5ever::Attribute {
+                name: QualName::new(None, ns!(), name.into()),
+                value: v.into(),
+            });
+        }
+    };
+    if local == "script" {
+        if attr(attrs, "type").as_deref() != Some("text/plain") {
+            return;
+        }
+        let ty = attr(attrs, "data-consent-type");
+        set(attrs, "type", ty);
+        if let Some(src) = attr(attrs, "data-consent-src") {
+            set(attrs, "src", Some(src));
+        }
+        return;
+    }
+    for a in ["src", "srcset", "data", "href", "ping", "srcdoc"] {
+        if let Some(v) = attr(attrs, &format!("data-consent-{a}")) {
+            set(attrs, a, Some(v));
+        }
+    }
 }
 
 fn parse(html: &str, scripting: bool) -> RcDom {
@@ -437,7 +500,10 @@ impl Walker {
             ..
         } = &node.data
         {
-            let attrs = attrs.borrow().clone();
+            let mut attrs = attrs.borrow().clone();
+            if let Some(g) = self.activate {
+                banner_activate(&mut attrs, &name.local, g);
+            }
             self.element(node, name, &attrs, base, at, d);
             if let Some(t) = template_contents.borrow().as_ref() {
                 self.node(t, base, &format!("{at}template>"), d);
@@ -884,10 +950,26 @@ impl std::fmt::Display for Violation {
 /// Every fetch or piece of code in `html` that reaches a refused vendor.
 pub fn violations(html: &[u8], consent: &Consent) -> Vec<Violation> {
     let page = Url::parse(PAGE_URL).unwrap();
+    judge(
+        browser_effects(&String::from_utf8_lossy(html), &page),
+        consent,
+    )
+}
+
+/// [`violations`] after the banner re-activated what `consent` grants.
+pub fn violations_after_activation(html: &[u8], consent: &Consent) -> Vec<Violation> {
+    let page = Url::parse(PAGE_URL).unwrap();
     let html = String::from_utf8_lossy(html);
+    judge(
+        effects_after_activation(&html, &page, consent.grants),
+        consent,
+    )
+}
+
+fn judge(hits: Vec<Hit>, consent: &Consent) -> Vec<Violation> {
     let vendors = Vendors::embedded();
     let mut out = Vec::new();
-    for h in browser_effects(&html, &page) {
+    for h in hits {
         let mut push = |v: &VendorRef, how: How, detail: String| {
             out.push(Violation {
                 row: h.row,
