@@ -25,6 +25,11 @@ const KNOWN_OPEN: &[&str] = &[
     // 10.fail-open-limits
     "10.fail-open-limits/inline-script-over-256k-default",
     "10.fail-open-limits/inline-script-over-max-held",
+    // 13.mixed-vendors (labelled with the first refused vendor's category:
+    // granting it re-activates the other vendor's URL too)
+    "13.mixed-vendors/img-src-srcset",
+    "13.mixed-vendors/ping-two",
+    "13.mixed-vendors/source-srcset-two",
     // 14.consent-mode-order
     "14.consent-mode-order/gateway-no-head",
     "14.consent-mode-order/no-head-no-body",
@@ -379,6 +384,24 @@ fn states() -> Vec<(&'static str, Grants)> {
     ]
 }
 
+/// The consent states a visitor can move to from `grants` by granting more
+/// (itself included), with the same outright-allowed vendors.
+fn later_states(grants: Grants, c: &Consent) -> Vec<(&'static str, Consent)> {
+    let mut out = vec![("nothing more", c.clone())];
+    for (name, g) in states() {
+        if g != grants && g.bits() & grants.bits() == grants.bits() {
+            out.push((
+                name,
+                Consent {
+                    grants: g,
+                    allow_vendors: c.allow_vendors.clone(),
+                },
+            ));
+        }
+    }
+    out
+}
+
 /// Runs one template everywhere; returns the failures (state, chunking, vendor, what).
 fn run(tpl: &Template, vendor: &str) -> Vec<String> {
     let mut fails = Vec::new();
@@ -428,12 +451,15 @@ fn run(tpl: &Template, vendor: &str) -> Vec<String> {
                         .iter()
                         .map(|x| x.to_string())
                         .collect();
-                    // and once the banner's script re-activated what is granted
-                    v.extend(
-                        oracle::violations_after_activation(&out, &consent)
-                            .iter()
-                            .map(|x| format!("after re-activation: {x}")),
-                    );
+                    // and once the visitor grants more on this page (no
+                    // reload) and the banner's script re-activates it
+                    for (later, g) in later_states(grants, &consent) {
+                        v.extend(
+                            oracle::violations_after_activation(&out, &g)
+                                .iter()
+                                .map(|x| format!("after granting {later} and re-activation: {x}")),
+                        );
+                    }
                     if tpl.kind == Kind::ConsentOrder {
                         v.extend(oracle::google_tags_before_default(&out, MARKER));
                     }

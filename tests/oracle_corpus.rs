@@ -109,7 +109,31 @@ fn host_spellings_are_read_as_the_url_parser_reads_them() {
 /// it happens on today, over all consent states: closed by issue 12 work.
 /// A key not listed must not occur; a listed key must still occur (remove
 /// it once fixed) on at most that many pages (lower the bound as it drops).
-const KNOWN_OPEN: &[(&str, usize)] = &[];
+const KNOWN_OPEN: &[(&str, usize)] = &[
+    // CSS url() in <style> is not scanned
+    ("disqus|Fetch|css", 1),
+    // inline code with a catalog signature the filter leaves live: on*
+    // handlers are not scanned (Adobe `s_gi(` click tracking); a signature
+    // written with JSON-escaped slashes (`platform.twitter.com\/widgets.js`
+    // in Drupal.settings) is missed, and shows when the script's other
+    // vendor (addthis, advertising) is granted
+    ("adobe-analytics|Signature|on-handler", 9),
+    ("x-embed|Signature|script-inline", 2),
+    // inline code (scripts, on* handlers) naming a refused vendor's host: it
+    // loads it at run time (document.write ad tags, the Facebook SDK, …); the
+    // filter scans inline code for signatures only
+    ("adobe-analytics|HostInCode|script-inline", 1),
+    ("amazon-ads|HostInCode|script-inline", 8),
+    ("comscore|HostInCode|script-inline", 1),
+    ("criteo|HostInCode|script-inline", 9),
+    ("disqus|HostInCode|script-inline", 14),
+    ("doubleclick|HostInCode|on-handler", 2),
+    ("doubleclick|HostInCode|script-inline", 86),
+    ("facebook-social|HostInCode|script-inline", 8),
+    ("meta-pixel|HostInCode|script-inline", 55),
+    ("outbrain|HostInCode|script-inline", 16),
+    ("parsely|HostInCode|script-inline", 3),
+];
 
 #[test]
 fn corpus_in_every_consent_state() {
