@@ -302,9 +302,9 @@ const JS_MIME: &[&str] = &[
 fn script_kind(ty: Option<&str>, language: Option<&str>) -> Option<&'static str> {
     // HTML "prepare the script element" step 8: the type string.
     let t = match (ty, language) {
-        (Some(t), _) if t.is_empty() => "text/javascript".to_string(),
+        (Some(""), _) => "text/javascript".to_string(),
         (Some(t), _) => trim_ws(t).to_ascii_lowercase(),
-        (None, Some(l)) if l.is_empty() => "text/javascript".to_string(),
+        (None, Some("")) => "text/javascript".to_string(),
         (None, Some(l)) => format!("text/{}", trim_ws(l).to_ascii_lowercase()),
         (None, None) => "text/javascript".to_string(),
     };
@@ -539,7 +539,7 @@ impl Walker {
             }
             if scheme_of(&a.value).as_deref() == Some("javascript") {
                 let v = a.value.trim_matches(|c: char| c <= ' ');
-                let code = v.splitn(2, ':').nth(1).unwrap_or("");
+                let code = v.split_once(':').map_or("", |x| x.1);
                 let code = percent_encoding::percent_decode_str(code)
                     .decode_utf8_lossy()
                     .into_owned();
@@ -594,11 +594,9 @@ impl Walker {
                     }
                 }
             }
-            "input" => {
-                if get("type").is_some_and(|t| trim_ws(&t).eq_ignore_ascii_case("image")) {
-                    if let Some(v) = get("src") {
-                        self.url("input-image", here("src"), base, &v);
-                    }
+            "input" if get("type").is_some_and(|t| trim_ws(&t).eq_ignore_ascii_case("image")) => {
+                if let Some(v) = get("src") {
+                    self.url("input-image", here("src"), base, &v);
                 }
             }
             "video" | "audio" | "track" => {
@@ -632,11 +630,12 @@ impl Walker {
                     }
                 }
             }
-            "meta" => {
-                if get("http-equiv").is_some_and(|h| trim_ws(&h).eq_ignore_ascii_case("refresh")) {
-                    if let Some(u) = get("content").as_deref().and_then(refresh_url) {
-                        self.frame_url("refresh", here("content"), base, &u, d);
-                    }
+            "meta"
+                if get("http-equiv")
+                    .is_some_and(|h| trim_ws(&h).eq_ignore_ascii_case("refresh")) =>
+            {
+                if let Some(u) = get("content").as_deref().and_then(refresh_url) {
+                    self.frame_url("refresh", here("content"), base, &u, d);
                 }
             }
             "style" => self.css(here("text"), base, &text_of(node)),
