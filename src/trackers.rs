@@ -589,6 +589,16 @@ pub(crate) fn with_host_path<R>(raw: &str, f: impl FnOnce(&str, &str) -> R) -> O
     } else {
         host
     };
+    // A host with non-ASCII characters goes through IDNA, as the URL
+    // parser's "domain to ASCII" does: `goo\u{AD}gle` (from `&shy;`) is
+    // `google`, full-width letters and dots are ASCII ones. A host IDNA
+    // rejects cannot be loaded at all. (Rare: ASCII hosts skip this.)
+    let host: Cow<'_, str> = if host.is_ascii() {
+        host
+    } else {
+        let ascii = idna::domain_to_ascii_cow(host.as_bytes(), idna::AsciiDenyList::URL).ok()?;
+        Cow::Owned(ascii.into_owned())
+    };
     let host = host.trim_end_matches('.');
     if host.is_empty() {
         return None;
@@ -789,6 +799,11 @@ mod tests {
             "ht\ntps://www.goo\tgle-analytics.com/analytics.js",
             "https://www%2Egoogle-analytics%2Ecom/analytics.js",
             "https://www.google-analytics.com?x=1",
+            // leading zeros, soft hyphen (IDNA ignores it), full-width letters
+            "https://www.&#0000000103;oogle-analytics.com/analytics.js",
+            "https://www.goo&shy;gle-analytics.com/analytics.js",
+            "https://www.goo&#173;gle-analytics&#x3002;com/analytics.js",
+            "https://ｗｗｗ.google-analytics.com/analytics.js",
         ] {
             assert_eq!(id(u).as_deref(), Some("google-analytics"), "{u:?}");
         }
@@ -802,6 +817,9 @@ mod tests {
             "   ",
             "https://",
             "//",
+            // `&Colon;` is U+2237, not `:`: a relative URL to the browser
+            "https&Colon;&sol;&sol;www.google-analytics.com/analytics.js",
+            "https&COLON;//www.google-analytics.com/analytics.js",
         ] {
             assert_eq!(id(u), None, "{u:?}");
         }
