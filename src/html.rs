@@ -172,8 +172,9 @@ fn numeric_reference(raw: &str, at: usize) -> Option<(Cow<'static, str>, usize)>
 }
 
 /// The named references HTML accepts without a `;` that [`named_reference`]
-/// knows (the WHATWG table has 106 legacy names; these are the ones here).
-const LEGACY: &[&str] = &[
+/// knows (the WHATWG table has about a hundred such legacy names, all of
+/// ISO-8859-1 and a few more; these are the ones decoded here).
+pub const LEGACY: &[&str] = &[
     "amp", "AMP", "lt", "LT", "gt", "GT", "quot", "QUOT", "nbsp", "shy",
 ];
 

@@ -15,15 +15,21 @@
 //   when the banner says so (`data-signals`).
 (function () {
   var doc = document;
-  var root = doc.getElementById('consent-edge');
+  // The root is this script's own parent, the banner the worker rendered:
+  // never looked up by id, which any earlier element of the page could
+  // claim (and then steer the script with its own data-* attributes).
+  var self = doc.currentScript;
+  var root = self && self.parentNode;
   // Once per page, even if the banner markup were inserted twice.
-  if (!root || root.ceInit) return;
+  if (!root || root.id !== 'consent-edge' || root.ceInit) return;
   root.ceInit = 1;
   // Styles that only apply when the script runs (no-JS pages use :target).
   root.classList.add('ce-js');
 
   var dialog = root.querySelector('.ce-dialog');
-  var endpoint = root.getAttribute('data-endpoint');
+  // Absolute on this origin: a <base href> in the page cannot send the
+  // visitor's decision elsewhere.
+  var endpoint = new URL(root.getAttribute('data-endpoint') || '/', location.origin).href;
   // The optional categories, in the order of the banner's toggles.
   var CATEGORIES = ['functional', 'analytics', 'advertising'];
   // Space-padded so `has()` can look for whole words.
@@ -141,6 +147,35 @@
     return true;
   }
 
+  /** Whether `url` is an http(s) URL once resolved (relative ones are). */
+  function isWebUrl(url) {
+    try {
+      var scheme = new URL(url, doc.baseURI).protocol;
+      return scheme === 'http:' || scheme === 'https:';
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether a stashed value may be put back as attribute `attr`: only web
+   * URLs (every candidate of a srcset, every URL of a ping), never
+   * `javascript:` or `data:`. `srcdoc` is a document, not a URL: restored
+   * only where the filter stashed it (`data-consent-category`, no author
+   * tag), never from the page's own markup.
+   */
+  function restorable(el, attr, value) {
+    if (attr === 'srcdoc') return el.hasAttribute('data-consent-category') && !el.hasAttribute('data-consent');
+    if (attr === 'srcset') {
+      return value.split(',').every(function (candidate) {
+        var url = candidate.trim().split(/\s+/)[0];
+        return !url || isWebUrl(url);
+      });
+    }
+    if (attr === 'ping') return value.split(/\s+/).filter(Boolean).every(isWebUrl);
+    return isWebUrl(value);
+  }
+
   /** Wraps document.write/writeln once (see writeAfterCurrentScript). */
   function patchDocumentWrite() {
     if (doc.ceW) return;
@@ -173,7 +208,7 @@
     var type = inert.getAttribute('data-consent-type');
     if (type) live.type = type;
     var src = inert.getAttribute('data-consent-src');
-    if (src) live.src = src;
+    if (src && isWebUrl(src)) live.src = src;
     if (inert.nonce) live.nonce = inert.nonce;
     // Dynamically inserted scripts are async by default; keep page order.
     if (!inert.hasAttribute('async')) live.async = false;
@@ -185,7 +220,7 @@
   function activateElement(el) {
     urlAttrs.forEach(function (attr) {
       var value = el.getAttribute('data-consent-' + attr);
-      if (value !== null) {
+      if (value !== null && restorable(el, attr, value)) {
         el.setAttribute(attr, value);
         el.removeAttribute('data-consent-' + attr);
       }
@@ -255,7 +290,7 @@
       return grants[c];
     }).join(' '));
     root.setAttribute('data-decided', '1');
-    doc.querySelectorAll('#consent-edge input[type=checkbox]').forEach(function (input) {
+    root.querySelectorAll('input[type=checkbox]').forEach(function (input) {
       if (CATEGORIES.indexOf(input.name) >= 0) input.checked = !!grants[input.name];
     });
     doc.querySelectorAll('[data-consent-state]').forEach(function (e) {
@@ -321,7 +356,9 @@
       return;
     }
     // A placeholder's "Allow": grant that one category, keep the others.
-    var allow = t.closest('[data-consent-allow]');
+    // Only in a placeholder (what the filter puts before a hidden iframe),
+    // not any element of the page that carries the attribute.
+    var allow = t.closest('.consent-edge-placeholder[data-consent-placeholder] [data-consent-allow]');
     if (allow) {
       e.preventDefault();
       var grants = currentGrants();
@@ -336,10 +373,20 @@
     if (button) lastSubmitter = button;
   });
 
-  // The banner's forms, and the page's own `form[data-consent-form]`.
+  /**
+   * Whether `form` is consent UI the worker made: the banner's own forms,
+   * and `form[data-consent-form]` inside `[data-consent-status]` (whose
+   * whole content the filter replaces with the worker's status block).
+   * Other forms of the page are left to the browser.
+   */
+  function workerForm(form) {
+    if (root.contains(form)) return true;
+    return form.hasAttribute('data-consent-form') && !!form.closest('[data-consent-status]');
+  }
+
   doc.addEventListener('submit', function (e) {
     var form = e.target;
-    if (!(root.contains(form) || form.hasAttribute('data-consent-form'))) return;
+    if (!form || !form.closest || !workerForm(form)) return;
     e.preventDefault();
     var button = e.submitter || lastSubmitter;
     var action = (button && button.value) || 'save';

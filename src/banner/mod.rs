@@ -24,11 +24,11 @@
 //! | markup (produced by the filter or the site's authors) | when its category is granted |
 //! |---|---|
 //! | `<script type="text/plain" data-consent-category="analytics" data-consent-type="…">` (or `data-consent="…"`) | replaced by a live `<script>`: type from `data-consent-type`, `src` from `src`/`data-consent-src`, other attributes and text kept, nonce carried over, order kept (`async=false` unless `async`); while it runs, its `document.write`/`writeln` insert the markup right after it (written scripts run) instead of replacing a loaded page |
-//! | any other element with `data-consent-category`/`data-consent` and `data-consent-src` (or any other of [`crate::markup::URL_ATTRS`]: `-srcset`, `-data`, `-href`, `-ping`, `-poster`, `-srcdoc`; the script reads the list from the root's `data-attrs`) | the real attribute is set |
+//! | any other element with `data-consent-category`/`data-consent` and `data-consent-src` (or any other of [`crate::markup::URL_ATTRS`]: `-srcset`, `-data`, `-href`, `-ping`, `-poster`, `-srcdoc`; the script reads the list from the root's `data-attrs`) | the real attribute is set, if it is an http(s) or relative URL (every candidate of a `srcset`/`ping`); `srcdoc` only where the filter stashed it (`data-consent-category` without an author `data-consent`) |
 //! | `<iframe … data-consent-hidden hidden>` | `hidden` removed, the preceding `.consent-edge-placeholder[data-consent-placeholder]` removed |
 //! | `[data-consent-allow="functional"]` (in a placeholder) | grants that category, keeping the others |
 //! | `[data-consent-open]` (`="customize"` also opens the toggles) | opens the preferences dialog; without JavaScript a `<button data-consent-open>` submits the banner's hidden `#ce-open` form (the filter sets `type="submit" form="ce-open"`): a GET of the same URL, query kept, landing on `#ce-dialog` |
-//! | `form[data-consent-form]` | posted as JSON like the banner's own forms |
+//! | `form[data-consent-form]` inside `[data-consent-status]` (the status block the filter fills) | posted as JSON like the banner's own forms; such forms elsewhere in the page, and `[data-consent-allow]` outside a placeholder, are left alone |
 //! | `[data-consent-state="<cat>"]` with `data-on`/`data-off` | text updated after a change |
 //!
 //! Several categories may be listed (`data-consent-category="analytics advertising"`): all must be granted.
