@@ -9,6 +9,7 @@ pub(super) mod srcdoc;
 
 use super::hold::SharedCore;
 use super::policy::Ctx;
+use crate::markup;
 use encoding_rs::Encoding;
 use lol_html::html_content::Element;
 use lol_html::{
@@ -63,7 +64,7 @@ pub(super) fn tracker_handlers(s: Rewriting, ctx: &Rc<Ctx>, core: &SharedCore) -
 /// selectors, and reads the tag name once. Scripts come here only from
 /// fragments; in the document [`script::handle_script`] does this for them.
 pub(super) fn media_or_tagged(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
-    if el.has_attribute(crate::markup::CONSENT) {
+    if el.has_attribute(markup::CONSENT) {
         if matches!(
             tag,
             "script"
@@ -167,9 +168,9 @@ pub(super) fn selectors() -> &'static Selectors {
             raw_text: p("style, textarea, title, xmp, noembed, noframes"),
             head: p("head"),
             body: p("body"),
-            declaration: p("[data-consent-declaration]"),
-            status: p("[data-consent-status]"),
-            reopen: p("button[data-consent-open]"),
+            declaration: p(&format!("[{}]", markup::DECLARATION)),
+            status: p(&format!("[{}]", markup::STATUS)),
+            reopen: p(&format!("button[{}]", markup::OPEN)),
             any: p("*"),
         }
     })
