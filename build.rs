@@ -4,8 +4,12 @@
 
 use std::{env, fs, path::Path};
 
+#[path = "buildscript/minify.rs"]
+mod minify;
+
 fn main() {
     let out = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    minify::banner_assets(&out);
     for name in ["consent", "trackers"] {
         let src = format!("{name}.toml");
         println!("cargo:rerun-if-changed={src}");

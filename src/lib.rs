@@ -17,6 +17,8 @@
 //! | [`rules`] | `consent.toml`: typed config, per-route rules, validation |
 //! | [`trackers`] | the vendor catalog and host matching |
 //! | [`filter`] | the lol_html streaming rewriter |
+//! | [`html`] | HTML escaping and character-reference decoding, shared |
+//! | [`markup`] | the `data-consent-*` vocabulary shared by the filter and the banner script |
 //! | [`banner`] | banner, cookie declaration and consent status rendering, i18n |
 //! | [`records`] | the proof-of-consent log |
 #![warn(missing_docs)]
@@ -25,7 +27,9 @@ pub mod banner;
 pub mod consent;
 pub mod filter;
 pub mod guard;
+pub mod html;
 pub mod jurisdiction;
+pub mod markup;
 pub mod records;
 pub mod rules;
 pub mod trackers;

@@ -525,8 +525,8 @@ pub(crate) fn with_host_path<R>(raw: &str, f: impl FnOnce(&str, &str) -> R) -> O
         .unwrap_or(raw.len());
     let decoded;
     let s = if raw.as_bytes()[..before_query].contains(&b'&') {
-        decoded = decode_entities(raw);
-        decoded.as_str()
+        decoded = crate::html::decode_attribute(raw);
+        decoded.as_ref()
     } else {
         raw
     };
@@ -580,7 +580,7 @@ pub(crate) fn with_host_path<R>(raw: &str, f: impl FnOnce(&str, &str) -> R) -> O
         &hostport[..find_byte(hostport, |b| b == b':')]
     };
     let host: Cow<'_, str> = if host.bytes().any(|b| b == b'%') {
-        Cow::Owned(percent_decode(host))
+        percent_decode(host)
     } else {
         Cow::Borrowed(host)
     };
@@ -588,6 +588,16 @@ pub(crate) fn with_host_path<R>(raw: &str, f: impl FnOnce(&str, &str) -> R) -> O
         Cow::Owned(host.to_ascii_lowercase())
     } else {
         host
+    };
+    // A host with non-ASCII characters goes through IDNA, as the URL
+    // parser's "domain to ASCII" does: `goo\u{AD}gle` (from `&shy;`) is
+    // `google`, full-width letters and dots are ASCII ones. A host IDNA
+    // rejects cannot be loaded at all. (Rare: ASCII hosts skip this.)
+    let host: Cow<'_, str> = if host.is_ascii() {
+        host
+    } else {
+        let ascii = idna::domain_to_ascii_cow(host.as_bytes(), idna::AsciiDenyList::URL).ok()?;
+        Cow::Owned(ascii.into_owned())
     };
     let host = host.trim_end_matches('.');
     if host.is_empty() {
@@ -597,7 +607,7 @@ pub(crate) fn with_host_path<R>(raw: &str, f: impl FnOnce(&str, &str) -> R) -> O
     let path: Cow<'_, str> = if path.is_empty() {
         Cow::Borrowed("/")
     } else if path.bytes().any(|b| b == b'%') {
-        Cow::Owned(percent_decode(path))
+        percent_decode(path)
     } else {
         Cow::Borrowed(path)
     };
@@ -618,118 +628,16 @@ fn trim_c0_space(s: &str) -> &str {
     &s[start..end]
 }
 
-fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
+/// `%XX` escapes decoded (invalid ones kept as written), then read as
+/// UTF-8 with U+FFFD for what is not, as the URL parser's host step does.
+fn percent_decode(s: &str) -> Cow<'_, str> {
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy()
 }
 
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Decodes the HTML character references that can appear in a URL attribute:
-/// numeric ones (decimal and hex, `;` optional) and the named ones for URL
-/// punctuation. Unknown references are kept as they are.
+/// The HTML character references of an attribute value decoded as the
+/// browser does (see [`crate::html::decode_attribute`], which this is).
 pub fn decode_entities(s: &str) -> String {
-    const NAMED: &[(&str, char)] = &[
-        ("amp", '&'),
-        ("sol", '/'),
-        ("colon", ':'),
-        ("period", '.'),
-        ("quest", '?'),
-        ("equals", '='),
-        ("num", '#'),
-        ("percnt", '%'),
-        ("lowbar", '_'),
-        ("commat", '@'),
-        ("plus", '+'),
-        ("comma", ','),
-        ("semi", ';'),
-        ("excl", '!'),
-        ("quot", '"'),
-        ("apos", '\''),
-        ("lt", '<'),
-        ("gt", '>'),
-        ("tab", '\t'),
-        ("newline", '\n'),
-        ("lpar", '('),
-        ("rpar", ')'),
-        ("ast", '*'),
-        ("dollar", '$'),
-        ("lsqb", '['),
-        ("rsqb", ']'),
-        ("bsol", '\\'),
-        ("nbsp", '\u{a0}'),
-    ];
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i + 1..];
-        if let Some(num) = tail.strip_prefix('#') {
-            let (digits, radix) = match num.strip_prefix(['x', 'X']) {
-                Some(h) => (h, 16),
-                None => (num, 10),
-            };
-            let n = digits
-                .bytes()
-                .take_while(|b| (*b as char).is_digit(radix))
-                .count();
-            if n > 0 {
-                let cp = u32::from_str_radix(&digits[..n.min(8)], radix).unwrap_or(0xFFFD);
-                out.push(
-                    char::from_u32(cp)
-                        .filter(|c| *c != '\0')
-                        .unwrap_or('\u{FFFD}'),
-                );
-                let consumed = 1 + (num.len() - digits.len()) + n;
-                let consumed = if tail[consumed..].starts_with(';') {
-                    consumed + 1
-                } else {
-                    consumed
-                };
-                rest = &tail[consumed..];
-                continue;
-            }
-        } else {
-            let n = tail
-                .bytes()
-                .take_while(|b| b.is_ascii_alphanumeric())
-                .count();
-            if n > 0 && tail[n..].starts_with(';') {
-                let name = tail[..n].to_ascii_lowercase();
-                if let Some((_, c)) = NAMED.iter().find(|(k, _)| *k == name) {
-                    out.push(*c);
-                    rest = &tail[n + 1..];
-                    continue;
-                }
-            } else if n > 0 && tail[..n].eq_ignore_ascii_case("amp") {
-                out.push('&');
-                rest = &tail[n..];
-                continue;
-            }
-        }
-        out.push('&');
-        rest = tail;
-    }
-    out.push_str(rest);
-    out
+    crate::html::decode_attribute(s).into_owned()
 }
 
 #[cfg(test)]
@@ -891,6 +799,11 @@ mod tests {
             "ht\ntps://www.goo\tgle-analytics.com/analytics.js",
             "https://www%2Egoogle-analytics%2Ecom/analytics.js",
             "https://www.google-analytics.com?x=1",
+            // leading zeros, soft hyphen (IDNA ignores it), full-width letters
+            "https://www.&#0000000103;oogle-analytics.com/analytics.js",
+            "https://www.goo&shy;gle-analytics.com/analytics.js",
+            "https://www.goo&#173;gle-analytics&#x3002;com/analytics.js",
+            "https://ｗｗｗ.google-analytics.com/analytics.js",
         ] {
             assert_eq!(id(u).as_deref(), Some("google-analytics"), "{u:?}");
         }
@@ -904,6 +817,9 @@ mod tests {
             "   ",
             "https://",
             "//",
+            // `&Colon;` is U+2237, not `:`: a relative URL to the browser
+            "https&Colon;&sol;&sol;www.google-analytics.com/analytics.js",
+            "https&COLON;//www.google-analytics.com/analytics.js",
         ] {
             assert_eq!(id(u), None, "{u:?}");
         }

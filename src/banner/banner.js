@@ -1,55 +1,430 @@
-(function(){
-var d=document,R=d.getElementById('consent-edge');if(!R||R.ceInit)return;R.ceInit=1;R.classList.add('ce-js');
-var D=R.querySelector('.ce-dialog'),EP=R.getAttribute('data-endpoint'),C=['functional','analytics','advertising'],S=' '+(R.getAttribute('data-signals')||'')+' ',prev=null,sub=null;
-function has(s,w){return(' '+s+' ').indexOf(' '+w+' ')>=0}
-function grants(){var g={},s=R.getAttribute('data-grants')||'';C.forEach(function(c){g[c]=has(s,c)});return g}
-function show(cust){if(!D)return;if(D.hidden)prev=d.activeElement;D.hidden=false;if(cust){var x=D.querySelector('details');if(x)x.open=true}D.focus({preventScroll:true})}
-function hide(){if(!D)return;D.hidden=true;if(location.hash==='#ce-dialog'&&history.replaceState)history.replaceState(null,'',location.pathname+location.search);var p=prev;prev=null;if(p&&p.focus&&p!==d.body&&d.contains(p))p.focus()}
-function st(v){return v?'granted':'denied'}
-function signals(g){var a=st(g.advertising),n=st(g.analytics),f=st(g.functional),w=window;
-if(has(S,'gtag')&&typeof w.gtag==='function')w.gtag('consent','update',{ad_storage:a,ad_user_data:a,ad_personalization:a,analytics_storage:n,functionality_storage:f,personalization_storage:f});
-if(has(S,'uet')&&w.uetq&&w.uetq.push)w.uetq.push('consent','update',{ad_storage:a});
-if(has(S,'clarity')&&typeof w.clarity==='function')w.clarity('consentv2',{ad_Storage:a,analytics_Storage:n})}
-function ok(el,g){var cs=(el.getAttribute('data-consent-category')||el.getAttribute('data-consent')||'').split(/[\s,]+/).filter(Boolean);return cs.length>0&&cs.every(function(c){return c==='necessary'||g[c]===true})}
-function put(a,nl){var s=d.currentScript,m,r;if(!s||!s.ceOn||!s.parentNode)return false;m=s.ceAt;
-if(!m){m=s.ceAt=d.createTextNode('');s.parentNode.insertBefore(m,s.nextSibling)}
-r=d.createRange();r.selectNode(m);r=r.createContextualFragment([].join.call(a,'')+(nl?'\n':''));
-r.querySelectorAll('script').forEach(function(x){x.ceOn=1});m.parentNode.insertBefore(r,m);return true}
-function writes(){if(d.ceW)return;d.ceW=1;var W=d.write,L=d.writeln;
-d.write=function(){if(!put(arguments))return W.apply(d,arguments)};d.writeln=function(){if(!put(arguments,1))return L.apply(d,arguments)}}
-function activate(g){
-d.querySelectorAll('script[type="text/plain"][data-consent-category],script[type="text/plain"][data-consent]').forEach(function(o){if(!ok(o,g))return;writes();var s=d.createElement('script'),i,a;s.ceOn=1;
-for(i=0;i<o.attributes.length;i++){a=o.attributes[i];if(a.name!=='type'&&a.name!=='nonce'&&a.name.indexOf('data-consent')!==0)s.setAttribute(a.name,a.value)}
-a=o.getAttribute('data-consent-type');if(a)s.type=a;a=o.getAttribute('data-consent-src');if(a)s.src=a;if(o.nonce)s.nonce=o.nonce;if(!o.hasAttribute('async'))s.async=false;s.text=o.text;o.parentNode.replaceChild(s,o)});
-d.querySelectorAll('[data-consent-category]:not(script):not([data-consent-placeholder]),[data-consent]:not(script):not([data-consent-placeholder])').forEach(function(el){if(!ok(el,g))return;
-['src','srcset','data','href','ping','srcdoc'].forEach(function(a){var v=el.getAttribute('data-consent-'+a);if(v!==null){el.setAttribute(a,v);el.removeAttribute('data-consent-'+a)}});
-if(el.hasAttribute('data-consent-hidden')){el.hidden=false;el.removeAttribute('data-consent-hidden')}
-var p=el.previousElementSibling;if(p&&p.matches('.consent-edge-placeholder[data-consent-placeholder]'))p.parentNode.removeChild(p);
-p=el.parentNode;if(el.nodeName==='SOURCE'&&p&&p.load)p.load()})}
-function apply(g,j){R.setAttribute('data-grants',C.filter(function(c){return g[c]}).join(' '));R.setAttribute('data-decided','1');
-d.querySelectorAll('#consent-edge input[type=checkbox]').forEach(function(i){if(C.indexOf(i.name)>=0)i.checked=!!g[i.name]});
-d.querySelectorAll('[data-consent-state]').forEach(function(e){var c=e.getAttribute('data-consent-state');if(C.indexOf(c)>=0)e.textContent=e.getAttribute(g[c]?'data-on':'data-off')});
-function fld(n,f){d.querySelectorAll('[data-consent-field='+n+']').forEach(f)}
-if(j.consent_id){fld('id',function(e){e.textContent=j.consent_id});fld('meta',function(e){e.hidden=false});fld('undecided',function(e){e.hidden=true})}
-if(typeof j.decided_at==='number'){var iso=new Date(j.decided_at*1000).toISOString().replace(/\.\d+Z$/,'Z');fld('date',function(e){e.textContent=iso;e.setAttribute('datetime',iso)})}
-if(typeof j.method==='string')fld('method',function(e){var l=e.getAttribute('data-method-'+j.method.replace(/_/g,'-'));if(l)e.textContent=l});
+// consent-edge banner script: the client half of the contract documented in
+// src/banner/mod.rs. Inlined into every page that gets the banner, after the
+// banner markup; minified at build time by esbuild (buildscript/minify.rs),
+// so this source is written for reading. ES5 syntax on purpose: it runs
+// unchanged wherever the banner's HTML does.
+//
+// What it does:
+// - opens/closes the preferences dialog (`[data-consent-open]`, Escape);
+// - posts the visitor's choice as JSON to the consent endpoint, and falls
+//   back to a plain form submit if that fails;
+// - after a change, activates what is now granted without a reload: inert
+//   scripts become live scripts, stashed URL attributes are restored,
+//   hidden iframes shown and their placeholders removed;
+// - forwards the choice to Google Consent Mode, Microsoft UET and Clarity
+//   when the banner says so (`data-signals`).
+(function () {
+  var doc = document;
+  // The root is this script's own parent, the banner the worker rendered:
+  // never looked up by id, which any earlier element of the page could
+  // claim (and then steer the script with its own data-* attributes).
+  var self = doc.currentScript;
+  var root = self && self.parentNode;
+  // Once per page, even if the banner markup were inserted twice.
+  if (!root || root.id !== 'consent-edge' || root.ceInit) return;
+  root.ceInit = 1;
+  // Styles that only apply when the script runs (no-JS pages use :target).
+  root.classList.add('ce-js');
 
-signals(g);activate(g);hide();
-d.dispatchEvent(new CustomEvent('consent-edge:change',{detail:{categories:g}}))}
-function send(body,g,f,act){
-fetch(EP,{method:'POST',credentials:'same-origin',headers:{'Content-Type':'application/json',Accept:'application/json'},body:JSON.stringify(body)})
-.then(function(r){if(!r.ok)throw r;return r.json().catch(function(){return{}})})
-.then(function(j){j=j||{};var c=j.categories,g2=g;if(c&&typeof c==='object'){g2={};C.forEach(function(k){g2[k]=c[k]===true})}apply(g2,j)})
-.catch(function(){if(f){var i=d.createElement('input');i.type='hidden';i.name='action';i.value=act;f.appendChild(i);f.submit()}})}
-d.addEventListener('click',function(e){var t=e.target;if(!t||!t.closest)return;
-var o=t.closest('[data-consent-open]');if(o){e.preventDefault();show(o.getAttribute('data-consent-open')==='customize');return}
-var a=t.closest('[data-consent-allow]');if(a){e.preventDefault();var g=grants(),c=a.getAttribute('data-consent-allow');if(C.indexOf(c)>=0){g[c]=true;send({categories:g},g)}return}
-var b=t.closest('button[name=action]');if(b)sub=b});
-d.addEventListener('submit',function(e){var f=e.target;if(!(R.contains(f)||f.hasAttribute('data-consent-form')))return;e.preventDefault();
-var b=e.submitter||sub,act=b&&b.value||'save',g={};sub=null;
-if(b&&b.hasAttribute('data-ce-dns')){g=grants();g.advertising=false;return send({categories:g},g,f,act)}
-if(act==='save'){var fd=new FormData(f);C.forEach(function(c){g[c]=fd.get(c)==='on'});return send({categories:g},g,f,act)}
-C.forEach(function(c){g[c]=act==='accept_all'});send({action:act},g,f,act)});
-if(D)D.addEventListener('keydown',function(e){if(e.key==='Escape'){if(R.getAttribute('data-decided')==='1')hide();else if(prev&&prev.focus&&prev!==d.body)prev.focus()}});
-if(R.getAttribute('data-decided')==='1')signals(grants());else if(D&&!D.hidden){prev=d.activeElement;D.focus({preventScroll:true})}
+  var dialog = root.querySelector('.ce-dialog');
+  // Absolute on this origin: a <base href> in the page cannot send the
+  // visitor's decision elsewhere.
+  var endpoint = new URL(root.getAttribute('data-endpoint') || '/', location.origin).href;
+  // The optional categories, in the order of the banner's toggles.
+  var CATEGORIES = ['functional', 'analytics', 'advertising'];
+  // Space-padded so `has()` can look for whole words.
+  var signalList = ' ' + (root.getAttribute('data-signals') || '') + ' ';
+  // The URL attributes the filter may have moved to `data-consent-<attr>`;
+  // the list comes from Rust (crate::markup::URL_ATTRS), never from here.
+  var urlAttrs = (root.getAttribute('data-attrs') || '').split(' ').filter(Boolean);
+  // The element that had focus before the dialog opened (given back on close).
+  var previousFocus = null;
+  // The last `button[name=action]` clicked (for browsers without e.submitter).
+  var lastSubmitter = null;
+
+  /** Whether space-separated list `list` contains `word`. */
+  function has(list, word) {
+    return (' ' + list + ' ').indexOf(' ' + word + ' ') >= 0;
+  }
+
+  /** The current grants, from the root's `data-grants`. */
+  function currentGrants() {
+    var grants = {};
+    var list = root.getAttribute('data-grants') || '';
+    CATEGORIES.forEach(function (c) {
+      grants[c] = has(list, c);
+    });
+    return grants;
+  }
+
+  /** Opens the dialog (with the category toggles if `customize`). */
+  function show(customize) {
+    if (!dialog) return;
+    if (dialog.hidden) previousFocus = doc.activeElement;
+    dialog.hidden = false;
+    if (customize) {
+      var details = dialog.querySelector('details');
+      if (details) details.open = true;
+    }
+    dialog.focus({ preventScroll: true });
+  }
+
+  /** Closes the dialog, drops the no-JS `#ce-dialog` fragment, restores focus. */
+  function hide() {
+    if (!dialog) return;
+    dialog.hidden = true;
+    if (location.hash === '#ce-dialog' && history.replaceState) {
+      history.replaceState(null, '', location.pathname + location.search);
+    }
+    var p = previousFocus;
+    previousFocus = null;
+    if (p && p.focus && p !== doc.body && doc.contains(p)) p.focus();
+  }
+
+  function state(granted) {
+    return granted ? 'granted' : 'denied';
+  }
+
+  /** Tells the vendors' own consent APIs (when enabled) about `grants`. */
+  function sendSignals(grants) {
+    var ads = state(grants.advertising);
+    var analytics = state(grants.analytics);
+    var functional = state(grants.functional);
+    var w = window;
+    if (has(signalList, 'gtag') && typeof w.gtag === 'function') {
+      w.gtag('consent', 'update', {
+        ad_storage: ads,
+        ad_user_data: ads,
+        ad_personalization: ads,
+        analytics_storage: analytics,
+        functionality_storage: functional,
+        personalization_storage: functional
+      });
+    }
+    if (has(signalList, 'uet') && w.uetq && w.uetq.push) {
+      w.uetq.push('consent', 'update', { ad_storage: ads });
+    }
+    if (has(signalList, 'clarity') && typeof w.clarity === 'function') {
+      w.clarity('consentv2', { ad_Storage: ads, analytics_Storage: analytics });
+    }
+  }
+
+  /**
+   * Whether every category `el` waits for (`data-consent-category`, or the
+   * author's `data-consent`; several may be listed) is granted.
+   */
+  function allowed(el, grants) {
+    var wanted = (el.getAttribute('data-consent-category') || el.getAttribute('data-consent') || '')
+      .split(/[\s,]+/)
+      .filter(Boolean);
+    return wanted.length > 0 && wanted.every(function (c) {
+      return c === 'necessary' || grants[c] === true;
+    });
+  }
+
+  /**
+   * `document.write` from a script this code activated: insert the markup
+   * right after that script (as the parser would have) instead of
+   * replacing the loaded page. False when the caller is not such a script.
+   */
+  function writeAfterCurrentScript(args, newline) {
+    var script = doc.currentScript;
+    if (!script || !script.ceOn || !script.parentNode) return false;
+    // An empty text node after the script marks where its writes go, in order.
+    var marker = script.ceAt;
+    if (!marker) {
+      marker = script.ceAt = doc.createTextNode('');
+      script.parentNode.insertBefore(marker, script.nextSibling);
+    }
+    var range = doc.createRange();
+    range.selectNode(marker);
+    var fragment = range.createContextualFragment([].join.call(args, '') + (newline ? '\n' : ''));
+    // Scripts written this way may write too.
+    fragment.querySelectorAll('script').forEach(function (s) {
+      s.ceOn = 1;
+    });
+    marker.parentNode.insertBefore(fragment, marker);
+    return true;
+  }
+
+  /** Whether `url` is an http(s) URL once resolved (relative ones are). */
+  function isWebUrl(url) {
+    try {
+      var scheme = new URL(url, doc.baseURI).protocol;
+      return scheme === 'http:' || scheme === 'https:';
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether a stashed value may be put back as attribute `attr`: only web
+   * URLs (every candidate of a srcset, every URL of a ping), never
+   * `javascript:` or `data:`. `srcdoc` is a document, not a URL: restored
+   * only where the filter stashed it (`data-consent-category`, no author
+   * tag), never from the page's own markup.
+   */
+  function restorable(el, attr, value) {
+    if (attr === 'srcdoc') return el.hasAttribute('data-consent-category') && !el.hasAttribute('data-consent');
+    if (attr === 'srcset') {
+      return value.split(',').every(function (candidate) {
+        var url = candidate.trim().split(/\s+/)[0];
+        return !url || isWebUrl(url);
+      });
+    }
+    if (attr === 'ping') return value.split(/\s+/).filter(Boolean).every(isWebUrl);
+    return isWebUrl(value);
+  }
+
+  /** Wraps document.write/writeln once (see writeAfterCurrentScript). */
+  function patchDocumentWrite() {
+    if (doc.ceW) return;
+    doc.ceW = 1;
+    var write = doc.write;
+    var writeln = doc.writeln;
+    doc.write = function () {
+      if (!writeAfterCurrentScript(arguments)) return write.apply(doc, arguments);
+    };
+    doc.writeln = function () {
+      if (!writeAfterCurrentScript(arguments, 1)) return writeln.apply(doc, arguments);
+    };
+  }
+
+  /**
+   * Replaces an inert `<script type="text/plain">` by a live copy: other
+   * attributes and text kept, `type` from `data-consent-type`, `src` from
+   * `data-consent-src`, nonce carried over, execution order kept.
+   */
+  function activateScript(inert) {
+    patchDocumentWrite();
+    var live = doc.createElement('script');
+    live.ceOn = 1;
+    for (var i = 0; i < inert.attributes.length; i++) {
+      var a = inert.attributes[i];
+      if (a.name !== 'type' && a.name !== 'nonce' && a.name.indexOf('data-consent') !== 0) {
+        live.setAttribute(a.name, a.value);
+      }
+    }
+    var type = inert.getAttribute('data-consent-type');
+    if (type) live.type = type;
+    var src = inert.getAttribute('data-consent-src');
+    if (src && isWebUrl(src)) live.src = src;
+    if (inert.nonce) live.nonce = inert.nonce;
+    // Dynamically inserted scripts are async by default; keep page order.
+    if (!inert.hasAttribute('async')) live.async = false;
+    live.text = inert.text;
+    inert.parentNode.replaceChild(live, inert);
+  }
+
+  /** Restores an inert element's URL attributes, unhides it, drops its placeholder. */
+  function activateElement(el) {
+    urlAttrs.forEach(function (attr) {
+      var value = el.getAttribute('data-consent-' + attr);
+      if (value !== null && restorable(el, attr, value)) {
+        el.setAttribute(attr, value);
+        el.removeAttribute('data-consent-' + attr);
+      }
+    });
+    if (el.hasAttribute('data-consent-hidden')) {
+      el.hidden = false;
+      el.removeAttribute('data-consent-hidden');
+    }
+    var prev = el.previousElementSibling;
+    if (prev && prev.matches('.consent-edge-placeholder[data-consent-placeholder]')) {
+      prev.parentNode.removeChild(prev);
+    }
+    // A <source> changed under a playing <video>/<audio> needs a reload.
+    var parent = el.parentNode;
+    if (el.nodeName === 'SOURCE' && parent && parent.load) parent.load();
+  }
+
+  /** Activates everything `grants` now allows. */
+  function activate(grants) {
+    doc.querySelectorAll(
+      'script[type="text/plain"][data-consent-category],script[type="text/plain"][data-consent]'
+    ).forEach(function (s) {
+      if (allowed(s, grants)) activateScript(s);
+    });
+    doc.querySelectorAll(
+      '[data-consent-category]:not(script):not([data-consent-placeholder]),' +
+        '[data-consent]:not(script):not([data-consent-placeholder])'
+    ).forEach(function (el) {
+      if (allowed(el, grants)) activateElement(el);
+    });
+  }
+
+  /** Fills the `[data-consent-field]`s of a consent status block from the endpoint's answer. */
+  function updateStatusFields(answer) {
+    function fields(name, f) {
+      doc.querySelectorAll('[data-consent-field=' + name + ']').forEach(f);
+    }
+    if (answer.consent_id) {
+      fields('id', function (e) {
+        e.textContent = answer.consent_id;
+      });
+      fields('meta', function (e) {
+        e.hidden = false;
+      });
+      fields('undecided', function (e) {
+        e.hidden = true;
+      });
+    }
+    if (typeof answer.decided_at === 'number') {
+      var iso = new Date(answer.decided_at * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      fields('date', function (e) {
+        e.textContent = iso;
+        e.setAttribute('datetime', iso);
+      });
+    }
+    if (typeof answer.method === 'string') {
+      fields('method', function (e) {
+        var label = e.getAttribute('data-method-' + answer.method.replace(/_/g, '-'));
+        if (label) e.textContent = label;
+      });
+    }
+  }
+
+  /** A decision was recorded: reflect it everywhere, activate, close. */
+  function apply(grants, answer) {
+    root.setAttribute('data-grants', CATEGORIES.filter(function (c) {
+      return grants[c];
+    }).join(' '));
+    root.setAttribute('data-decided', '1');
+    root.querySelectorAll('input[type=checkbox]').forEach(function (input) {
+      if (CATEGORIES.indexOf(input.name) >= 0) input.checked = !!grants[input.name];
+    });
+    doc.querySelectorAll('[data-consent-state]').forEach(function (e) {
+      var c = e.getAttribute('data-consent-state');
+      if (CATEGORIES.indexOf(c) >= 0) e.textContent = e.getAttribute(grants[c] ? 'data-on' : 'data-off');
+    });
+    updateStatusFields(answer);
+    sendSignals(grants);
+    activate(grants);
+    hide();
+    doc.dispatchEvent(new CustomEvent('consent-edge:change', { detail: { categories: grants } }));
+  }
+
+  /**
+   * Posts `body` to the endpoint. On success the endpoint's categories win
+   * over the `grants` we asked for; on failure `form` (if any) is submitted
+   * the no-JS way with `action`.
+   */
+  function send(body, grants, form, action) {
+    fetch(endpoint, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body)
+    })
+      .then(function (r) {
+        if (!r.ok) throw r;
+        return r.json().catch(function () {
+          return {};
+        });
+      })
+      .then(function (answer) {
+        answer = answer || {};
+        var cats = answer.categories;
+        var granted = grants;
+        if (cats && typeof cats === 'object') {
+          granted = {};
+          CATEGORIES.forEach(function (k) {
+            granted[k] = cats[k] === true;
+          });
+        }
+        apply(granted, answer);
+      })
+      .catch(function () {
+        if (form) {
+          var input = doc.createElement('input');
+          input.type = 'hidden';
+          input.name = 'action';
+          input.value = action;
+          form.appendChild(input);
+          form.submit();
+        }
+      });
+  }
+
+  doc.addEventListener('click', function (e) {
+    var t = e.target;
+    if (!t || !t.closest) return;
+    var opener = t.closest('[data-consent-open]');
+    if (opener) {
+      e.preventDefault();
+      show(opener.getAttribute('data-consent-open') === 'customize');
+      return;
+    }
+    // A placeholder's "Allow": grant that one category, keep the others.
+    // Only in a placeholder (what the filter puts before a hidden iframe),
+    // not any element of the page that carries the attribute.
+    var allow = t.closest('.consent-edge-placeholder[data-consent-placeholder] [data-consent-allow]');
+    if (allow) {
+      e.preventDefault();
+      var grants = currentGrants();
+      var category = allow.getAttribute('data-consent-allow');
+      if (CATEGORIES.indexOf(category) >= 0) {
+        grants[category] = true;
+        send({ categories: grants }, grants);
+      }
+      return;
+    }
+    var button = t.closest('button[name=action]');
+    if (button) lastSubmitter = button;
+  });
+
+  /**
+   * Whether `form` is consent UI the worker made: the banner's own forms,
+   * and `form[data-consent-form]` inside `[data-consent-status]` (whose
+   * whole content the filter replaces with the worker's status block).
+   * Other forms of the page are left to the browser.
+   */
+  function workerForm(form) {
+    if (root.contains(form)) return true;
+    return form.hasAttribute('data-consent-form') && !!form.closest('[data-consent-status]');
+  }
+
+  doc.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (!form || !form.closest || !workerForm(form)) return;
+    e.preventDefault();
+    var button = e.submitter || lastSubmitter;
+    var action = (button && button.value) || 'save';
+    var grants = {};
+    lastSubmitter = null;
+    // "Do not sell or share": refuse advertising, keep the rest.
+    if (button && button.hasAttribute('data-ce-dns')) {
+      grants = currentGrants();
+      grants.advertising = false;
+      return send({ categories: grants }, grants, form, action);
+    }
+    if (action === 'save') {
+      var data = new FormData(form);
+      CATEGORIES.forEach(function (c) {
+        grants[c] = data.get(c) === 'on';
+      });
+      return send({ categories: grants }, grants, form, action);
+    }
+    CATEGORIES.forEach(function (c) {
+      grants[c] = action === 'accept_all';
+    });
+    send({ action: action }, grants, form, action);
+  });
+
+  if (dialog) {
+    dialog.addEventListener('keydown', function (e) {
+      if (e.key !== 'Escape') return;
+      // Undecided: the dialog stays (no decision was made), focus goes back.
+      if (root.getAttribute('data-decided') === '1') hide();
+      else if (previousFocus && previousFocus.focus && previousFocus !== doc.body) previousFocus.focus();
+    });
+  }
+
+  if (root.getAttribute('data-decided') === '1') {
+    // Vendors loaded with the page learn the stored choice.
+    sendSignals(currentGrants());
+  } else if (dialog && !dialog.hidden) {
+    previousFocus = doc.activeElement;
+    dialog.focus({ preventScroll: true });
+  }
 })();

@@ -24,11 +24,11 @@
 //! | markup (produced by the filter or the site's authors) | when its category is granted |
 //! |---|---|
 //! | `<script type="text/plain" data-consent-category="analytics" data-consent-type="…">` (or `data-consent="…"`) | replaced by a live `<script>`: type from `data-consent-type`, `src` from `src`/`data-consent-src`, other attributes and text kept, nonce carried over, order kept (`async=false` unless `async`); while it runs, its `document.write`/`writeln` insert the markup right after it (written scripts run) instead of replacing a loaded page |
-//! | any other element with `data-consent-category`/`data-consent` and `data-consent-src` (or `-srcset`, `-data`, `-href`, `-ping`) | the real attribute is set |
+//! | any other element with `data-consent-category`/`data-consent` and `data-consent-src` (or any other of [`crate::markup::URL_ATTRS`]: `-srcset`, `-data`, `-href`, `-ping`, `-poster`, `-srcdoc`; the script reads the list from the root's `data-attrs`) | the real attribute is set, if it is an http(s) or relative URL (every candidate of a `srcset`/`ping`); `srcdoc` only where the filter stashed it (`data-consent-category` without an author `data-consent`) |
 //! | `<iframe … data-consent-hidden hidden>` | `hidden` removed, the preceding `.consent-edge-placeholder[data-consent-placeholder]` removed |
 //! | `[data-consent-allow="functional"]` (in a placeholder) | grants that category, keeping the others |
 //! | `[data-consent-open]` (`="customize"` also opens the toggles) | opens the preferences dialog; without JavaScript a `<button data-consent-open>` submits the banner's hidden `#ce-open` form (the filter sets `type="submit" form="ce-open"`): a GET of the same URL, query kept, landing on `#ce-dialog` |
-//! | `form[data-consent-form]` | posted as JSON like the banner's own forms |
+//! | `form[data-consent-form]` inside `[data-consent-status]` (the status block the filter fills) | posted as JSON like the banner's own forms; such forms elsewhere in the page, and `[data-consent-allow]` outside a placeholder, are left alone |
 //! | `[data-consent-state="<cat>"]` with `data-on`/`data-off` | text updated after a change |
 //!
 //! Several categories may be listed (`data-consent-category="analytics advertising"`): all must be granted.
@@ -51,8 +51,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-const CSS: &str = include_str!("banner.css");
-const JS: &str = include_str!("banner.js");
+// Minified from banner.css / banner.js by build.rs (buildscript/minify.rs).
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/banner.min.css"));
+const JS: &str = include_str!(concat!(env!("OUT_DIR"), "/banner.min.js"));
 
 /// `[banner]` in `consent.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -366,25 +367,10 @@ pub fn csp_nonce(csp_header: &str) -> Option<String> {
 // ---------------------------------------------------------------------------
 // Helpers
 
-/// HTML-escapes text for element content and quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    esc(&mut out, s);
-    out
-}
-
-fn esc(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
+/// HTML-escapes text for element content and quoted attribute values
+/// (the crate's one escaper, [`crate::html::escape_text`]).
+pub use crate::html::escape_text as escape;
+use crate::html::push_escaped as esc;
 
 fn nonce_attr(nonce: Option<&str>) -> String {
     match nonce {
@@ -544,7 +530,7 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
     let _ = write!(h, "<style{nonce}>{CSS}</style>");
     let _ = write!(
         h,
-        "<aside id=\"consent-edge\" class=\"ce{}\" lang=\"{}\" aria-label=\"{}\" data-variant=\"{variant}\" data-decided=\"{}\" data-grants=\"{}\" data-gpc=\"{}\" data-endpoint=\"{endpoint}\" data-signals=\"{}\">",
+        "<aside id=\"consent-edge\" class=\"ce{}\" lang=\"{}\" aria-label=\"{}\" data-variant=\"{variant}\" data-decided=\"{}\" data-grants=\"{}\" data-gpc=\"{}\" data-endpoint=\"{endpoint}\" data-signals=\"{}\" data-attrs=\"{}\">",
         if cfg.position == Position::Top { " ce-top" } else { "" },
         escape(lang_attr(view.lang)),
         escape(&t.reopen),
@@ -552,6 +538,7 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
         granted_ids.join(" "),
         u8::from(view.gpc),
         signals.join(" "),
+        crate::markup::script_attrs(),
     );
     let _ = write!(
         h,
