@@ -19,12 +19,14 @@
 //! | [`filter`] | the lol_html streaming rewriter |
 //! | [`banner`] | banner, cookie declaration and consent status rendering, i18n |
 //! | [`records`] | the proof-of-consent log |
+//! | [`proxy`] | the proxy's decisions: route, origin request, response policy |
 #![warn(missing_docs)]
 
 pub mod banner;
 pub mod consent;
 pub mod filter;
 pub mod jurisdiction;
+pub mod proxy;
 pub mod records;
 pub mod rules;
 pub mod trackers;
