@@ -81,6 +81,9 @@ async fn handle(
         }
         // Dev-only fault injection for the hardening tests (never set DEV_FAULTS in production).
         Dispatch::FaultPanic => panic!("consent-edge: deliberate panic (DEV_FAULTS)"),
+        Dispatch::FaultError => Err(EdgeError::Internal(Error::RustError(
+            "deliberate error (DEV_FAULTS)".into(),
+        ))),
         Dispatch::Proxy { bypass } => proxy::proxy(req, env, &settings, cfg, &visit, bypass).await,
     }
 }

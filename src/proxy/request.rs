@@ -141,6 +141,8 @@ pub enum Dispatch {
     AdminMethodNotAllowed,
     /// `DEV_FAULTS`: a deliberate panic for the hardening tests.
     FaultPanic,
+    /// `DEV_FAULTS`: a deliberate runtime error (answered 500) for the tests.
+    FaultError,
     /// To the origin. `bypass`: the route says bypass, so a response that
     /// is not a document passes untouched.
     Proxy {
@@ -169,6 +171,9 @@ pub fn request_filter(
     if let Some(sub) = path.strip_prefix(ep).and_then(|s| s.strip_prefix('/')) {
         if settings.dev_faults && sub == "fault/panic" {
             return Dispatch::FaultPanic;
+        }
+        if settings.dev_faults && sub == "fault/error" {
+            return Dispatch::FaultError;
         }
         // Exact comparison: the worker crate would read `PROPFIND` as GET.
         if facts.method != ADMIN_ALLOW {
@@ -342,6 +347,12 @@ mod tests {
             ..Settings::default()
         };
         assert_eq!(dispatch("GET", panic, &[], &dev), Dispatch::FaultPanic);
+        let error = "https://w.example/__consent/fault/error";
+        assert_eq!(dispatch("GET", error, &[], &dev), Dispatch::FaultError);
+        assert_eq!(
+            dispatch("GET", error, &[], &s),
+            Dispatch::Admin("fault/error".into())
+        );
         // Site paths: any method goes to the origin.
         assert_eq!(
             dispatch("PROPFIND", "https://w.example/dav/", &[], &s),
