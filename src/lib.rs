@@ -21,6 +21,7 @@
 //! | [`markup`] | the `data-consent-*` vocabulary shared by the filter and the banner script |
 //! | [`banner`] | banner, cookie declaration and consent status rendering, i18n |
 //! | [`records`] | the proof-of-consent log |
+//! | [`proxy`] | the proxy's decisions: route, origin request, response policy |
 #![warn(missing_docs)]
 
 pub mod banner;
@@ -30,6 +31,7 @@ pub mod guard;
 pub mod html;
 pub mod jurisdiction;
 pub mod markup;
+pub mod proxy;
 pub mod records;
 pub mod rules;
 pub mod trackers;

@@ -143,6 +143,14 @@ test("a 1 MiB inline tracker script is neutralised and the page completes", asyn
   await stillWorks();
 });
 
+test("an error of ours → 500 with a body that says so (not a 502 blaming the origin)", async () => {
+  const res = await mf.dispatchFetch("https://site.example/__consent/fault/error", { cf: DE });
+  assert.equal(res.status, 500);
+  assert.equal(res.headers.get("cache-control"), "no-store");
+  assert.match(await res.text(), /^consent-edge: internal error while handling this request \(.*deliberate error \(DEV_FAULTS\)\); this is a bug in consent-edge, not in the site\n$/);
+  await stillWorks();
+});
+
 test("D1 down: consent still works — see records.test.mjs 'D1 missing or broken: consent is still set, the page still served'", () => {
   // Covered there (no DB binding, and an unmigrated DB where every write fails).
 });

@@ -8,6 +8,13 @@ const PAGE = `<!doctype html><html lang="en"><head><title>Fixture</title></head>
 const BINARY = crypto.randomBytes(256 * 1024);
 const JSON_BODY = JSON.stringify({ a: 1, b: [true, null, "x\u00fc"], nested: { deep: "value" } }, null, 2);
 
+const GA = `<script async src="https://www.googletagmanager.com/gtag/js?id=G-XXXXXXXXXX"></script>`;
+const ARTICLE = `<!doctype html><html><head><title>Article</title>${GA}</head><body><p>text</p></body></html>`;
+const LINK = `</site.css>; rel=preload; as=style, <https://www.googletagmanager.com/gtag/js?id=G-1>; rel=preload; as=script, <https://connect.facebook.net>; rel=preconnect, <//www.google-analytics.com>; rel=dns-prefetch, </next.html>; rel=prefetch`;
+const DE = { country: "DE", regionCode: "HE", isEUCountry: "1", continent: "EU" };
+const SAME = { "sec-fetch-site": "same-origin" };
+const NAV = { accept: "text/html,application/xhtml+xml,*/*;q=0.8", "sec-fetch-dest": "document" };
+
 let origin, mf, slowFinishedAt;
 
 before(async () => {
@@ -48,6 +55,49 @@ before(async () => {
       }
       res.writeHead(200, { "content-type": "text/html", etag: '"v1"' });
       res.end(PAGE);
+    },
+    // A cacheable page with a tracker and validators (issue 12.1).
+    "/article": (req, res) => {
+      if (req.headers["if-none-match"] === '"a1"' || req.headers["if-modified-since"]) {
+        res.writeHead(304, { etag: '"a1"' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, {
+        "content-type": "text/html; charset=utf-8",
+        etag: '"a1"',
+        "last-modified": "Mon, 30 Nov 2026 10:00:00 GMT",
+        "cache-control": "public, max-age=600",
+        vary: "Accept-Encoding",
+      });
+      res.end(ARTICLE);
+    },
+    // An origin that answers 304 whatever it is asked.
+    "/stubborn.html": (req, res) => {
+      res.writeHead(304, { etag: '"s"' });
+      res.end();
+    },
+    // Response headers that fetch or navigate (issue 12.11).
+    "/linked.html": (req, res) => {
+      res.writeHead(200, {
+        "content-type": "text/html; charset=utf-8",
+        link: LINK,
+        refresh: "5; url=https://www.facebook.com/tr?id=1&ev=PageView",
+      });
+      res.end(PAGE);
+    },
+    "/linked.json": (req, res) => {
+      res.writeHead(200, { "content-type": "application/json", link: LINK, refresh: "0;URL='https://www.facebook.com/tr?id=1'" });
+      res.end("{}");
+    },
+    // Echoes method and body (issue 15.6).
+    "/dav/": (req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d));
+      req.on("end", () => {
+        res.writeHead(207, { "content-type": "application/json" });
+        res.end(JSON.stringify({ method: req.method, body }));
+      });
     },
     "/range.html": (req, res) => {
       const body = Buffer.from(PAGE);
@@ -173,5 +223,95 @@ test("no ORIGIN and the zone's origin is the worker itself (plain `wrangler dev`
     await forged.arrayBuffer();
   } finally {
     await alone.dispose();
+  }
+});
+
+/** The `consent` cookie value a response sets. */
+function consentCookie(res) {
+  const c = res.headers.getSetCookie().find((v) => /^consent=[^;]+;/.test(v));
+  assert.ok(c, JSON.stringify(res.headers.getSetCookie()));
+  return /^consent=([^;]+)/.exec(c)[1];
+}
+
+const liveGA = (html) => /<script async src="https:\/\/www\.googletagmanager\.com\/gtag\/js\?id=G-XXXXXXXXXX"><\/script>/.test(html);
+
+test("caching: a personalised page is private, without the origin's validators, and varies on consent", async () => {
+  const res = await mf.dispatchFetch("https://site.example/article", { cf: DE, headers: NAV });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("cache-control"), "private, no-store");
+  assert.equal(res.headers.get("etag"), null);
+  assert.equal(res.headers.get("last-modified"), null);
+  assert.equal(res.headers.get("vary"), "Accept-Encoding, Cookie, Sec-GPC, Accept-Language");
+  await res.text();
+});
+
+test("caching: accept → page with validators → withdraw → the next view has no live tracker and no 304", async () => {
+  const accepted = await mf.dispatchFetch("https://site.example/__consent", {
+    method: "POST", cf: DE, headers: { ...SAME, "content-type": "application/json" }, body: '{"action":"accept_all"}',
+  });
+  const yes = consentCookie(accepted);
+  // The browser's first view: GA live. (A cache upstream of an older worker
+  // version, or the browser's own copy, still holds it with ETag "a1".)
+  const first = await mf.dispatchFetch("https://site.example/article", { cf: DE, headers: { ...NAV, cookie: `consent=${yes}` } });
+  assert.equal(first.status, 200);
+  assert.ok(liveGA(await first.text()), "GA live after accepting");
+  const withdrawn = await mf.dispatchFetch("https://site.example/__consent", {
+    method: "DELETE", cf: DE, headers: { ...SAME, cookie: `consent=${yes}` },
+  });
+  assert.equal(withdrawn.status, 200);
+  const no = consentCookie(withdrawn);
+  // The next view revalidates the copy it holds: the worker must not let a 304 confirm it.
+  const seen = origin.requests.length;
+  const next = await mf.dispatchFetch("https://site.example/article", {
+    cf: DE,
+    headers: { ...NAV, cookie: `consent=${no}`, "if-none-match": '"a1"', "if-modified-since": "Mon, 30 Nov 2026 10:00:00 GMT" },
+  });
+  assert.equal(next.status, 200, "not 304");
+  const html = await next.text();
+  assert.ok(!liveGA(html), "GA not live after withdrawing");
+  assert.match(html, /googletagmanager\.com[^>]*type="text\/plain"/);
+  const sent = origin.requests.slice(seen).find((r) => r.url === "/article");
+  assert.equal(sent.headers["if-none-match"], undefined, "validators not forwarded for a navigation");
+  assert.equal(sent.headers["if-modified-since"], undefined);
+});
+
+test("caching: an origin that answers a navigation 304 anyway gets a clear 502, never a 304 to the browser", async () => {
+  const res = await mf.dispatchFetch("https://site.example/stubborn.html", { cf: DE, headers: { ...NAV, "if-none-match": '"s"' } });
+  assert.equal(res.status, 502);
+  assert.match(await res.text(), /^consent-edge: the origin answered 304 Not Modified to a page request sent without validators/);
+});
+
+test("response headers: Link entries and a Refresh to refused vendors are removed, the others kept", async () => {
+  for (const path of ["/linked.html", "/linked.json"]) {
+    const res = await mf.dispatchFetch(`https://site.example${path}`, { cf: DE });
+    assert.equal(res.headers.get("link"), "</site.css>; rel=preload; as=style, </next.html>; rel=prefetch", path);
+    assert.equal(res.headers.get("refresh"), null, path);
+    await res.arrayBuffer();
+  }
+  // With consent, as the origin sent them.
+  const ok = await mf.dispatchFetch("https://site.example/__consent", {
+    method: "POST", cf: DE, headers: { ...SAME, "content-type": "application/json" }, body: '{"action":"accept_all"}',
+  });
+  const res = await mf.dispatchFetch("https://site.example/linked.html", { cf: DE, headers: { cookie: `consent=${consentCookie(ok)}` } });
+  assert.equal(res.headers.get("link"), LINK);
+  assert.match(res.headers.get("refresh"), /facebook/);
+  await res.text();
+});
+
+test("methods: unknown ones reach the origin unchanged (body kept); /__consent answers 405 with Allow", async () => {
+  for (const method of ["PROPFIND", "PURGE", "QUERY", "MKCOL", "PUT", "PATCH", "OPTIONS"]) {
+    const res = await mf.dispatchFetch("https://site.example/dav/", { method, body: `<x m="${method}"/>`, headers: { "content-type": "application/xml" } });
+    assert.equal(res.status, 207, method);
+    assert.deepEqual(await res.json(), { method, body: `<x m="${method}"/>` }, method);
+  }
+  for (const method of ["PROPFIND", "PURGE", "QUERY", "PUT"]) {
+    const res = await mf.dispatchFetch("https://site.example/__consent", { method, cf: DE, headers: SAME });
+    assert.equal(res.status, 405, method);
+    assert.equal(res.headers.get("allow"), "GET, HEAD, POST, DELETE", method);
+    assert.match((await res.json()).error, new RegExp(`method ${method} not allowed`));
+    const admin = await mf.dispatchFetch("https://site.example/__consent/stats", { method, cf: DE });
+    assert.equal(admin.status, 405, `${method} /__consent/stats`);
+    assert.equal(admin.headers.get("allow"), "GET");
+    await admin.arrayBuffer();
   }
 });

@@ -6,13 +6,21 @@ import { startOrigin, startWorker } from "./harness.mjs";
 const DE = { country: "DE", regionCode: "HE", isEUCountry: "1", continent: "EU" };
 const TRACKED = `<!doctype html><html><head><title>t</title><script async src="https://www.googletagmanager.com/gtag/js?id=G-XXXXXXXXXX"></script></head>` +
   `<body><iframe title="video" src="https://www.youtube.com/embed/abcdefghijk"></iframe><img src="https://www.facebook.com/tr?id=1&ev=PageView" alt=""><p>text</p></body></html>`;
+const GPC_JSON = '{"gpc": true, "lastUpdate": "2026-01-01"}';
+const PDF = Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.from([0xe2, 0xe3, 0xcf, 0xd3]), Buffer.from("\n<script src=https://www.googletagmanager.com/gtag/js></script>")]);
 let origin, mf;
 
 before(async () => {
   const html = (extra = {}) => (req, res) => { res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...extra }); res.end(TRACKED); };
   origin = await startOrigin({
-    "/.well-known/page.html": html(),
-    "/doc.pdf": html(),
+    // Bypass routes: machine-read files and downloads pass untouched...
+    "/.well-known/gpc.json": (req, res) => { res.writeHead(200, { "content-type": "application/json", "set-cookie": "_ga=GA1.1; Path=/" }); res.end(GPC_JSON); },
+    "/doc.pdf": (req, res) => { res.writeHead(200, { "content-type": "application/pdf" }); res.end(PDF); },
+    // ...but a document under a bypass pattern is filtered: the site's HTML 404 page,
+    // a path parameter the origin drops (/account;.pdf is /account to Tomcat/Jetty).
+    // (The loopback origin routes by the raw path: it stands for Tomcat serving /account.)
+    "/account;.pdf": html({ "set-cookie": "_ga=GA1.1; Path=/" }),
+    "/nope.pdf": (req, res) => { res.writeHead(404, { "content-type": "text/html; charset=utf-8" }); res.end(TRACKED); },
     "/widgets/w.html": html(),
     "/press/p.html": html(),
     "/plain.html": html(),
@@ -39,9 +47,29 @@ test("enforce (no rule): trackers neutralised, signals and banner injected", asy
   assert.match(html, /<aside id="consent-edge"[^>]*data-variant="opt-in"/);
 });
 
-test("bypass routes are byte-identical (/.well-known/*, *.pdf)", async () => {
-  assert.equal(await get("/.well-known/page.html"), TRACKED);
-  assert.equal(await get("/doc.pdf"), TRACKED);
+test("bypass routes pass what is not a document byte-identical (/.well-known/*, *.pdf)", async () => {
+  const json = await mf.dispatchFetch("https://www.example.com/.well-known/gpc.json", { cf: DE });
+  assert.equal(await json.text(), GPC_JSON);
+  assert.deepEqual(json.headers.getSetCookie(), ["_ga=GA1.1; Path=/"], "headers as the origin sent them");
+  const pdf = await mf.dispatchFetch("https://www.example.com/doc.pdf", { cf: DE });
+  assert.equal(pdf.headers.get("content-type"), "application/pdf");
+  assert.ok(Buffer.from(await pdf.arrayBuffer()).equals(PDF));
+});
+
+test("a document under a bypass pattern is filtered: the site's HTML 404 at /nope.pdf, /account;.pdf", async () => {
+  // The site's 404 page is HTML with the site layout (and its trackers).
+  const nope = await mf.dispatchFetch("https://www.example.com/nope.pdf", { cf: DE, headers: { accept: "text/html" } });
+  assert.equal(nope.status, 404);
+  assert.equal(nope.headers.get("cache-control"), "private, no-store");
+  const page = await nope.text();
+  assert.match(page, /<script async src="https:\/\/www\.googletagmanager\.com[^>]*type="text\/plain"/, "GA inert");
+  assert.ok(!/<iframe[^>]* src="https:\/\/www\.youtube\.com/.test(page), "no live YouTube iframe");
+  assert.match(page, /<aside id="consent-edge"/, "the banner, as on any page");
+  const res = await mf.dispatchFetch("https://www.example.com/account;.pdf", { cf: DE });
+  assert.deepEqual(res.headers.getSetCookie(), [], "the refused Set-Cookie is dropped");
+  const html = await res.text();
+  assert.match(html, /googletagmanager\.com[^>]*type="text\/plain"/, "/account;.pdf is /account to the origin: filtered");
+  assert.equal(origin.requests.at(-1).url, "/account;.pdf", "the path is forwarded as sent");
 });
 
 test("inject = false: trackers still neutralised, nothing injected", async () => {

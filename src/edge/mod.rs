@@ -1,0 +1,115 @@
+//! The edge shell: the only code touching the `worker` crate. The handlers
+//! read the request, ask the pure core ([`crate::proxy`],
+//! [`crate::consent::endpoint`], [`crate::records`]) what to do and carry
+//! it out.
+//!
+//! | file | adapter |
+//! |---|---|
+//! | `env.rs` | vars and secrets → [`crate::proxy::Settings`] |
+//! | `http.rs` | `worker` headers, `cf`, clock, entropy, fixed responses |
+//! | `consent.rs` | the consent endpoint and its effects |
+//! | `proxy.rs` | the proxied request: upstream and response plans carried out |
+//! | `origin.rs` | forward and timeout |
+//! | `stream.rs` | the JavaScript body pump through the filter |
+//! | `d1.rs`, `records.rs` | D1, the queue, the admin endpoints, the purge |
+//! | `error.rs` | errors by source → 502/504, 503, 500 |
+
+mod consent;
+mod d1;
+mod env;
+mod error;
+mod http;
+mod origin;
+mod proxy;
+mod records;
+mod stream;
+
+use crate::proxy::{request_filter, Dispatch, RequestFacts, Visit, ADMIN_ALLOW};
+use crate::records::Record;
+use crate::rules::Config;
+use error::EdgeError;
+use std::sync::atomic::Ordering;
+use worker::*;
+
+/// Once per isolate (and again if the module is re-instantiated after a trap).
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    match handle(req, &env, &ctx).await {
+        Ok(resp) => Ok(resp),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Routes one request (see [`request_filter`]).
+async fn handle(
+    req: Request,
+    env: &Env,
+    ctx: &Context,
+) -> std::result::Result<Response, EdgeError> {
+    let settings = env::settings(env);
+    let cfg = Config::embedded();
+    let url = req.url()?;
+    let headers = http::request_headers(&req);
+    // The raw method: `req.method()` reads PROPFIND, PURGE, QUERY … as GET.
+    let method = req.inner().method();
+    let facts = RequestFacts {
+        method: &method,
+        url: &url,
+        headers: &headers,
+    };
+    let visit = Visit::new(&facts, cfg, &settings, http::cf_geo(&req), http::now());
+    match request_filter(&facts, &visit, cfg, &settings) {
+        Dispatch::Loop => Err(crate::proxy::Failure::Loop.into()),
+        Dispatch::Consent => {
+            consent::endpoint(req, env, ctx, &settings, cfg, &visit, &headers).await
+        }
+        Dispatch::Admin(sub) => {
+            Ok(records::records_endpoint(&sub, &req, env, &settings, &visit).await?)
+        }
+        Dispatch::AdminMethodNotAllowed => {
+            let resp = http::json_response(
+                405,
+                &serde_json::json!({"error": format!("method not allowed: use {ADMIN_ALLOW}")}),
+            )?;
+            resp.headers().set("allow", ADMIN_ALLOW)?;
+            Ok(resp)
+        }
+        // Dev-only fault injection for the hardening tests (never set DEV_FAULTS in production).
+        Dispatch::FaultPanic => panic!("consent-edge: deliberate panic (DEV_FAULTS)"),
+        Dispatch::FaultError => Err(EdgeError::Internal(Error::RustError(
+            "deliberate error (DEV_FAULTS)".into(),
+        ))),
+        Dispatch::Proxy { bypass } => proxy::proxy(req, env, &settings, cfg, &visit, bypass).await,
+    }
+}
+
+/// Queue consumer (records.queue = true): each delivered batch becomes
+/// multi-row INSERTs in one D1 round trip.
+#[event(queue)]
+async fn queue(batch: MessageBatch<Record>, env: Env, _ctx: Context) -> Result<()> {
+    let recs: Vec<Record> = batch
+        .messages()?
+        .into_iter()
+        .map(|m| m.into_body())
+        .collect();
+    match d1::run_statements(&env, crate::records::insert(&recs)).await {
+        Ok(_) => batch.ack_all(),
+        Err(e) => {
+            records::RECORD_FAILURES.fetch_add(recs.len() as u64, Ordering::Relaxed);
+            console_error!("consent-edge: queued consent records not stored: {e}");
+            batch.retry_all();
+        }
+    }
+    Ok(())
+}
+
+/// Cron: the retention purge.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    records::purge(&env).await;
+}

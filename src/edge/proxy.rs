@@ -1,0 +1,80 @@
+//! The proxied request: the core's plan for the origin request and the
+//! response, carried out.
+
+use super::error::EdgeError;
+use super::http::{header, header_list, to_headers};
+use super::{origin, stream};
+use crate::filter::Filter;
+use crate::proxy::{
+    cookie_classifier, response_filter, upstream_request, Context, Failure, OriginChoice,
+    ResponseFacts, ResponsePlan, Settings, Visit,
+};
+use crate::rules::Config;
+use crate::trackers::Catalog;
+use worker::{Env, Request, Response, ResponseBody, ResponseBuilder};
+
+/// Forwards `req` as planned and returns the response as planned.
+pub async fn proxy(
+    req: Request,
+    env: &Env,
+    settings: &Settings,
+    cfg: &'static Config,
+    visit: &Visit<'_>,
+    bypass: bool,
+) -> Result<Response, EdgeError> {
+    let assets = env.assets("ASSETS").ok();
+    let choice = settings
+        .origin_choice(assets.is_some())
+        .map_err(|e| Failure::OriginInvalid(e.to_string()))?;
+    let catalog = Catalog::configured();
+    let classify = cookie_classifier(cfg, catalog);
+    let up = upstream_request(
+        visit,
+        &choice,
+        &cfg.cookie.name,
+        cfg.cookie.forward_to_origin,
+        &classify,
+    );
+    let upgrade = header(&req, "upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
+    let assets = assets.filter(|_| choice == OriginChoice::Assets);
+    let resp = origin::forward(req, &up, assets, settings.origin_timeout_ms).await?;
+    let headers = header_list(resp.headers());
+    let facts = ResponseFacts {
+        status: resp.status_code(),
+        headers: &headers,
+    };
+    let ctx = Context {
+        visit,
+        bypass,
+        upgrade,
+        settings,
+        cfg,
+        catalog,
+    };
+    match response_filter(&facts, &ctx) {
+        ResponsePlan::Untouched => Ok(resp),
+        ResponsePlan::Fail(f) => Err(f.into()),
+        ResponsePlan::Pass(h) => Ok(ResponseBuilder::new()
+            .with_status(facts.status)
+            .with_headers(to_headers(&h)?)
+            .body(resp.body().clone())),
+        ResponsePlan::Rewrite {
+            headers,
+            page,
+            charset,
+        } => {
+            let filter = Filter::new(catalog, &cfg.filter, *page, charset);
+            let builder = ResponseBuilder::new()
+                .with_status(facts.status)
+                .with_headers(to_headers(&headers)?);
+            match resp.body() {
+                ResponseBody::Stream(input) => {
+                    let body = stream::filtered(input, filter).ok_or(Failure::Busy)?;
+                    Ok(builder.stream(body))
+                }
+                // No body: the document is what the filter makes of nothing.
+                _ => Ok(builder.fixed(filter.end())),
+            }
+        }
+    }
+}

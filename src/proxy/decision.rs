@@ -1,0 +1,187 @@
+//! After the consent endpoint decided: the cookies to expire and the
+//! proof-of-consent record (what the shell must do, as data).
+
+use super::request::Visit;
+use super::settings::Settings;
+use crate::banner;
+use crate::consent::endpoint::{self, EndpointResponse};
+use crate::consent::{enforce, Decision};
+use crate::records::{Record, RecordContext};
+use crate::rules::Config;
+use crate::trackers::Catalog;
+
+/// Adds to `out` the expiries of every cookie the request carries that the
+/// new `decision` refuses (a withdrawal or narrowing reaches the browser at
+/// once, HttpOnly cookies included).
+pub fn expire_refused(
+    out: &mut EndpointResponse,
+    decision: &Decision,
+    visit: &Visit<'_>,
+    settings: &Settings,
+    cfg: &Config,
+    catalog: &Catalog,
+) {
+    let classify = |name: &str| cfg.classify_cookie(catalog, name);
+    if let Some(h) = visit.cookie_header.as_deref() {
+        for e in enforce::expire_refused(
+            h,
+            decision.grants,
+            &classify,
+            visit.cookie_domain(settings),
+            visit.secure,
+        ) {
+            out.headers.push(("set-cookie".into(), e));
+        }
+    }
+}
+
+/// The proof-of-consent record of a decision. The page is the form's
+/// `return_to` (no-JS banner) or the `Referer` (JSON); the record drops its
+/// query. The language is the one the banner was shown in.
+pub fn record(
+    d: &Decision,
+    visit: &Visit<'_>,
+    headers: &[(String, String)],
+    body: &[u8],
+    cfg: &Config,
+) -> Record {
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, val)| val.as_str())
+    };
+    let return_to = form_urlencoded::parse(body)
+        .find(|(k, _)| k == "return_to")
+        .map(|(_, val)| endpoint::safe_return_to(&val).to_string());
+    let path = return_to
+        .as_deref()
+        .or_else(|| get("referer"))
+        .unwrap_or("/");
+    let lang = banner::negotiate(get("accept-language"), &cfg.banner);
+    let country = visit.geo.as_ref().and_then(|g| g.country.as_deref());
+    let region = visit.geo.as_ref().and_then(|g| g.region.as_deref());
+    Record::new(
+        d,
+        &RecordContext {
+            country,
+            region,
+            variant: &visit.state.regime.variant,
+            lang: &lang,
+            path,
+            ip: get("cf-connecting-ip"),
+            user_agent: get("user-agent"),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::endpoint::{handle, EndpointRequest};
+    use crate::consent::Secrets;
+    use crate::jurisdiction::Geo;
+    use crate::proxy::request::RequestFacts;
+    use url::Url;
+
+    const SECRET: &[u8] = b"unit-secret-0123456789abcdef0123456789";
+
+    fn decide(body: &str, ct: &str, extra: &[(&str, &str)]) -> (EndpointResponse, Record) {
+        let cfg = Config::embedded();
+        let url = Url::parse("https://www.example.com/__consent").unwrap();
+        let mut headers: Vec<(String, String)> = vec![
+            ("sec-fetch-site".into(), "same-origin".into()),
+            ("content-type".into(), ct.into()),
+            ("cookie".into(), "_ga=GA1.1; sid=1".into()),
+        ];
+        headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let facts = RequestFacts {
+            method: "POST",
+            url: &url,
+            headers: &headers,
+        };
+        let settings = Settings {
+            secrets: Secrets::new(SECRET),
+            ..Settings::default()
+        };
+        let geo = Geo {
+            country: Some("DE".into()),
+            region: Some("HE".into()),
+            is_eu: true,
+            continent: Some("EU".into()),
+        };
+        let visit = Visit::new(&facts, cfg, &settings, Some(geo), 1_700_000_000);
+        let req = EndpointRequest {
+            method: "POST",
+            host: &visit.host,
+            headers: &headers,
+            body: body.as_bytes(),
+            body_too_large: false,
+            secure: visit.secure,
+            cookie_domain: None,
+        };
+        let mut out = handle(
+            &req,
+            &visit.state,
+            cfg,
+            &settings.secrets,
+            1_700_000_000,
+            [7; 16],
+        );
+        let d = out.decision.take().expect("a decision");
+        expire_refused(&mut out, &d, &visit, &settings, cfg, Catalog::configured());
+        let rec = record(&d, &visit, &headers, body.as_bytes(), cfg);
+        (out, rec)
+    }
+
+    #[test]
+    fn a_refusal_expires_the_refused_cookies_it_sees() {
+        let (out, _) = decide(r#"{"action":"reject_all"}"#, "application/json", &[]);
+        let set: Vec<&str> = out
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert!(
+            set.iter()
+                .any(|c| c.starts_with("_ga=;") && c.contains("Max-Age=0")),
+            "{set:?}"
+        );
+        assert!(
+            !set.iter().any(|c| c.starts_with("sid=")),
+            "unknown cookies are left alone"
+        );
+        let (out, _) = decide(r#"{"action":"accept_all"}"#, "application/json", &[]);
+        assert!(!out
+            .headers
+            .iter()
+            .any(|(n, v)| n == "set-cookie" && v.starts_with("_ga=")));
+    }
+
+    #[test]
+    fn the_record_names_page_language_and_place() {
+        let (_, rec) = decide(
+            "action=reject_all&return_to=%2Fshop%2Fcart%3Fx%3D1",
+            "application/x-www-form-urlencoded",
+            &[
+                ("accept-language", "de-DE,de;q=0.9"),
+                ("referer", "https://www.example.com/other"),
+            ],
+        );
+        let json = serde_json::to_value(&rec).unwrap();
+        assert_eq!(
+            json["path"], "/shop/cart",
+            "the form's return_to, without its query: {json}"
+        );
+        assert_eq!(json["lang"], "de");
+        assert_eq!(json["country"], "DE");
+        let (_, rec) = decide(
+            r#"{"action":"accept_all"}"#,
+            "application/json",
+            &[("referer", "https://www.example.com/p?q=1")],
+        );
+        let json = serde_json::to_value(&rec).unwrap();
+        assert_eq!(json["path"], "/p", "the Referer's path: {json}");
+    }
+}
