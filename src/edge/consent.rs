@@ -44,7 +44,7 @@ pub async fn endpoint(
     if let Some(d) = out.decision.take() {
         decision::expire_refused(&mut out, &d, visit, settings, cfg, Catalog::configured());
         if cfg.records.enabled {
-            let record = decision::record(&d, visit, headers, &body, cfg);
+            let record = decision::record(&d, visit, headers, out.header("location"), cfg);
             let queue = cfg.records.queue || settings.records_queue;
             let env = env.clone();
             ctx.wait_until(async move {

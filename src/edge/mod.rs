@@ -52,6 +52,13 @@ async fn handle(
     ctx: &Context,
 ) -> std::result::Result<Response, EdgeError> {
     let settings = env::settings(env);
+    // Once per isolate: say why the admin endpoints answer 503.
+    static ADMIN_TOKEN_CHECK: std::sync::Once = std::sync::Once::new();
+    ADMIN_TOKEN_CHECK.call_once(|| {
+        if let Some(problem) = crate::records::admin_token_problem(settings.admin_token.as_deref()) {
+            console_error!("consent-edge: {problem}");
+        }
+    });
     let cfg = Config::embedded();
     let url = req.url()?;
     let headers = http::request_headers(&req);
@@ -69,7 +76,7 @@ async fn handle(
             consent::endpoint(req, env, ctx, &settings, cfg, &visit, &headers).await
         }
         Dispatch::Admin(sub) => {
-            Ok(records::records_endpoint(&sub, &req, env, &settings, &visit).await?)
+            Ok(records::records_endpoint(&sub, &req, env, &settings, cfg, &visit).await?)
         }
         Dispatch::AdminMethodNotAllowed => {
             let resp = http::json_response(
@@ -111,5 +118,5 @@ async fn queue(batch: MessageBatch<Record>, env: Env, _ctx: Context) -> Result<(
 /// Cron: the retention purge.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    records::purge(&env).await;
+    records::purge(&env, Config::embedded()).await;
 }

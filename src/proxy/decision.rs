@@ -4,7 +4,7 @@
 use super::request::Visit;
 use super::settings::Settings;
 use crate::banner;
-use crate::consent::endpoint::{self, EndpointResponse};
+use crate::consent::endpoint::EndpointResponse;
 use crate::consent::{enforce, Decision};
 use crate::records::{Record, RecordContext};
 use crate::rules::Config;
@@ -35,14 +35,15 @@ pub fn expire_refused(
     }
 }
 
-/// The proof-of-consent record of a decision. The page is the form's
-/// `return_to` (no-JS banner) or the `Referer` (JSON); the record drops its
+/// The proof-of-consent record of a decision. The page is where the
+/// endpoint actually sent the visitor back (`location`: the no-JS form's
+/// sanitised `return_to`), else the `Referer` (JSON); the record drops its
 /// query. The language is the one the banner was shown in.
 pub fn record(
     d: &Decision,
     visit: &Visit<'_>,
     headers: &[(String, String)],
-    body: &[u8],
+    location: Option<&str>,
     cfg: &Config,
 ) -> Record {
     let get = |name: &str| {
@@ -51,13 +52,7 @@ pub fn record(
             .find(|(n, _)| n == name)
             .map(|(_, val)| val.as_str())
     };
-    let return_to = form_urlencoded::parse(body)
-        .find(|(k, _)| k == "return_to")
-        .map(|(_, val)| endpoint::safe_return_to(&val).to_string());
-    let path = return_to
-        .as_deref()
-        .or_else(|| get("referer"))
-        .unwrap_or("/");
+    let path = crate::records::decision_page(location, get("referer"));
     let lang = banner::negotiate(get("accept-language"), &cfg.banner);
     let country = visit.geo.as_ref().and_then(|g| g.country.as_deref());
     let region = visit.geo.as_ref().and_then(|g| g.region.as_deref());
@@ -130,7 +125,7 @@ mod tests {
         );
         let d = out.decision.take().expect("a decision");
         expire_refused(&mut out, &d, &visit, &settings, cfg, Catalog::configured());
-        let rec = record(&d, &visit, &headers, body.as_bytes(), cfg);
+        let rec = record(&d, &visit, &headers, out.header("location"), cfg);
         (out, rec)
     }
 
