@@ -12,9 +12,10 @@
 //!
 //! | module | concept |
 //! |---|---|
-//! | [`consent`] | categories, the decision, the signed cookie, the `/__consent` endpoint, cookie enforcement |
+//! | [`model`] | the consent vocabulary: categories, grants, the decision and its method (a leaf) |
+//! | [`consent`] | the signed cookie, the effective state, the `/__consent` endpoint, cookie enforcement |
 //! | [`jurisdiction`] | geolocation → legal regime → banner variant |
-//! | [`rules`] | `consent.toml`: typed config, per-route rules, validation |
+//! | [`config`] | `consent.toml` + `trackers.toml` as one validated value (types and validation: the `consent-edge-config` crate, also run by `build.rs`) |
 //! | [`trackers`] | the vendor catalog and host matching |
 //! | [`filter`] | the lol_html streaming rewriter |
 //! | [`banner`] | banner, cookie declaration and consent status rendering, i18n |
@@ -22,12 +23,18 @@
 #![warn(missing_docs)]
 
 pub mod banner;
+pub mod config;
 pub mod consent;
 pub mod filter;
 pub mod jurisdiction;
+pub mod model;
 pub mod records;
-pub mod rules;
 pub mod trackers;
+
+/// The former name of [`config`], kept while callers move over.
+pub mod rules {
+    pub use crate::config::*;
+}
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

@@ -107,60 +107,9 @@ const MAX_TIME: u64 = 253_402_300_799;
 
 const SECS_PER_DAY: u64 = 86_400;
 
-/// `[records]` in `consent.toml`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Config {
-    /// Record decisions and serve the `/__consent/records`, `/history` and
-    /// `/stats` endpoints (default true; needs the D1 binding).
-    pub enabled: bool,
-    /// Records older than this many days are deleted by the scheduled purge
-    /// (default [`Config::DEFAULT_RETENTION_DAYS`]; 1 ..= 36500).
-    pub retention_days: u32,
-    /// Rows deleted per purge statement (default 500; 1 ..= 5000).
-    pub purge_batch: u32,
-    /// Send records through a Queue and insert them in batches instead of
-    /// one `INSERT` per decision (default false).
-    pub queue: bool,
-}
-
-impl Config {
-    /// Default retention: 2221 days. A decision is relied on for as long as
-    /// the consent cookie lives — at most 13 months (395 days, the CNIL's
-    /// ceiling, also `jurisdiction` `max_age_days`) — and must stay provable
-    /// until claims about processing done under it are time-barred: 5 years
-    /// (1826 days) under the French Code civil art. 2224, the longest of the
-    /// common general periods (Germany: 3 years, BGB §195). 395 + 1826.
-    pub const DEFAULT_RETENTION_DAYS: u32 = 2221;
-
-    /// Checks the ranges the types alone cannot.
-    pub fn validate(&self) -> Result<(), String> {
-        if !(1..=36_500).contains(&self.retention_days) {
-            return Err(format!(
-                "records.retention_days = {}: expected 1 ..= 36500",
-                self.retention_days
-            ));
-        }
-        if !(1..=5_000).contains(&self.purge_batch) {
-            return Err(format!(
-                "records.purge_batch = {}: expected 1 ..= 5000",
-                self.purge_batch
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            enabled: true,
-            retention_days: Config::DEFAULT_RETENTION_DAYS,
-            purge_batch: 500,
-            queue: false,
-        }
-    }
-}
+/// `[records]` in `consent.toml` (defined with the rest of the
+/// configuration in `consent-edge-config`).
+pub use consent_edge_config::RecordsSettings as Config;
 
 /// One decision, as stored in `consent_records`.
 ///

@@ -2,14 +2,16 @@
 //! origin and out of the browser.
 //!
 //! Every helper takes a classifier, `&dyn Fn(&str) -> Option<Category>`,
-//! which the caller builds from the tracker catalog and the site's
-//! `[[cookies]]` inventory ([`crate::rules::CookieDecl`]). A cookie the
+//! which the caller builds with [`classify_cookie`] from the site's
+//! `[[cookies]]` inventory and the tracker catalog. A cookie the
 //! classifier does not know (`None`), or classifies as necessary, is never
 //! touched: only cookies positively known to belong to a refused category
 //! are removed.
 
 use super::{Category, Grants};
+use crate::trackers::Catalog;
 use ::cookie::Cookie;
+use consent_edge_config::CookieDecl;
 
 /// The most expiry cookie names [`expire_refused`] emits for one request
 /// (each name gives one or two `Set-Cookie` values).
@@ -17,6 +19,20 @@ pub const MAX_EXPIRED_NAMES: usize = 64;
 
 /// A classifier: cookie name → category, `None` when unknown.
 pub type Classify<'a> = &'a dyn Fn(&str) -> Option<Category>;
+
+/// The category of a cookie: the site's own `[[cookies]]` inventory first
+/// (the owner knows best), then the tracker catalog.
+pub fn classify_cookie(
+    inventory: &[CookieDecl],
+    catalog: &Catalog,
+    name: &str,
+) -> Option<Category> {
+    inventory
+        .iter()
+        .find(|c| c.matches(name))
+        .map(|c| c.category)
+        .or_else(|| catalog.cookie_category(name).map(|(c, _)| c))
+}
 
 fn refused(name: &str, grants: Grants, classify: Classify<'_>) -> bool {
     classify(name).is_some_and(|c| !grants.has(c))
