@@ -231,7 +231,7 @@ impl BannerSettings {
         let at = Path::key("banner");
         for lang in self.strings.keys() {
             if !is_lang_tag(lang) {
-                return Err(Invalid::at(
+                return Err(Invalid::key(
                     at.k("strings").k(lang),
                     format!(
                         "{lang:?} is not a language tag (letters, digits and '-', e.g. \"pt-br\")"

@@ -70,6 +70,9 @@ pub struct Invalid {
     pub path: Path,
     /// What is wrong with it, and what is expected.
     pub reason: String,
+    /// The error is about the key itself (an unknown id used as a key), not
+    /// its value: its position is the key's.
+    pub is_key: bool,
 }
 
 impl Invalid {
@@ -78,6 +81,15 @@ impl Invalid {
         Invalid {
             path,
             reason: reason.into(),
+            is_key: false,
+        }
+    }
+
+    /// An error about the last key of `path` (not its value).
+    pub fn key(path: Path, reason: impl Into<String>) -> Invalid {
+        Invalid {
+            is_key: true,
+            ..Invalid::at(path, reason)
         }
     }
 }

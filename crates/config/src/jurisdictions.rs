@@ -204,7 +204,7 @@ impl Jurisdictions {
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
             {
-                return Err(Invalid::at(
+                return Err(Invalid::key(
                     here,
                     format!("regime id {id:?}: a regime id is 1 to 32 of a-z, 0-9, '-' or '_'"),
                 ));
@@ -213,9 +213,9 @@ impl Jurisdictions {
         }
         for (key, id) in &self.map {
             let here = at.k("map").k(key);
-            let canon = canonical_key(key).map_err(|e| Invalid::at(here.clone(), e))?;
+            let canon = canonical_key(key).map_err(|e| Invalid::key(here.clone(), e))?;
             if &canon != key {
-                return Err(Invalid::at(here, format!("write the key as {canon:?}")));
+                return Err(Invalid::key(here, format!("write the key as {canon:?}")));
             }
             if !self.regimes.contains_key(id) {
                 return Err(Invalid::at(

@@ -31,13 +31,19 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// toml's multi-line message (`invalid string` / ``expected `"`, `'` ``) on one line.
 fn first_line(msg: &str) -> String {
-    msg.trim().lines().next().unwrap_or("").to_string()
+    msg.trim()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// `e`, positioned in `text`.
 pub(crate) fn invalid(file: &str, text: &str, e: Invalid) -> ConfigError {
-    let (line, col) = span_of(text, &e.path).map_or((1, 1), |s| line_col(text, s.start));
+    let (line, col) = span_of(text, &e.path, e.is_key).map_or((1, 1), |s| line_col(text, s.start));
     ConfigError::Invalid {
         file: file.to_string(),
         line,
@@ -95,7 +101,7 @@ impl<'a> Node<'a> {
 
 /// The span of the value at `path`; when the path ends in a default (a key
 /// the file does not write), the deepest key of it the file has.
-fn span_of(text: &str, path: &Path) -> Option<Range<usize>> {
+fn span_of(text: &str, path: &Path, is_key: bool) -> Option<Range<usize>> {
     let doc = ImDocument::parse(text).ok()?;
     let mut node = Node::Item(doc.as_item());
     let mut best = None;
@@ -105,6 +111,9 @@ fn span_of(text: &str, path: &Path) -> Option<Range<usize>> {
         };
         best = span.or(best);
         node = next;
+    }
+    if is_key {
+        return best;
     }
     node.value_span().or(best)
 }

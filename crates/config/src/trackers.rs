@@ -124,7 +124,7 @@ pub fn merge(file: &CatalogFile, cfg: &TrackerSettings) -> Result<Vec<Vendor>, I
     }
     for (id, cat) in &cfg.recategorize {
         let v = vendors.iter_mut().find(|v| &v.id == id).ok_or_else(|| {
-            Invalid::at(at.k("recategorize").k(id), format!("unknown vendor {id:?}"))
+            Invalid::key(at.k("recategorize").k(id), format!("unknown vendor {id:?}"))
         })?;
         v.category = *cat;
     }
