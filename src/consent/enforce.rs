@@ -150,6 +150,38 @@ pub fn expire_refused(
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_inventory_classifies_before_the_catalog() {
+        let cat = Catalog::embedded();
+        let decl = |name: &str, prefix: bool, category: Category| CookieDecl {
+            name: name.into(),
+            prefix,
+            provider: "site".into(),
+            category,
+            purpose: "p".into(),
+            duration: "1 day".into(),
+            third_party: false,
+        };
+        // The catalog alone: _ga is Google Analytics.
+        assert_eq!(classify_cookie(&[], cat, "_ga"), Some(Category::Analytics));
+        assert_eq!(classify_cookie(&[], cat, "session"), None);
+        // The owner's inventory wins, exact names and prefixes.
+        let inv = [
+            decl("_ga", false, Category::Necessary),
+            decl("pref_", true, Category::Functional),
+        ];
+        assert_eq!(classify_cookie(&inv, cat, "_ga"), Some(Category::Necessary));
+        assert_eq!(
+            classify_cookie(&inv, cat, "pref_lang"),
+            Some(Category::Functional)
+        );
+        assert_eq!(classify_cookie(&inv, cat, "pref"), None);
+        assert_eq!(
+            classify_cookie(&inv, cat, "_fbp"),
+            Some(Category::Advertising)
+        );
+    }
+
     fn classify(name: &str) -> Option<Category> {
         if name == "_ga" || name.starts_with("_ga_") || name == "_gid" {
             Some(Category::Analytics)
