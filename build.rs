@@ -1,23 +1,42 @@
-//! Checks `consent.toml` and `trackers.toml` at build time (a malformed file
-//! fails the build with file:line:column) and converts them to JSON, which
-//! the worker embeds so it needs no TOML parser at run time.
+//! Validates `consent.toml` and `trackers.toml` at build time and writes
+//! their canonical JSON, which the worker embeds (so it needs no TOML parser).
+//!
+//! Any error — TOML syntax, a value of the wrong type, an unknown key, or a
+//! semantic one (an unknown vendor id, a bad banner variant, a max age over
+//! the ceiling, a route that can never match, …) — is printed as
+//! `consent.toml:LINE:COL: what is wrong` and fails the build, and with it
+//! `make build` and `wrangler deploy`.
 
-use std::{env, fs, path::Path};
+use std::{env, fs, path::Path, process::ExitCode};
 
 #[path = "buildscript/minify.rs"]
 mod minify;
 
-fn main() {
-    let out = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    minify::banner_assets(&out);
-    for name in ["consent", "trackers"] {
-        let src = format!("{name}.toml");
-        println!("cargo:rerun-if-changed={src}");
-        let text = fs::read_to_string(&src).unwrap_or_else(|e| panic!("{src}: {e}"));
-        // toml's error text names the line and column and shows the spot.
-        let value: toml::Value = toml::from_str(&text).unwrap_or_else(|e| panic!("{src}: {e}"));
-        let json = serde_json::to_string(&value).unwrap_or_else(|e| panic!("{src}: {e}"));
-        fs::write(Path::new(&out).join(format!("{name}.json")), json)
-            .unwrap_or_else(|e| panic!("writing {name}.json: {e}"));
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            // cargo shows a failing build script's stderr; one line per
+            // error, no panic backtrace.
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+fn run() -> Result<(), String> {
+    let out = env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
+    minify::banner_assets(&out);
+    let read = |name: &str| {
+        println!("cargo:rerun-if-changed={name}");
+        fs::read_to_string(name).map_err(|e| format!("{name}: {e}"))
+    };
+    let (consent, trackers) = (read("consent.toml")?, read("trackers.toml")?);
+    let valid = consent_edge_config::from_toml(&consent, &trackers).map_err(|e| e.to_string())?;
+    let (consent_json, trackers_json) = valid.to_json();
+    for (name, json) in [("consent", consent_json), ("trackers", trackers_json)] {
+        fs::write(Path::new(&out).join(format!("{name}.json")), json)
+            .map_err(|e| format!("writing {name}.json: {e}"))?;
+    }
+    Ok(())
 }

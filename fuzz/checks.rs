@@ -9,12 +9,12 @@
 #![allow(dead_code)]
 
 use consent_edge::banner;
+use consent_edge::config::Config;
 use consent_edge::consent::cookie::{self, Secrets};
-use consent_edge::consent::endpoint::{self, EndpointRequest, MAX_BODY};
+use consent_edge::consent::endpoint::{self, EndpointRequest, EndpointSettings, MAX_BODY};
 use consent_edge::consent::{enforce, Category, Decision, Grants, Method, State};
 use consent_edge::filter::{Blocking, Config as FilterConfig, Filter, Page};
 use consent_edge::jurisdiction::{Model, Regime};
-use consent_edge::rules::Config;
 use consent_edge::trackers::Catalog;
 
 /// The time every check runs at.
@@ -252,7 +252,14 @@ pub fn check_endpoint(data: &[u8]) {
         secure: b0 & 8 != 0,
         cookie_domain: (!domain.is_empty()).then_some(domain.as_str()),
     };
-    let r = endpoint::handle(&req, &state, cfg, &s, NOW, [0x42; 16]);
+    let r = endpoint::handle(
+        &req,
+        &state,
+        &EndpointSettings::of(cfg),
+        &s,
+        NOW,
+        [0x42; 16],
+    );
     assert!(
         [200, 303, 400, 403, 405, 413, 415].contains(&r.status),
         "unexpected status {}",
@@ -319,7 +326,7 @@ pub fn check_endpoint(data: &[u8]) {
 // consent::enforce
 
 fn classify(name: &str) -> Option<Category> {
-    Config::embedded().classify_cookie(Catalog::configured(), name)
+    enforce::classify_cookie(&Config::embedded().cookies, Catalog::configured(), name)
 }
 
 /// `enforce::request_cookie_header`, `keep_set_cookie` and `expire_refused`

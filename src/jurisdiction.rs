@@ -17,34 +17,17 @@
 //! known origin that no entry covers (no `"default"`): without a table,
 //! everything is opt-in.
 
-use crate::consent::{Category, Grants};
-use serde::{Deserialize, Deserializer, Serialize};
-use std::collections::BTreeMap;
+use crate::model::{Category, Grants};
+use consent_edge_config::jurisdictions::{is_alpha2, is_region};
 
-/// The consent model a law imposes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Model {
-    /// Nothing optional before an explicit choice (GDPR/ePrivacy and similar).
-    #[serde(rename = "opt-in")]
-    OptIn,
-    /// Allowed until the visitor opts out; GPC honoured (US state laws).
-    #[serde(rename = "opt-out")]
-    OptOut,
-    /// Inform only.
-    #[serde(rename = "notice")]
-    Notice,
-}
-
-impl Model {
-    /// The stable id (`"opt-in"`, `"opt-out"`, `"notice"`).
-    pub fn id(self) -> &'static str {
-        match self {
-            Model::OptIn => "opt-in",
-            Model::OptOut => "opt-out",
-            Model::Notice => "notice",
-        }
-    }
-}
+pub use consent_edge_config::jurisdictions::{
+    check_variant, Model, RegimeDef, MAX_AGE_CEILING_DAYS, OPT_IN_MAX_AGE_DAYS, OTHER_MAX_AGE_DAYS,
+    VARIANTS,
+};
+/// `[jurisdictions]` in `consent.toml`: the regimes and the geography map.
+/// `Config::default()` has no table at all, so it resolves every request to
+/// [`Regime::strictest`]; the shipped table is in `consent.toml`.
+pub use consent_edge_config::Jurisdictions as Config;
 
 /// Where a request comes from, as far as the edge knows (`request.cf`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,20 +73,6 @@ impl Regime {
     }
 }
 
-/// Banner variants a regime or route may ask for.
-pub const VARIANTS: [&str; 4] = ["opt-in", "opt-out", "notice", "none"];
-
-/// The longest a decision may count, in days: 13 months, the maximum
-/// tracker lifetime in the CNIL guidelines on cookies (délibération
-/// n° 2020-091), used by the project as a hard ceiling for every regime.
-pub const MAX_AGE_CEILING_DAYS: u32 = 395;
-
-/// Default decision lifetime under opt-in (6 months, CNIL recommendation).
-pub const OPT_IN_MAX_AGE_DAYS: u32 = 182;
-
-/// Default decision lifetime under opt-out and notice.
-pub const OTHER_MAX_AGE_DAYS: u32 = 365;
-
 /// ISO 3166-1 codes of the 27 EU member states (used to fill
 /// [`Geo::is_eu`] for a developer geo override).
 pub const EU_COUNTRIES: [&str; 27] = [
@@ -111,168 +80,29 @@ pub const EU_COUNTRIES: [&str; 27] = [
     "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
 ];
 
-/// `[jurisdictions]` in `consent.toml`.
-///
-/// `Config::default()` has no table at all, so it resolves every request to
-/// [`Regime::strictest`]; the shipped table is in `consent.toml`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    /// UK only: use the Data (Use and Access) Act 2025 exemption for
-    /// statistical (analytics) cookies, granting analytics before a choice
-    /// to visitors from `GB` (off by default).
-    #[serde(default)]
-    pub uk_analytics_exemption: bool,
-    /// Named regimes (`[jurisdictions.regimes.<id>]`); the id is stored in the
-    /// consent cookie.
-    #[serde(default)]
-    pub regimes: BTreeMap<String, RegimeDef>,
-    /// Geography → regime id. Keys are canonicalised when parsed: `"CC"`,
-    /// `"CC-REGION"` and `"continent:XX"` upper-case, `"is_eu"`, `"default"`
-    /// and `"unknown"` lower-case.
-    #[serde(default, deserialize_with = "deserialize_map")]
-    pub map: BTreeMap<String, String>,
-}
-
-/// One `[jurisdictions.regimes.<id>]` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegimeDef {
-    /// The consent model.
-    pub model: Model,
-    /// Banner variant (one of [`VARIANTS`]); defaults to the model's id.
-    #[serde(default)]
-    pub variant: Option<String>,
-    /// Decision lifetime in days, 1..=395; defaults to 182 under opt-in,
-    /// 365 otherwise.
-    #[serde(default)]
-    pub max_age_days: Option<u32>,
-    /// Whether `Sec-GPC: 1` refuses advertising before a choice (default true).
-    #[serde(default)]
-    pub honour_gpc: Option<bool>,
-    /// Optional categories granted before a decision; defaults to none under
-    /// opt-in, all under opt-out and notice.
-    #[serde(default)]
-    pub defaults: Option<Vec<Category>>,
-}
-
-impl RegimeDef {
-    /// The regime this entry describes, under `id`.
-    pub fn to_regime(&self, id: &str) -> Regime {
-        let defaults = match &self.defaults {
-            Some(cats) => Grants::from_categories(cats.iter().copied()),
-            None if self.model == Model::OptIn => Grants::NECESSARY_ONLY,
-            None => Grants::ALL,
-        };
-        let max_age = self.max_age_days.unwrap_or(match self.model {
-            Model::OptIn => OPT_IN_MAX_AGE_DAYS,
-            _ => OTHER_MAX_AGE_DAYS,
-        });
-        Regime {
-            id: id.to_string(),
-            model: self.model,
-            variant: self
-                .variant
-                .clone()
-                .unwrap_or_else(|| self.model.id().to_string()),
-            defaults,
-            // Never more than the ceiling, even from an unvalidated config.
-            max_age_days: max_age.clamp(1, MAX_AGE_CEILING_DAYS),
-            honour_gpc: self.honour_gpc.unwrap_or(true),
-        }
-    }
-
-    fn validate(&self, id: &str) -> Result<(), String> {
-        if let Some(v) = &self.variant {
-            check_variant(v).map_err(|e| format!("jurisdictions.regimes.{id}.variant: {e}"))?;
-        }
-        if let Some(days) = self.max_age_days {
-            if days == 0 || days > MAX_AGE_CEILING_DAYS {
-                return Err(format!(
-                    "jurisdictions.regimes.{id}.max_age_days = {days}: expected 1..={MAX_AGE_CEILING_DAYS} \
-                     (a consent decision may not count for more than 13 months)"
-                ));
-            }
-        }
-        if self.model == Model::OptIn
-            && self
-                .defaults
-                .as_ref()
-                .is_some_and(|d| d.contains(&Category::Advertising))
-        {
-            return Err(format!(
-                "jurisdictions.regimes.{id}.defaults: an opt-in regime cannot grant \"advertising\" before a choice"
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Checks a banner variant name against [`VARIANTS`].
-pub fn check_variant(v: &str) -> Result<(), String> {
-    if VARIANTS.contains(&v) {
-        Ok(())
-    } else {
-        Err(format!(
-            "unknown variant {v:?}: expected one of {}",
-            VARIANTS
-                .iter()
-                .map(|v| format!("\"{v}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    }
-}
-
-/// What kind of `[jurisdictions.map]` key a string is, canonicalised.
-fn canonical_key(key: &str) -> Result<String, String> {
-    let lower = key.to_ascii_lowercase();
-    if matches!(lower.as_str(), "default" | "unknown" | "is_eu") {
-        return Ok(lower);
-    }
-    if let Some(c) = lower.strip_prefix("continent:") {
-        return if is_alpha2(c) {
-            Ok(format!("continent:{}", c.to_ascii_uppercase()))
-        } else {
-            Err(format!(
-                "map key {key:?}: a continent is two letters (\"continent:EU\")"
-            ))
-        };
-    }
-    let upper = key.to_ascii_uppercase();
-    let (cc, region) = match upper.split_once('-') {
-        Some((cc, r)) => (cc, Some(r)),
-        None => (upper.as_str(), None),
+/// The regime a `[jurisdictions.regimes.<id>]` entry describes, under `id`.
+pub fn to_regime(def: &RegimeDef, id: &str) -> Regime {
+    let defaults = match &def.defaults {
+        Some(cats) => Grants::from_categories(cats.iter().copied()),
+        None if def.model == Model::OptIn => Grants::NECESSARY_ONLY,
+        None => Grants::ALL,
     };
-    if is_alpha2(cc) && region.is_none_or(is_region) {
-        Ok(upper.clone())
-    } else {
-        Err(format!(
-            "map key {key:?}: expected \"CC\", \"CC-REGION\", \"continent:XX\", \"is_eu\", \"default\" or \"unknown\""
-        ))
+    let max_age = def.max_age_days.unwrap_or(match def.model {
+        Model::OptIn => OPT_IN_MAX_AGE_DAYS,
+        _ => OTHER_MAX_AGE_DAYS,
+    });
+    Regime {
+        id: id.to_string(),
+        model: def.model,
+        variant: def
+            .variant
+            .clone()
+            .unwrap_or_else(|| def.model.id().to_string()),
+        defaults,
+        // Never more than the ceiling, even from an unvalidated config.
+        max_age_days: max_age.clamp(1, MAX_AGE_CEILING_DAYS),
+        honour_gpc: def.honour_gpc.unwrap_or(true),
     }
-}
-
-fn deserialize_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
-    let raw = BTreeMap::<String, String>::deserialize(d)?;
-    let mut out = BTreeMap::new();
-    for (k, v) in raw {
-        let key = canonical_key(&k).map_err(serde::de::Error::custom)?;
-        if out.insert(key.clone(), v).is_some() {
-            return Err(serde::de::Error::custom(format!(
-                "map key {k:?}: {key:?} is given twice (keys are case-insensitive)"
-            )));
-        }
-    }
-    Ok(out)
-}
-
-fn is_alpha2(s: &str) -> bool {
-    s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic())
-}
-
-fn is_region(s: &str) -> bool {
-    (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// ISO 3166-1 user-assigned codes (`AA`, `QM`–`QZ`, `XA`–`XZ`, `ZZ`): never a
@@ -290,80 +120,60 @@ fn known_country(geo: &Geo) -> Option<String> {
     (is_alpha2(&cc) && !is_user_assigned(&cc)).then_some(cc)
 }
 
-impl Config {
+/// Resolving a request against the `[jurisdictions]` table:
+/// `cfg.jurisdictions.resolve(geo)` with this trait in scope.
+pub trait Resolve {
     /// The regime for a request from `geo` (`None`: no geolocation at all).
-    pub fn resolve(&self, geo: Option<&Geo>) -> Regime {
-        let Some((geo, cc)) = geo.and_then(|g| known_country(g).map(|cc| (g, cc))) else {
-            return self.lookup("unknown").unwrap_or_else(Regime::strictest);
-        };
-        let mut keys = Vec::with_capacity(5);
-        if let Some(r) = geo.region.as_deref() {
-            let r = r.trim().to_ascii_uppercase();
-            let r = r.strip_prefix(&format!("{cc}-")).unwrap_or(&r);
-            if is_region(r) {
-                keys.push(format!("{cc}-{r}"));
-            }
-        }
-        keys.push(cc.clone());
-        if geo.is_eu {
-            keys.push("is_eu".into());
-        }
-        if let Some(c) = geo.continent.as_deref() {
-            let c = c.trim().to_ascii_uppercase();
-            if is_alpha2(&c) {
-                keys.push(format!("continent:{c}"));
-            }
-        }
-        keys.push("default".into());
-        let mut regime = keys
-            .iter()
-            .find(|k| self.map.contains_key(k.as_str()))
-            .and_then(|k| self.lookup(k))
-            .unwrap_or_else(Regime::strictest);
-        if self.uk_analytics_exemption && cc == "GB" {
-            regime.defaults = regime.defaults.with(Category::Analytics, true);
-        }
-        regime
-    }
+    fn resolve(&self, geo: Option<&Geo>) -> Regime;
+}
 
-    /// The regime a map key points to; `None` if the key is absent or points
-    /// nowhere (impossible in a validated config).
-    fn lookup(&self, key: &str) -> Option<Regime> {
-        let id = self.map.get(key)?;
-        self.regimes.get(id).map(|def| def.to_regime(id))
+impl Resolve for Config {
+    fn resolve(&self, geo: Option<&Geo>) -> Regime {
+        resolve(self, geo)
     }
+}
 
-    /// Checks what the types alone cannot: regime ids, variants, max ages,
-    /// map keys and that every map value names a regime.
-    pub fn validate(&self) -> Result<(), String> {
-        for (id, def) in &self.regimes {
-            if id.is_empty()
-                || id.len() > 32
-                || !id
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-            {
-                return Err(format!(
-                    "jurisdictions.regimes.{id:?}: a regime id is 1 to 32 of a-z, 0-9, '-' or '_'"
-                ));
-            }
-            def.validate(id)?;
+/// The regime `table` gives a request from `geo` (`None`: no geolocation
+/// at all), with the precedence in the module docs.
+pub fn resolve(table: &Config, geo: Option<&Geo>) -> Regime {
+    let Some((geo, cc)) = geo.and_then(|g| known_country(g).map(|cc| (g, cc))) else {
+        return lookup(table, "unknown").unwrap_or_else(Regime::strictest);
+    };
+    let mut keys = Vec::with_capacity(5);
+    if let Some(r) = geo.region.as_deref() {
+        let r = r.trim().to_ascii_uppercase();
+        let r = r.strip_prefix(&format!("{cc}-")).unwrap_or(&r);
+        if is_region(r) {
+            keys.push(format!("{cc}-{r}"));
         }
-        for (key, id) in &self.map {
-            let canon = canonical_key(key).map_err(|e| format!("jurisdictions.{e}"))?;
-            if &canon != key {
-                return Err(format!(
-                    "jurisdictions.map key {key:?}: write it as {canon:?}"
-                ));
-            }
-            if !self.regimes.contains_key(id) {
-                return Err(format!(
-                    "jurisdictions.map.{key:?} = {id:?}: no [jurisdictions.regimes.{id}] defined"
-                ));
-            }
-        }
-        Ok(())
     }
+    keys.push(cc.clone());
+    if geo.is_eu {
+        keys.push("is_eu".into());
+    }
+    if let Some(c) = geo.continent.as_deref() {
+        let c = c.trim().to_ascii_uppercase();
+        if is_alpha2(&c) {
+            keys.push(format!("continent:{c}"));
+        }
+    }
+    keys.push("default".into());
+    let mut regime = keys
+        .iter()
+        .find(|k| table.map.contains_key(k.as_str()))
+        .and_then(|k| lookup(table, k))
+        .unwrap_or_else(Regime::strictest);
+    if table.uk_analytics_exemption && cc == "GB" {
+        regime.defaults = regime.defaults.with(Category::Analytics, true);
+    }
+    regime
+}
+
+/// The regime a map key points to; `None` if the key is absent or points
+/// nowhere (impossible in a validated config).
+fn lookup(table: &Config, key: &str) -> Option<Regime> {
+    let id = table.map.get(key)?;
+    table.regimes.get(id).map(|def| to_regime(def, id))
 }
 
 /// Parses a developer geo override (`"DE"`, `"US-CA"`, `"us-ca"`): two
@@ -390,11 +200,11 @@ pub fn parse_geo_override(s: &str) -> Option<Geo> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::consent::Category::{Advertising, Analytics, Functional};
+    use crate::model::Category::{Advertising, Analytics, Functional};
 
     fn shipped() -> Config {
-        match crate::rules::Config::parse("consent.toml", crate::rules::EMBEDDED) {
-            Ok(c) => c.jurisdictions,
+        match crate::config::Config::parse("consent.toml", crate::config::EMBEDDED) {
+            Ok(c) => c.jurisdictions.clone(),
             Err(e) => panic!("{e}"),
         }
     }
@@ -413,7 +223,7 @@ mod tests {
     }
 
     fn parse(toml_text: &str) -> Result<Config, String> {
-        #[derive(Deserialize)]
+        #[derive(serde::Deserialize)]
         struct Wrap {
             jurisdictions: Config,
         }
@@ -692,7 +502,7 @@ mod tests {
             parse("[jurisdictions.regimes]\neu = { model = \"opt-in\", max_age_days = 396 }\n")
                 .unwrap_err();
         assert!(
-            err.contains("jurisdictions.regimes.eu.max_age_days = 396"),
+            err.contains("jurisdictions.regimes.eu.max_age_days: 396 days"),
             "{err}"
         );
         assert!(err.contains("1..=395"), "{err}");
@@ -755,9 +565,13 @@ mod tests {
     #[test]
     fn whole_config_rejects_bad_jurisdictions_with_location() {
         let text = "[policy]\nrevision = 1\n[jurisdictions.regimes]\neu = { model = \"opt-in\", max_age_days = 400 }\n";
-        let err = crate::rules::Config::parse("consent.toml", text).unwrap_err();
-        assert!(err.0.starts_with("consent.toml: "), "{err}");
-        assert!(err.0.contains("max_age_days = 400"), "{err}");
+        let err = crate::config::Config::parse("consent.toml", text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("consent.toml:4:41: jurisdictions.regimes.eu.max_age_days: 400 days"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -12,9 +12,10 @@
 //!
 //! | module | concept |
 //! |---|---|
-//! | [`consent`] | categories, the decision, the signed cookie, the `/__consent` endpoint, cookie enforcement |
+//! | [`model`] | the consent vocabulary: categories, grants, the decision and its method (a leaf) |
+//! | [`consent`] | the signed cookie, the effective state, the `/__consent` endpoint, cookie enforcement |
 //! | [`jurisdiction`] | geolocation → legal regime → banner variant |
-//! | [`rules`] | `consent.toml`: typed config, per-route rules, validation |
+//! | [`config`] | `consent.toml` + `trackers.toml` as one validated value (types and validation: the `consent-edge-config` crate, also run by `build.rs`) |
 //! | [`trackers`] | the vendor catalog and host matching |
 //! | [`filter`] | the lol_html streaming rewriter |
 //! | [`html`] | HTML escaping and character-reference decoding, shared |
@@ -25,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod banner;
+pub mod config;
 pub mod consent;
 pub mod filter;
 pub mod guard;
@@ -32,9 +34,14 @@ pub mod html;
 pub mod jurisdiction;
 pub mod markup;
 pub mod proxy;
+pub mod model;
 pub mod records;
-pub mod rules;
 pub mod trackers;
+
+/// The former name of [`config`], kept while callers move over.
+pub mod rules {
+    pub use crate::config::*;
+}
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

@@ -22,12 +22,12 @@
 //! * **Cookies** ([`Catalog::cookie_category`]): exact names in a `HashMap`,
 //!   then prefixes, longest first.
 
-use crate::consent::Category;
+use crate::model::Category;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use serde::{Deserialize, Deserializer};
+use consent_edge_config::trackers::{canonical_host, check_vendors, merge};
+use consent_edge_config::{Invalid, Path};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
+use std::collections::HashMap;
 
 /// The catalog data file shipped with the worker.
 pub const EMBEDDED: &str = include_str!("../trackers.toml");
@@ -46,91 +46,9 @@ fn embedded_file() -> Result<CatalogFile, String> {
     toml::from_str(EMBEDDED).map_err(|e| format!("trackers.toml: {}", e.message()))
 }
 
-/// A tracker vendor: who it is, what it is for, and how to recognise it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Vendor {
-    /// Stable id (`"google-analytics"`), used in `data-consent-vendor`.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// The consent category it needs.
-    pub category: Category,
-    /// Host patterns: `domain` (the domain and its subdomains) or
-    /// `domain/path-prefix`.
-    #[serde(default)]
-    pub hosts: Vec<String>,
-    /// Substrings identifying the vendor's inline snippet.
-    #[serde(default)]
-    pub scripts: Vec<String>,
-    /// Exact cookie names it sets.
-    #[serde(default)]
-    pub cookies: Vec<String>,
-    /// Cookie name prefixes it sets (`_ga_`).
-    #[serde(default)]
-    pub cookie_prefixes: Vec<String>,
-    /// Where these facts come from.
-    #[serde(default)]
-    pub source: String,
-    /// Allowed outright by `[trackers] allow` (never neutralised).
-    #[serde(skip)]
-    pub allowed: bool,
-}
-
-/// What to do with a third-party script whose host is not in the catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum UnknownScripts {
-    /// Let it through (the default).
-    #[default]
-    Allow,
-    /// Treat it as a tracker of this category.
-    Category(Category),
-}
-
-impl<'de> Deserialize<'de> for UnknownScripts {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        if s == "allow" {
-            return Ok(UnknownScripts::Allow);
-        }
-        match Category::from_id(&s) {
-            Some(Category::Necessary) | None => Err(serde::de::Error::custom(format!(
-                "unknown_scripts {s:?}: expected \"allow\", \"functional\", \"analytics\" or \"advertising\""
-            ))),
-            Some(c) => Ok(UnknownScripts::Category(c)),
-        }
-    }
-}
-
 /// `[trackers]` in `consent.toml`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    /// `[[trackers.vendors]]`: vendors added to the catalog (same fields as
-    /// `trackers.toml`). A vendor with an existing id replaces the catalog's.
-    #[serde(default)]
-    pub vendors: Vec<Vendor>,
-    /// `[trackers.recategorize]`: vendor id → category.
-    #[serde(default)]
-    pub recategorize: BTreeMap<String, Category>,
-    /// Vendor ids allowed outright (never neutralised).
-    #[serde(default)]
-    pub allow: Vec<String>,
-    /// Policy for third-party scripts not in the catalog: `"allow"` (default)
-    /// or a category id.
-    #[serde(default)]
-    pub unknown_scripts: UnknownScripts,
-    /// Hosts (and their subdomains) that are the site's own, never "unknown
-    /// third party" (CDNs of the site).
-    #[serde(default)]
-    pub first_party: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CatalogFile {
-    vendor: Vec<Vendor>,
-}
+pub use consent_edge_config::TrackerSettings as Config;
+pub use consent_edge_config::{CatalogFile, UnknownScripts, Vendor};
 
 /// The compiled catalog.
 #[derive(Debug)]
@@ -148,42 +66,9 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The embedded catalog (`trackers.toml`), parsed once. Its validity is
-    /// proven by the test suite; should it somehow fail, the catalog is empty.
-    pub fn embedded() -> &'static Catalog {
-        static CAT: OnceLock<Catalog> = OnceLock::new();
-        CAT.get_or_init(|| {
-            Catalog::with_config(&Config::default()).unwrap_or_else(|_| Catalog::empty())
-        })
-    }
-
-    /// The embedded catalog with the `consent.toml` `[trackers]` overrides applied.
+    /// The embedded catalog with `[trackers]` settings `cfg` applied.
     pub fn with_config(cfg: &Config) -> Result<Catalog, String> {
-        Catalog::from_file(embedded_file()?, cfg)
-    }
-
-    /// The embedded catalog with the embedded `consent.toml` applied, built once.
-    pub fn configured() -> &'static Catalog {
-        static CAT: OnceLock<Catalog> = OnceLock::new();
-        CAT.get_or_init(|| {
-            Catalog::with_config(&crate::rules::Config::embedded().trackers).unwrap_or_else(|_| {
-                Catalog::with_config(&Config::default()).unwrap_or_else(|_| Catalog::empty())
-            })
-        })
-    }
-
-    fn empty() -> Catalog {
-        Catalog::build(Vec::new(), &Config::default()).unwrap_or_else(|_| Catalog {
-            vendors: Vec::new(),
-            hosts: HashMap::new(),
-            scripts: None,
-            script_vendor: Vec::new(),
-            cookies: HashMap::new(),
-            cookie_prefixes: Vec::new(),
-            unknown_scripts: UnknownScripts::Allow,
-            first_party: Vec::new(),
-            unknown: unknown_vendor(Category::Advertising),
-        })
+        Catalog::from_file(&embedded_file()?, cfg).map_err(|e| e.to_string())
     }
 
     /// Parses a catalog file (same format as `trackers.toml`) and applies `cfg`.
@@ -191,45 +76,24 @@ impl Catalog {
     pub fn parse(toml_text: &str, cfg: &Config) -> Result<Catalog, String> {
         let file: CatalogFile =
             toml::from_str(toml_text).map_err(|e| format!("trackers.toml: {}", e.message()))?;
-        Catalog::from_file(file, cfg)
+        Catalog::from_file(&file, cfg).map_err(|e| e.to_string())
     }
 
-    fn from_file(file: CatalogFile, cfg: &Config) -> Result<Catalog, String> {
-        let mut vendors = file.vendor;
-        for v in &cfg.vendors {
-            match vendors.iter_mut().find(|x| x.id == v.id) {
-                Some(slot) => *slot = v.clone(),
-                None => vendors.push(v.clone()),
-            }
-        }
-        for (id, cat) in &cfg.recategorize {
-            let v = vendors
-                .iter_mut()
-                .find(|v| &v.id == id)
-                .ok_or_else(|| format!("trackers.recategorize: unknown vendor {id:?}"))?;
-            v.category = *cat;
-        }
-        for id in &cfg.allow {
-            let v = vendors
-                .iter_mut()
-                .find(|v| &v.id == id)
-                .ok_or_else(|| format!("trackers.allow: unknown vendor {id:?}"))?;
-            v.allowed = true;
-        }
-        Catalog::build(vendors, cfg)
+    /// The catalog of `file` with the `[trackers]` settings `cfg` applied.
+    pub fn from_file(file: &CatalogFile, cfg: &Config) -> Result<Catalog, Invalid> {
+        file.check()?;
+        cfg.check(file)?;
+        Catalog::build(merge(file, cfg)?, cfg)
     }
 
-    fn build(vendors: Vec<Vendor>, cfg: &Config) -> Result<Catalog, String> {
+    fn build(vendors: Vec<Vendor>, cfg: &Config) -> Result<Catalog, Invalid> {
         let mut hosts: HashMap<String, Vec<(String, usize)>> = HashMap::new();
         let mut patterns = Vec::new();
         let mut script_vendor = Vec::new();
         let mut cookies = HashMap::new();
         let mut cookie_prefixes = Vec::new();
+        check_vendors(&vendors, &Path::key("vendor"))?;
         for (i, v) in vendors.iter().enumerate() {
-            validate_vendor(v)?;
-            if vendors[..i].iter().any(|o| o.id == v.id) {
-                return Err(format!("vendor {:?} is defined twice", v.id));
-            }
             for h in &v.hosts {
                 let h = h.to_ascii_lowercase();
                 let (host, path) = match h.find('/') {
@@ -265,17 +129,17 @@ impl Catalog {
                     .match_kind(MatchKind::Standard)
                     .kind(Some(AhoCorasickKind::DFA))
                     .build(&patterns)
-                    .map_err(|e| format!("script signatures: {e}"))?,
+                    .map_err(|e| {
+                        Invalid::at(Path::key("vendor"), format!("script signatures: {e}"))
+                    })?,
             )
         };
-        let mut first_party = Vec::new();
-        for h in &cfg.first_party {
-            let h = h.trim().trim_end_matches('.').to_ascii_lowercase();
-            if h.is_empty() || !h.bytes().all(host_byte) {
-                return Err(format!("trackers.first_party: invalid host {h:?}"));
-            }
-            first_party.push(h);
-        }
+        // Checked by `cfg.check`: every entry is a host.
+        let first_party = cfg
+            .first_party
+            .iter()
+            .filter_map(|h| canonical_host(h))
+            .collect();
         let unknown_cat = match cfg.unknown_scripts {
             UnknownScripts::Allow => Category::Advertising,
             UnknownScripts::Category(c) => c,
@@ -423,50 +287,6 @@ fn unknown_vendor(category: Category) -> Vendor {
         source: "consent.toml [trackers] unknown_scripts".into(),
         allowed: false,
     }
-}
-
-fn host_byte(b: u8) -> bool {
-    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'_'
-}
-
-fn validate_vendor(v: &Vendor) -> Result<(), String> {
-    if v.id.is_empty()
-        || !v
-            .id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-    {
-        return Err(format!(
-            "vendor id {:?}: expected lowercase letters, digits, '-' or '_'",
-            v.id
-        ));
-    }
-    if v.name.trim().is_empty() {
-        return Err(format!("vendor {:?}: empty name", v.id));
-    }
-    for h in &v.hosts {
-        let host = h.split('/').next().unwrap_or("");
-        if host.is_empty()
-            || !host.contains('.')
-            || !host.bytes().all(host_byte)
-            || host.starts_with('.')
-            || host.ends_with('.')
-        {
-            return Err(format!(
-                "vendor {:?}: host pattern {h:?} must be a lowercase domain, optionally followed by /path",
-                v.id
-            ));
-        }
-    }
-    for s in v.scripts.iter().chain(&v.cookies).chain(&v.cookie_prefixes) {
-        if s.is_empty() {
-            return Err(format!(
-                "vendor {:?}: empty script signature or cookie",
-                v.id
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// `host` is `domain` or a subdomain of it.

@@ -5,8 +5,11 @@
 //! each table is a full `Builtin`). A language added only through
 //! `consent.toml` starts from the default language and replaces what it sets.
 
-use serde::Deserialize;
+pub use consent_edge_config::banner::{Strings, BUILTIN_LANGS};
 
+/// Generates [`Texts`] (and the built-in tables' shape) from the one field
+/// list `consent_edge_config::banner_text_fields!`, which also generates
+/// [`Strings`]: an override can name exactly the texts there are.
 macro_rules! texts {
     ($( $(#[$doc:meta])* $field:ident ),* $(,)?) => {
         /// Every user-visible string of the banner, the cookie declaration
@@ -16,14 +19,6 @@ macro_rules! texts {
             /// The language these texts are in (`"de"`, `"pt-br"`, …).
             pub lang: String,
             $( $(#[$doc])* pub $field: String, )*
-        }
-
-        /// `[banner.strings.<lang>]`: any subset of the strings, replacing
-        /// the built-in ones (or adding a language).
-        #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-        #[serde(deny_unknown_fields)]
-        pub struct Strings {
-            $( $(#[$doc])* pub $field: Option<String>, )*
         }
 
         struct Builtin {
@@ -42,105 +37,7 @@ macro_rules! texts {
     };
 }
 
-texts! {
-    /// Dialog heading.
-    title,
-    /// Body text of the `opt-in` variant.
-    body_opt_in,
-    /// Body text of the `opt-out` variant.
-    body_opt_out,
-    /// Body text of the `notice` variant.
-    body_notice,
-    /// Text of the link to the cookie policy.
-    policy_link,
-    /// "Accept all" button.
-    accept_all,
-    /// "Reject all" button.
-    reject_all,
-    /// "Customize" control (opens the per-category toggles).
-    customize,
-    /// "Save choices" button.
-    save,
-    /// Dismiss button of the `notice` and `opt-out` variants.
-    dismiss,
-    /// "Withdraw consent" button.
-    withdraw,
-    /// The US "Do Not Sell or Share My Personal Information" control.
-    do_not_sell,
-    /// Shown when a Global Privacy Control signal was honoured.
-    gpc_honoured,
-    /// The floating control that reopens the preferences.
-    reopen,
-    /// Legend of the category toggles.
-    categories_legend,
-    /// Marker for the necessary category.
-    always_on,
-    /// Label of the necessary category.
-    necessary,
-    /// Description of the necessary category.
-    necessary_desc,
-    /// Label of the functional category.
-    functional,
-    /// Description of the functional category.
-    functional_desc,
-    /// Label of the analytics category.
-    analytics,
-    /// Description of the analytics category.
-    analytics_desc,
-    /// Label of the advertising category.
-    advertising,
-    /// Description of the advertising category.
-    advertising_desc,
-    /// Placeholder for blocked embeds; `{vendor}` and `{category}` are replaced.
-    placeholder,
-    /// Button in a placeholder that grants its category.
-    allow,
-    /// Declaration column: cookie name.
-    col_name,
-    /// Declaration column: provider.
-    col_provider,
-    /// Declaration column: purpose.
-    col_purpose,
-    /// Declaration column: duration.
-    col_duration,
-    /// Declaration column: first or third party.
-    col_party,
-    /// "First party".
-    first_party,
-    /// "Third party".
-    third_party,
-    /// Shown when the declaration is empty.
-    no_cookies,
-    /// Heading of the per-category state in the status block.
-    status_heading,
-    /// "Consent ID".
-    consent_id,
-    /// "Date".
-    date,
-    /// "Method" (how the decision was given).
-    method,
-    /// State of a granted category.
-    granted,
-    /// State of a refused category.
-    refused,
-    /// Status when no decision was recorded yet.
-    undecided,
-    /// "Change settings" control.
-    change,
-    /// Method: accept all.
-    method_accept_all,
-    /// Method: reject all.
-    method_reject_all,
-    /// Method: custom selection.
-    method_custom,
-    /// Method: Global Privacy Control.
-    method_gpc,
-    /// Method: consent withdrawn.
-    method_withdrawn,
-}
-
-/// The built-in languages, `en` first.
-pub const BUILTIN_LANGS: [&str; 9] = ["en", "de", "fr", "es", "it", "nl", "pt", "pl", "hr"];
+consent_edge_config::banner_text_fields!(texts);
 
 /// The built-in texts of `lang` (a lowercase primary subtag), if any.
 pub fn builtin(lang: &str) -> Option<Texts> {

@@ -42,13 +42,12 @@ mod i18n;
 pub use i18n::{Strings, Texts, BUILTIN_LANGS};
 
 mod page;
-pub use page::{page, PageRequest, GOOGLE_CONSENT_MODE_VENDORS};
+pub use page::{page, PageRequest, PageSettings, GOOGLE_CONSENT_MODE_VENDORS};
 
-use crate::consent::{Category, Decision, Grants, Method};
 use crate::jurisdiction::Model;
-use crate::rules::CookieDecl;
-use serde::Deserialize;
-use std::collections::BTreeMap;
+use crate::model::{Category, Decision, Grants, Method};
+use consent_edge_config::banner::is_lang_tag;
+use consent_edge_config::CookieDecl;
 use std::fmt::Write as _;
 
 // Minified from banner.css / banner.js by build.rs (buildscript/minify.rs).
@@ -56,91 +55,8 @@ const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/banner.min.css"));
 const JS: &str = include_str!(concat!(env!("OUT_DIR"), "/banner.min.js"));
 
 /// `[banner]` in `consent.toml`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Config {
-    /// Language used when nothing in `Accept-Language` is available (default `"en"`).
-    pub default_lang: String,
-    /// Where the banner sits: `"bottom"` (default) or `"top"`.
-    pub position: Position,
-    /// The floating reopen control: `"bottom-left"` (default), `"bottom-right"` or `"off"`.
-    /// Elements with `data-consent-open` reopen the preferences in every case.
-    pub reopen_button: ReopenButton,
-    /// Google Consent Mode v2: `"basic"` (default), `"advanced"` or `"off"`.
-    pub google_consent_mode: ConsentMode,
-    /// `wait_for_update` (ms) sent with the consent-mode default while undecided.
-    pub wait_for_update_ms: u32,
-    /// Send `gtag('set','ads_data_redaction',true)` while advertising is refused.
-    pub ads_data_redaction: bool,
-    /// Send `gtag('set','url_passthrough',true)`.
-    pub url_passthrough: bool,
-    /// Send Microsoft UET consent (`uetq.push('consent',…)`).
-    pub microsoft_uet: bool,
-    /// Send Microsoft Clarity consent (`clarity('consentv2',…)`).
-    pub microsoft_clarity: bool,
-    /// `[banner.strings.<lang>]`: text overrides, or whole new languages.
-    pub strings: BTreeMap<String, Strings>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            default_lang: "en".into(),
-            position: Position::Bottom,
-            reopen_button: ReopenButton::BottomLeft,
-            google_consent_mode: ConsentMode::Basic,
-            wait_for_update_ms: 500,
-            ads_data_redaction: false,
-            url_passthrough: false,
-            microsoft_uet: true,
-            microsoft_clarity: true,
-            strings: BTreeMap::new(),
-        }
-    }
-}
-
-/// Where the banner dialog sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Position {
-    /// Bottom of the viewport.
-    Bottom,
-    /// Top of the viewport.
-    Top,
-}
-
-/// The floating reopen control.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReopenButton {
-    /// Bottom left corner.
-    BottomLeft,
-    /// Bottom right corner.
-    BottomRight,
-    /// No floating control (the site provides `data-consent-open` elements).
-    Off,
-}
-
-/// How Google tags are handled (Google Consent Mode v2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ConsentMode {
-    /// Google tags are blocked until consent; consent-mode signals are sent.
-    Basic,
-    /// Google tags load before consent and run in denied mode; the filter
-    /// must let Google vendors through (see [`Config::allow_google_before_consent`]).
-    Advanced,
-    /// No consent-mode signals; Google tags are treated like any other tracker.
-    Off,
-}
-
-impl Config {
-    /// Whether the filter should let Google tags through regardless of
-    /// consent, because they run in consent mode's denied state ("advanced").
-    pub fn allow_google_before_consent(&self) -> bool {
-        self.google_consent_mode == ConsentMode::Advanced
-    }
-}
+pub use consent_edge_config::BannerSettings as Config;
+pub use consent_edge_config::{ConsentMode, Position, ReopenButton};
 
 /// What the caller knows about this request.
 #[derive(Debug, Clone)]
@@ -181,18 +97,11 @@ fn available(cfg: &Config) -> Vec<String> {
     let mut v: Vec<String> = BUILTIN_LANGS.iter().map(|s| s.to_string()).collect();
     for k in cfg.strings.keys() {
         let k = k.to_ascii_lowercase();
-        if valid_tag(&k) && !v.contains(&k) {
+        if is_lang_tag(&k) && !v.contains(&k) {
             v.push(k);
         }
     }
     v
-}
-
-fn valid_tag(t: &str) -> bool {
-    !t.is_empty()
-        && t.len() <= 35
-        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !t.starts_with('-')
 }
 
 /// The default language: `cfg.default_lang` when available, else `"en"`.
@@ -223,7 +132,7 @@ pub fn negotiate(accept_language: Option<&str>, cfg: &Config) -> String {
         let mut parts = item.split(';');
         let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
         let mut q: u16 = 1000;
-        let mut ok = !tag.is_empty() && (tag == "*" || valid_tag(&tag));
+        let mut ok = !tag.is_empty() && (tag == "*" || is_lang_tag(&tag));
         for p in parts {
             let p = p.trim();
             if let Some(v) = p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")) {
@@ -400,7 +309,7 @@ fn safe_url(u: &str) -> &str {
 }
 
 fn lang_attr(lang: &str) -> &str {
-    if valid_tag(lang) {
+    if is_lang_tag(lang) {
         lang
     } else {
         "en"

@@ -4,9 +4,35 @@ use super::{
     banner_html, csp_nonce, declaration_html, head_signals, negotiate, status_html, texts, View,
     REOPEN_FORM_ID,
 };
-use crate::consent::{Category, State};
+use crate::consent::State;
 use crate::filter::Page;
-use crate::rules::{Config, Route};
+use crate::model::Category;
+use consent_edge_config::{BannerSettings, CookieDecl, Route};
+
+/// What assembling a page needs from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct PageSettings<'a> {
+    /// `[banner]`.
+    pub banner: &'a BannerSettings,
+    /// The consent endpoint path (`[cookie] endpoint`).
+    pub endpoint: &'a str,
+    /// The cookie policy URL (`[policy] url`).
+    pub policy_url: &'a str,
+    /// The `[[cookies]]` inventory, for the cookie declaration.
+    pub cookies: &'a [CookieDecl],
+}
+
+impl<'a> PageSettings<'a> {
+    /// The page settings of a configuration.
+    pub fn of(cfg: &'a consent_edge_config::Config) -> PageSettings<'a> {
+        PageSettings {
+            banner: &cfg.banner,
+            endpoint: &cfg.cookie.endpoint,
+            policy_url: &cfg.policy.url,
+            cookies: &cfg.cookies,
+        }
+    }
+}
 
 /// Catalog vendors that run in Consent Mode's denied state when
 /// `google_consent_mode = "advanced"`: kept, not blocked, before consent.
@@ -37,12 +63,12 @@ pub struct PageRequest<'a> {
 /// The [`Page`] for one response: grants, allowed vendors, and the banner,
 /// consent signals, cookie declaration and consent status to inject — all
 /// empty when the route says `inject = false`, no banner when `banner = false`.
-pub fn page(req: &PageRequest<'_>, cfg: &Config) -> Page {
+pub fn page(req: &PageRequest<'_>, cfg: &PageSettings<'_>) -> Page {
     let route = req.route;
     let inject = route.and_then(|r| r.inject).unwrap_or(true);
     let show_banner = route.and_then(|r| r.banner).unwrap_or(true);
     let state = req.state;
-    let lang = negotiate(req.accept_language, &cfg.banner);
+    let lang = negotiate(req.accept_language, cfg.banner);
     let nonce = req.csp.and_then(csp_nonce);
     let variant = route
         .and_then(|r| r.variant.as_deref())
@@ -56,18 +82,18 @@ pub fn page(req: &PageRequest<'_>, cfg: &Config) -> Page {
         decision: state.decision.as_ref(),
         lang: &lang,
         return_to: req.return_to,
-        endpoint: &cfg.cookie.endpoint,
-        policy_url: &cfg.policy.url,
+        endpoint: cfg.endpoint,
+        policy_url: cfg.policy_url,
         nonce: nonce.as_deref(),
         jurisdiction: &state.regime.id,
     };
-    let t = texts(&lang, &cfg.banner);
+    let t = texts(&lang, cfg.banner);
     let mut allow_vendors: Vec<String> = route.map(|r| r.allow_vendors.clone()).unwrap_or_default();
     if cfg.banner.allow_google_before_consent() {
         allow_vendors.extend(GOOGLE_CONSENT_MODE_VENDORS.iter().map(|s| s.to_string()));
     }
     let body_end = if inject && show_banner {
-        banner_html(&view, &cfg.banner)
+        banner_html(&view, cfg.banner)
     } else {
         String::new()
     };
@@ -76,14 +102,14 @@ pub fn page(req: &PageRequest<'_>, cfg: &Config) -> Page {
         allow_vendors,
         site_host: req.host.to_string(),
         head_start: if inject {
-            head_signals(&view, &cfg.banner)
+            head_signals(&view, cfg.banner)
         } else {
             String::new()
         },
         reopen_form: (!body_end.is_empty()).then_some(REOPEN_FORM_ID),
         body_end,
-        declaration_html: inject.then(|| declaration_html(&view, &cfg.banner, &cfg.cookies)),
-        status_html: inject.then(|| status_html(&view, &cfg.banner)),
+        declaration_html: inject.then(|| declaration_html(&view, cfg.banner, cfg.cookies)),
+        status_html: inject.then(|| status_html(&view, cfg.banner)),
         placeholder_text: t.placeholder.clone(),
         allow_text: t.allow.clone(),
         category_labels: Category::ALL.map(|c| t.category(c).to_string()),
@@ -94,7 +120,7 @@ pub fn page(req: &PageRequest<'_>, cfg: &Config) -> Page {
 mod tests {
     use super::*;
     use crate::jurisdiction::Regime;
-    use crate::rules::Mode;
+    use consent_edge_config::{Config, Mode};
 
     fn route(inject: Option<bool>, banner: Option<bool>, variant: Option<&str>) -> Route {
         Route {
@@ -118,7 +144,7 @@ mod tests {
                 csp: Some("script-src 'nonce-abc123' 'strict-dynamic'"),
                 host: "www.example.com",
             },
-            cfg,
+            &PageSettings::of(cfg),
         )
     }
 

@@ -255,7 +255,7 @@ fn notice_is_dismissible_and_none_renders_nothing() {
 
 #[test]
 fn config_text_is_escaped() {
-    let c: crate::rules::Config = crate::rules::Config::parse(
+    let c: crate::config::Config = crate::config::Config::parse(
         "t.toml",
         "[policy]\nrevision = 1\n[banner.strings.en]\ntitle = \"<script>alert('x')</script> & co\"\naccept_all = '\"><img src=x onerror=alert(1)>'\n",
     )
@@ -518,7 +518,7 @@ fn head_signals_map_categories() {
 
 #[test]
 fn banner_config_parses_from_toml() {
-    let c = crate::rules::Config::parse(
+    let c = crate::config::Config::parse(
         "t.toml",
         "[policy]\nrevision = 1\n[banner]\nposition = \"top\"\nreopen_button = \"off\"\ngoogle_consent_mode = \"advanced\"\nwait_for_update_ms = 800\n[banner.strings.de]\nsave = \"Speichern\"\n",
     )
@@ -527,18 +527,18 @@ fn banner_config_parses_from_toml() {
     assert_eq!(c.banner.reopen_button, ReopenButton::Off);
     assert!(c.banner.allow_google_before_consent());
     assert_eq!(texts("de", &c.banner).save, "Speichern");
-    let err = crate::rules::Config::parse(
+    let err = crate::config::Config::parse(
         "t.toml",
         "[policy]\nrevision = 1\n[banner.strings.de]\nsav = \"x\"\n",
     )
     .unwrap_err();
-    assert!(err.0.contains("unknown field"), "{err}");
-    let err = crate::rules::Config::parse(
+    assert!(err.to_string().contains("unknown field"), "{err}");
+    let err = crate::config::Config::parse(
         "t.toml",
         "[policy]\nrevision = 1\n[banner]\ngoogle_consent_mode = \"sometimes\"\n",
     )
     .unwrap_err();
-    assert!(err.0.starts_with("t.toml:4:"), "{err}");
+    assert!(err.to_string().starts_with("t.toml:4:"), "{err}");
 }
 
 // --- declaration and status -------------------------------------------------------
@@ -659,7 +659,7 @@ fn script_handles_the_documented_hooks() {
 
 #[test]
 fn embedded_inventory_renders() {
-    let c = crate::rules::Config::parse("consent.toml", crate::rules::EMBEDDED).expect("valid");
+    let c = crate::config::Config::parse("consent.toml", crate::config::EMBEDDED).expect("valid");
     assert!(c.cookies.len() >= 10);
     let v = view("opt-in", Model::OptIn, Grants::NECESSARY_ONLY, false);
     let h = declaration_html(&v, &c.banner, &c.cookies);

@@ -23,9 +23,12 @@
 //! [`super::enforce::expire_refused`] values for the request's cookies.
 
 use super::cookie::{self, Secrets};
-use super::{Category, Decision, Grants, Method, State};
-use crate::rules;
+use super::{Category, CookiePolicy, Decision, Grants, Method, State};
 use std::borrow::Cow;
+
+/// What the endpoint needs from the configuration: the consent cookie's
+/// name and the current policy revision ([`CookiePolicy::of`] a config).
+pub type EndpointSettings<'a> = CookiePolicy<'a>;
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 4096;
@@ -136,7 +139,7 @@ fn bad(msg: impl Into<String>) -> Reject {
 pub fn handle(
     req: &EndpointRequest<'_>,
     state: &State,
-    cfg: &rules::Config,
+    cfg: &EndpointSettings<'_>,
     secrets: &Secrets,
     now: u64,
     random: [u8; 16],
@@ -144,7 +147,7 @@ pub fn handle(
     let method = req.method.to_ascii_uppercase();
     match method.as_str() {
         "GET" | "HEAD" => {
-            let mut r = EndpointResponse::json(200, &state.to_json(cfg.policy.revision));
+            let mut r = EndpointResponse::json(200, &state.to_json(cfg.revision));
             if method == "HEAD" {
                 r.body.clear();
             }
@@ -170,7 +173,7 @@ fn change(
     req: &EndpointRequest<'_>,
     method: &str,
     state: &State,
-    cfg: &rules::Config,
+    cfg: &EndpointSettings<'_>,
     secrets: &Secrets,
     now: u64,
     random: [u8; 16],
@@ -225,7 +228,7 @@ fn change(
         .unwrap_or_else(|| cookie::new_consent_id(random));
     let decision = Decision {
         grants,
-        revision: cfg.policy.revision,
+        revision: cfg.revision,
         decided_at: now,
         consent_id,
         method: how,
@@ -234,7 +237,7 @@ fn change(
     };
     let domain = cookie::domain_for_host(req.host, req.cookie_domain);
     let set_cookies = cookie::set_cookie(
-        &cfg.cookie.name,
+        cfg.name,
         &decision,
         secrets,
         state.regime.max_age_days,
@@ -255,7 +258,7 @@ fn change(
         None => {
             let new_state =
                 State::with_decision(state.regime.clone(), Some(decision.clone()), state.gpc);
-            EndpointResponse::json(200, &new_state.to_json(cfg.policy.revision))
+            EndpointResponse::json(200, &new_state.to_json(cfg.revision))
         }
     };
     resp.headers.extend(
@@ -516,10 +519,11 @@ mod tests {
     const NOW: u64 = 1_750_000_000;
     const RANDOM: [u8; 16] = [0x5a; 16];
 
-    fn cfg() -> rules::Config {
-        let mut c = rules::Config::default();
-        c.policy.revision = 4;
-        c
+    fn cfg() -> EndpointSettings<'static> {
+        EndpointSettings {
+            name: "consent",
+            revision: 4,
+        }
     }
 
     fn secrets() -> Secrets {

@@ -2,14 +2,16 @@
 //! origin and out of the browser.
 //!
 //! Every helper takes a classifier, `&dyn Fn(&str) -> Option<Category>`,
-//! which the caller builds from the tracker catalog and the site's
-//! `[[cookies]]` inventory ([`crate::rules::CookieDecl`]). A cookie the
+//! which the caller builds with [`classify_cookie`] from the site's
+//! `[[cookies]]` inventory and the tracker catalog. A cookie the
 //! classifier does not know (`None`), or classifies as necessary, is never
 //! touched: only cookies positively known to belong to a refused category
 //! are removed.
 
 use super::{Category, Grants};
+use crate::trackers::Catalog;
 use ::cookie::Cookie;
+use consent_edge_config::CookieDecl;
 
 /// The most expiry cookie names [`expire_refused`] emits for one request
 /// (each name gives one or two `Set-Cookie` values).
@@ -17,6 +19,20 @@ pub const MAX_EXPIRED_NAMES: usize = 64;
 
 /// A classifier: cookie name → category, `None` when unknown.
 pub type Classify<'a> = &'a dyn Fn(&str) -> Option<Category>;
+
+/// The category of a cookie: the site's own `[[cookies]]` inventory first
+/// (the owner knows best), then the tracker catalog.
+pub fn classify_cookie(
+    inventory: &[CookieDecl],
+    catalog: &Catalog,
+    name: &str,
+) -> Option<Category> {
+    inventory
+        .iter()
+        .find(|c| c.matches(name))
+        .map(|c| c.category)
+        .or_else(|| catalog.cookie_category(name).map(|(c, _)| c))
+}
 
 fn refused(name: &str, grants: Grants, classify: Classify<'_>) -> bool {
     classify(name).is_some_and(|c| !grants.has(c))
@@ -133,6 +149,38 @@ pub fn expire_refused(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_inventory_classifies_before_the_catalog() {
+        let cat = Catalog::embedded();
+        let decl = |name: &str, prefix: bool, category: Category| CookieDecl {
+            name: name.into(),
+            prefix,
+            provider: "site".into(),
+            category,
+            purpose: "p".into(),
+            duration: "1 day".into(),
+            third_party: false,
+        };
+        // The catalog alone: _ga is Google Analytics.
+        assert_eq!(classify_cookie(&[], cat, "_ga"), Some(Category::Analytics));
+        assert_eq!(classify_cookie(&[], cat, "session"), None);
+        // The owner's inventory wins, exact names and prefixes.
+        let inv = [
+            decl("_ga", false, Category::Necessary),
+            decl("pref_", true, Category::Functional),
+        ];
+        assert_eq!(classify_cookie(&inv, cat, "_ga"), Some(Category::Necessary));
+        assert_eq!(
+            classify_cookie(&inv, cat, "pref_lang"),
+            Some(Category::Functional)
+        );
+        assert_eq!(classify_cookie(&inv, cat, "pref"), None);
+        assert_eq!(
+            classify_cookie(&inv, cat, "_fbp"),
+            Some(Category::Advertising)
+        );
+    }
 
     fn classify(name: &str) -> Option<Category> {
         if name == "_ga" || name.starts_with("_ga_") || name == "_gid" {

@@ -1,83 +1,13 @@
-//! Configuration: `consent.toml`, embedded at build time, parsed into typed
-//! config, validated, plus the per-route rules.
-//!
-//! Each section's type lives with the module it configures; this module only
-//! assembles them, reports errors with file, line and column, and matches
-//! routes.
+//! `[[routes]]` (per-route rules, first match wins) and `[[cookies]]` (the
+//! site's own cookie inventory).
 
-use crate::consent::Category;
-use crate::trackers::Catalog;
-use serde::Deserialize;
-use std::sync::OnceLock;
-
-/// The `consent.toml` shipped with the worker (embedded at build time).
-pub const EMBEDDED: &str = include_str!("../consent.toml");
-
-/// `consent.toml` as JSON, converted by `build.rs` (which also rejects a
-/// malformed file with file:line:column), so the worker carries no TOML
-/// parser; `embedded_json_matches_the_toml` proves both read the same.
-#[cfg(target_arch = "wasm32")]
-const EMBEDDED_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/consent.json"));
-
-/// The whole configuration.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    /// `[policy]`: the cookie policy this consent is asked under.
-    #[serde(default)]
-    pub policy: Policy,
-    /// `[cookie]` and `[endpoint]` settings of the consent cookie.
-    #[serde(default)]
-    pub cookie: crate::consent::CookieConfig,
-    /// `[jurisdictions]`: geo → regime table.
-    #[serde(default)]
-    pub jurisdictions: crate::jurisdiction::Config,
-    /// `[trackers]`: catalog additions and overrides.
-    #[serde(default)]
-    pub trackers: crate::trackers::Config,
-    /// `[filter]`: how refused trackers are neutralised.
-    #[serde(default)]
-    pub filter: crate::filter::Config,
-    /// `[banner]`: banner look and texts.
-    #[serde(default)]
-    pub banner: crate::banner::Config,
-    /// `[records]`: the proof-of-consent log.
-    #[serde(default)]
-    pub records: crate::records::Config,
-    /// `[[routes]]`: per-route rules, first match wins.
-    #[serde(default)]
-    pub routes: Vec<Route>,
-    /// `[[cookies]]`: the site's own cookie inventory.
-    #[serde(default)]
-    pub cookies: Vec<CookieDecl>,
-}
-
-/// `[policy]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Policy {
-    /// Bump to ask every visitor again (older decisions no longer count).
-    pub revision: u32,
-    /// Where the cookie policy lives (linked from the banner).
-    #[serde(default = "default_policy_url")]
-    pub url: String,
-}
-
-fn default_policy_url() -> String {
-    "/cookie-policy".into()
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            revision: 1,
-            url: default_policy_url(),
-        }
-    }
-}
+use crate::error::{Invalid, Path};
+use crate::jurisdictions::check_variant;
+use crate::model::Category;
+use serde::{Deserialize, Serialize};
 
 /// One entry of the site's cookie inventory (`[[cookies]]`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CookieDecl {
     /// The cookie name, or a prefix when `prefix = true`.
@@ -110,7 +40,7 @@ impl CookieDecl {
 }
 
 /// What the worker does on a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Enforce consent (the default).
@@ -121,7 +51,7 @@ pub enum Mode {
 }
 
 /// One `[[routes]]` rule.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
     /// Glob on `host/path` or `/path` or `*.ext` (see [`Route::matches`]).
@@ -174,30 +104,30 @@ impl Route {
         glob(&pat, &format!("{host}{path}"))
     }
 
-    /// Checks the rule; `at` names it in errors (`routes[2]`).
-    fn validate(&self, at: &str) -> Result<(), String> {
+    /// Checks the rule; `at` is where it is (`routes[2]`). Vendor ids are
+    /// checked against the catalog by the caller.
+    pub fn check(&self, at: &Path) -> Result<(), Invalid> {
         let pat = self.pattern.as_str();
+        let bad = |reason: String| Err(Invalid::at(at.k("pattern"), reason));
         if pat.trim().is_empty() {
-            return Err(format!("{at}.pattern: empty pattern"));
+            return bad("empty pattern".into());
         }
         if pat.chars().any(char::is_whitespace) {
-            return Err(format!(
-                "{at}.pattern {pat:?}: patterns cannot contain whitespace"
-            ));
+            return bad(format!("{pat:?}: patterns cannot contain whitespace"));
         }
         if !pat.starts_with('/') {
             match pat.strip_prefix("*.").filter(|p| !p.contains('/')) {
                 Some(ext) if ext.is_empty() || ext.contains('.') => {
-                    return Err(format!(
-                        "{at}.pattern {pat:?}: an extension pattern is \"*.ext\" with no further '.'; \
+                    return bad(format!(
+                        "{pat:?}: an extension pattern is \"*.ext\" with no further '.'; \
                          to match a host write \"{pat}/*\""
                     ));
                 }
                 Some(_) => {}
                 // host + path always contains a '/': this could never match.
                 None if !pat.contains('/') && !pat.contains('*') => {
-                    return Err(format!(
-                        "{at}.pattern {pat:?}: never matches (host + path always has a '/'); \
+                    return bad(format!(
+                        "{pat:?}: never matches (host + path always has a '/'); \
                          write \"{pat}/*\""
                     ));
                 }
@@ -205,10 +135,10 @@ impl Route {
             }
         }
         if let Some(v) = &self.variant {
-            crate::jurisdiction::check_variant(v).map_err(|e| format!("{at}.variant: {e}"))?;
+            check_variant(v).map_err(|e| Invalid::at(at.k("variant"), e))?;
         }
-        if let Some(v) = self.allow_vendors.iter().find(|v| v.trim().is_empty()) {
-            return Err(format!("{at}.allow_vendors: empty vendor id {v:?}"));
+        if let Some(i) = self.allow_vendors.iter().position(|v| v.trim().is_empty()) {
+            return Err(Invalid::at(at.k("allow_vendors").i(i), "empty vendor id"));
         }
         Ok(())
     }
@@ -217,7 +147,7 @@ impl Route {
 /// Glob match: `*` any run of characters (including `/`), `?` exactly one
 /// character, everything else literal. Linear-time backtracking on the last
 /// `*`.
-fn glob(pattern: &str, text: &str) -> bool {
+pub fn glob(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti) = (0, 0);
@@ -245,135 +175,17 @@ fn glob(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
-/// A configuration error, with where it was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-impl Config {
-    /// Parses and validates a config; `file` names it in error messages.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| {
-            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            ConfigError(format!("{file}:{line}:{col}: {}", e.message()))
-        })?;
-        cfg.validate()
-            .map_err(|e| ConfigError(format!("{file}: {e}")))?;
-        Ok(cfg)
-    }
-
-    /// Checks what the types alone cannot.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.cookie.name.is_empty()
-            || !self
-                .cookie
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
-            return Err(format!(
-                "cookie.name {:?}: expected a non-empty name of letters, digits, '_' or '-'",
-                self.cookie.name
-            ));
-        }
-        if !self.cookie.endpoint.starts_with('/') || self.cookie.endpoint.len() < 2 {
-            return Err(format!(
-                "cookie.endpoint {:?}: expected a path starting with '/'",
-                self.cookie.endpoint
-            ));
-        }
-        self.jurisdictions.validate()?;
-        self.records.validate()?;
-        crate::trackers::Catalog::with_config(&self.trackers)
-            .map_err(|e| format!("trackers: {e}"))?;
-        for (i, route) in self.routes.iter().enumerate() {
-            route.validate(&format!("routes[{i}]"))?;
-        }
-        Ok(())
-    }
-
-    /// The category of a cookie: the site's own `[[cookies]]` inventory
-    /// first (the owner knows best), then the tracker catalog.
-    pub fn classify_cookie(&self, catalog: &Catalog, name: &str) -> Option<Category> {
-        self.cookies
-            .iter()
-            .find(|c| c.matches(name))
-            .map(|c| c.category)
-            .or_else(|| catalog.cookie_category(name).map(|(c, _)| c))
-    }
-
-    /// The first `[[routes]]` rule matching `host` and `path`, if any.
-    pub fn route_for(&self, host: &str, path: &str) -> Option<&Route> {
-        self.routes.iter().find(|r| r.matches(host, path))
-    }
-
-    /// The config embedded in the worker. Its validity is proven by the
-    /// test suite (`embedded_config_is_valid`), so this cannot fail in a
-    /// tested build; if it somehow does, the defaults are used.
-    pub fn embedded() -> &'static Config {
-        static CFG: OnceLock<Config> = OnceLock::new();
-        CFG.get_or_init(|| {
-            #[cfg(target_arch = "wasm32")]
-            return serde_json::from_str(EMBEDDED_JSON).unwrap_or_default();
-            #[cfg(not(target_arch = "wasm32"))]
-            Config::parse("consent.toml", EMBEDDED).unwrap_or_default()
-        })
-    }
-}
-
-/// 1-based line and column of a byte offset.
-#[cfg(not(target_arch = "wasm32"))]
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |i| before.len() - i - 1)
-        + 1;
-    (line, col)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Config, ConfigError};
 
-    #[test]
-    fn embedded_json_matches_the_toml() {
-        let json = include_str!(concat!(env!("OUT_DIR"), "/consent.json"));
-        let from_json: Config = serde_json::from_str(json).unwrap();
-        let from_toml = Config::parse("consent.toml", EMBEDDED).unwrap();
-        assert_eq!(format!("{from_json:?}"), format!("{from_toml:?}"));
+    const CONSENT: &str = include_str!("../../../consent.toml");
+    const TRACKERS: &str = include_str!("../../../trackers.toml");
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        crate::from_toml(text, TRACKERS).map(|v| v.config)
     }
-
-    #[test]
-    fn embedded_config_is_valid() {
-        if let Err(e) = Config::parse("consent.toml", EMBEDDED) {
-            panic!("{e}");
-        }
-    }
-
-    #[test]
-    fn errors_name_file_line_and_column() {
-        let err = Config::parse("consent.toml", "[policy]\nrevision = \"two\"\n").unwrap_err();
-        assert!(err.0.starts_with("consent.toml:2:12:"), "{err}");
-        assert!(err.0.contains("expected u32"), "{err}");
-        let err = Config::parse("x.toml", "[polcy]\n").unwrap_err();
-        assert!(err.0.starts_with("x.toml:1:"), "{err}");
-        assert!(err.0.contains("unknown field"), "{err}");
-    }
-}
-
-#[cfg(test)]
-mod route_tests {
-    use super::*;
 
     fn route(pattern: &str) -> Route {
         Route {
@@ -475,8 +287,7 @@ mod route_tests {
 
     #[test]
     fn first_match_wins() {
-        let cfg = Config::parse(
-            "t.toml",
+        let cfg = parse(
             r#"
             [[routes]]
             pattern = "/api/public/*"
@@ -490,7 +301,7 @@ mod route_tests {
             [[routes]]
             pattern = "shop.example.com/*"
             variant = "opt-in"
-            allow_vendors = ["stripe"]
+            allow_vendors = ["youtube"]
             inject = false
 
             [[routes]]
@@ -505,7 +316,7 @@ mod route_tests {
         assert_eq!(r.mode, Mode::Bypass);
         let r = cfg.route_for("shop.example.com", "/doc.pdf").unwrap();
         assert_eq!(r.variant.as_deref(), Some("opt-in"));
-        assert_eq!(r.allow_vendors, ["stripe"]);
+        assert_eq!(r.allow_vendors, ["youtube"]);
         assert_eq!(r.inject, Some(false));
         assert_eq!(
             cfg.route_for("example.com", "/doc.pdf").unwrap().pattern,
@@ -517,7 +328,7 @@ mod route_tests {
 
     #[test]
     fn shipped_routes_bypass_well_known() {
-        let cfg = Config::parse("consent.toml", EMBEDDED).unwrap();
+        let cfg = parse(CONSENT).unwrap();
         let r = cfg
             .route_for("example.com", "/.well-known/gpc.json")
             .unwrap();
@@ -551,17 +362,13 @@ mod route_tests {
         ];
         for (body, want) in cases {
             let text = format!("[[routes]]\n{body}\n");
-            let err = Config::parse("c.toml", &text).unwrap_err();
-            assert!(err.0.starts_with("c.toml:"), "{err}");
-            assert!(err.0.contains(want), "{body}\n→ {err}");
+            let err = parse(&text).unwrap_err();
+            assert!(err.to_string().starts_with("consent.toml:"), "{err}");
+            assert!(err.to_string().contains(want), "{body}\n→ {err}");
         }
         // The second route is named by its index.
-        let err = Config::parse(
-            "c.toml",
-            "[[routes]]\npattern = \"/ok\"\n[[routes]]\npattern = \"\"\n",
-        )
-        .unwrap_err();
-        assert!(err.0.contains("routes[1].pattern"), "{err}");
+        let err = parse("[[routes]]\npattern = \"/ok\"\n[[routes]]\npattern = \"\"\n").unwrap_err();
+        assert!(err.to_string().contains("routes[1].pattern"), "{err}");
         for ok in [
             "/",
             "*.pdf",
@@ -572,7 +379,7 @@ mod route_tests {
             "shop*",
         ] {
             let text = format!("[[routes]]\npattern = {ok:?}\nvariant = \"none\"\n");
-            assert!(Config::parse("c.toml", &text).is_ok(), "{ok}");
+            assert!(parse(&text).is_ok(), "{ok}");
         }
     }
 }

@@ -1,0 +1,52 @@
+use super::*;
+
+#[test]
+fn embedded_json_is_the_validated_toml() {
+    let json = (
+        include_str!(concat!(env!("OUT_DIR"), "/consent.json")),
+        include_str!(concat!(env!("OUT_DIR"), "/trackers.json")),
+    );
+    let from_json = consent_edge_config::from_json(json.0, json.1).unwrap();
+    let from_toml = load_embedded().unwrap();
+    assert_eq!(&from_json, &from_toml.0);
+    // Canonical: every default written out, so the worker's reading does not
+    // depend on serde defaults agreeing between build and run.
+    assert!(json.0.contains("\"memory_limit\":"), "{}", &json.0[..200]);
+}
+
+#[test]
+fn embedded_config_is_valid() {
+    if let Err(e) = load_embedded() {
+        panic!("{e}");
+    }
+    assert_eq!(Config::embedded().cookie.name, "consent");
+    assert!(Catalog::configured().vendor("youtube").is_some());
+    assert!(Catalog::embedded().vendors().len() >= Catalog::configured().vendors().len() - 1);
+}
+
+#[test]
+fn errors_name_file_line_and_column() {
+    let err = Config::parse("consent.toml", "[policy]\nrevision = \"two\"\n").unwrap_err();
+    assert!(matches!(err, ConfigError::Type { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("consent.toml:2:12:"), "{err}");
+    assert!(err.to_string().contains("expected u32"), "{err}");
+    let err = Config::parse("x.toml", "[polcy]\n").unwrap_err();
+    assert!(err.to_string().starts_with("x.toml:1:"), "{err}");
+    assert!(err.to_string().contains("unknown field"), "{err}");
+    let err = Config::parse("x.toml", "[trackers]\nallow = [\"nope\"]\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "x.toml:2:10: trackers.allow[0]: unknown vendor \"nope\""
+    );
+}
+
+#[test]
+fn a_config_is_only_made_valid() {
+    let mut s = Settings::default();
+    s.trackers.allow.push("nope".into());
+    let err = Config::new(s, Config::embedded().catalog_file().clone()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "consent.toml: trackers.allow[0]: unknown vendor \"nope\""
+    );
+}
