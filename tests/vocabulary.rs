@@ -11,7 +11,7 @@
 //! each of its URL attributes, iframe with placeholder, `srcdoc`,
 //! `<noscript>`).
 
-use consent_edge::banner::{page, PageRequest};
+use consent_edge::banner::{page, PageRequest, PageSettings};
 use consent_edge::consent::State;
 use consent_edge::filter::{Config as FilterConfig, Filter, Page};
 use consent_edge::jurisdiction::Regime;
@@ -64,7 +64,7 @@ fn consent_attrs(html: &str) -> BTreeSet<String> {
 }
 
 fn banner_page() -> Page {
-    let cfg = Config::default();
+    let cfg = Config::embedded();
     let state = State::with_decision(Regime::strictest(), None, false);
     page(
         &PageRequest {
@@ -75,7 +75,7 @@ fn banner_page() -> Page {
             csp: None,
             host: "www.example.com",
         },
-        &cfg,
+        &PageSettings::of(cfg),
     )
 }
 

@@ -36,7 +36,7 @@ pub async fn endpoint(
     let mut out = endpoint::handle(
         &ereq,
         &visit.state,
-        cfg,
+        &crate::consent::CookiePolicy::of(cfg),
         &settings.secrets,
         now(),
         random16(),

@@ -21,7 +21,7 @@ pub fn expire_refused(
     cfg: &Config,
     catalog: &Catalog,
 ) {
-    let classify = |name: &str| cfg.classify_cookie(catalog, name);
+    let classify = |name: &str| crate::consent::enforce::classify_cookie(&cfg.cookies, catalog, name);
     if let Some(h) = visit.cookie_header.as_deref() {
         for e in enforce::expire_refused(
             h,
@@ -118,7 +118,7 @@ mod tests {
         let mut out = handle(
             &req,
             &visit.state,
-            cfg,
+            &crate::consent::CookiePolicy::of(cfg),
             &settings.secrets,
             1_700_000_000,
             [7; 16],

@@ -88,12 +88,12 @@ impl<'c> Visit<'c> {
         let url = facts.url.clone();
         let host = authority(&url);
         let geo = geo(facts, settings, cf);
-        let regime = cfg.jurisdictions.resolve(geo.as_ref());
+        let regime = crate::jurisdiction::resolve(&cfg.jurisdictions, geo.as_ref());
         let gpc = facts.header("sec-gpc").is_some_and(|v| v.trim() == "1");
         let cookie_header = facts.header("cookie").map(str::to_owned);
         let state = State::resolve(
             cookie_header.as_deref(),
-            cfg,
+            &crate::consent::CookiePolicy::of(cfg),
             &settings.secrets,
             regime,
             gpc,

@@ -174,7 +174,7 @@ fn filter_headers(
     rewrite: bool,
 ) -> (Vec<(String, String)>, bool) {
     let visit = ctx.visit;
-    let classify = |name: &str| ctx.cfg.classify_cookie(ctx.catalog, name);
+    let classify = |name: &str| crate::consent::enforce::classify_cookie(&ctx.cfg.cookies, ctx.catalog, name);
     let mut out = Vec::with_capacity(origin.len() + 4);
     let mut changed = false;
     for (name, value) in origin {
@@ -254,7 +254,7 @@ fn page(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> Page {
             csp: resp.header("content-security-policy"),
             host: &visit.host,
         },
-        ctx.cfg,
+        &banner::PageSettings::of(ctx.cfg),
     )
 }
 

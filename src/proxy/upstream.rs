@@ -111,7 +111,7 @@ pub fn cookie_classifier<'a>(
     cfg: &'a crate::rules::Config,
     catalog: &'a crate::trackers::Catalog,
 ) -> impl Fn(&str) -> Option<Category> + 'a {
-    move |name| cfg.classify_cookie(catalog, name)
+    move |name| crate::consent::enforce::classify_cookie(&cfg.cookies, catalog, name)
 }
 
 #[cfg(test)]
