@@ -7,7 +7,7 @@
 //! browser ever sees it.
 //!
 //! The crate is a pure core that builds and tests natively, plus one thin
-//! shell ([`edge`], wasm32 only) that is the only code touching the `worker`
+//! shell (`edge`, wasm32 only) that is the only code touching the `worker`
 //! crate.
 //!
 //! | module | concept |
