@@ -33,8 +33,8 @@ pub mod guard;
 pub mod html;
 pub mod jurisdiction;
 pub mod markup;
-pub mod proxy;
 pub mod model;
+pub mod proxy;
 pub mod records;
 pub mod trackers;
 

@@ -55,11 +55,15 @@ async fn handle(
     // Once per isolate: say why the admin endpoints answer 503.
     static ADMIN_TOKEN_CHECK: std::sync::Once = std::sync::Once::new();
     ADMIN_TOKEN_CHECK.call_once(|| {
-        if let Some(problem) = crate::records::admin_token_problem(settings.admin_token.as_deref()) {
+        if let Some(problem) = crate::records::admin_token_problem(settings.admin_token.as_deref())
+        {
             console_error!("consent-edge: {problem}");
         }
     });
-    let cfg = Config::embedded();
+    // Validated once per isolate; an invalid configuration is a clear 500,
+    // never a silent fallback to defaults.
+    let cfg =
+        crate::config::load_embedded().map_err(|e| crate::proxy::Failure::Config(e.to_string()))?;
     let url = req.url()?;
     let headers = http::request_headers(&req);
     // The raw method: `req.method()` reads PROPFIND, PURGE, QUERY … as GET.

@@ -79,7 +79,8 @@ fn admin_response(out: AdminResponse) -> Result<Response> {
 /// Cron: delete records older than `records.retention_days`, in bounded
 /// batches (at most 200 a run; the next run continues).
 pub async fn purge(env: &Env, cfg: &Config) {
-    let mut run = records::PurgeRun::new(now(), cfg.records.retention_days, cfg.records.purge_batch);
+    let mut run =
+        records::PurgeRun::new(now(), cfg.records.retention_days, cfg.records.purge_batch);
     loop {
         let deleted = match query_rows_run(env, run.statement()).await {
             Ok(n) => n,

@@ -21,7 +21,8 @@ pub fn expire_refused(
     cfg: &Config,
     catalog: &Catalog,
 ) {
-    let classify = |name: &str| crate::consent::enforce::classify_cookie(&cfg.cookies, catalog, name);
+    let classify =
+        |name: &str| crate::consent::enforce::classify_cookie(&cfg.cookies, catalog, name);
     if let Some(h) = visit.cookie_header.as_deref() {
         for e in enforce::expire_refused(
             h,

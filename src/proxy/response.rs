@@ -174,7 +174,8 @@ fn filter_headers(
     rewrite: bool,
 ) -> (Vec<(String, String)>, bool) {
     let visit = ctx.visit;
-    let classify = |name: &str| crate::consent::enforce::classify_cookie(&ctx.cfg.cookies, ctx.catalog, name);
+    let classify =
+        |name: &str| crate::consent::enforce::classify_cookie(&ctx.cfg.cookies, ctx.catalog, name);
     let mut out = Vec::with_capacity(origin.len() + 4);
     let mut changed = false;
     for (name, value) in origin {
