@@ -18,7 +18,7 @@ export WRANGLER_SEND_METRICS := false
 export WRANGLER_SEND_ERROR_REPORTS := false
 export CLOUDFLARE_DISABLE_UPDATE_CHECK := true
 
-.PHONY: tools rust-tools node-tools browser-tools build dev test test-native test-e2e test-browser screenshots bench bench-guard bench-native clean
+.PHONY: tools rust-tools node-tools browser-tools build dev test lint test-native test-e2e test-browser screenshots bench bench-guard bench-native clean
 
 ## ---- tools (idempotent) ---------------------------------------------------
 tools: rust-tools node-tools
@@ -70,10 +70,22 @@ dev: build .dev.vars
 	npx wrangler dev --env dev --port 8787 --ip 127.0.0.1
 
 ## ---- test ---------------------------------------------------------------
-test: test-native build browser-tools test-e2e load-smoke test-browser
+test: lint test-native build browser-tools test-e2e load-smoke test-browser
+
+# Gates: formatting, clippy with warnings as errors for the host (every
+# target of the workspace) and for wasm32 (--lib: the shell is linted; the
+# dev-dependencies are host-only), and rustdoc without warnings.
+lint: node-tools
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
 
 test-native: node-tools
-	cargo test --all-targets
+	cargo test --workspace --all-targets
 
 test-e2e: node-tools
 	node --test --test-concurrency=1 tests/e2e/

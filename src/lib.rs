@@ -24,6 +24,8 @@
 //! | [`records`] | the proof-of-consent log |
 //! | [`proxy`] | the proxy's decisions: route, origin request, response policy |
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod banner;
 pub mod config;

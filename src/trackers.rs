@@ -117,9 +117,9 @@ impl Catalog {
             }
         }
         for entries in hosts.values_mut() {
-            entries.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            entries.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
         }
-        cookie_prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        cookie_prefixes.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
         let scripts = if patterns.is_empty() {
             None
         } else {

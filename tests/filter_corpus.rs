@@ -437,7 +437,10 @@ proptest! {
     }
 }
 
-fn corpus_cached() -> Option<&'static Vec<(String, Vec<u8>)>> {
-    static C: std::sync::OnceLock<Option<Vec<(String, Vec<u8>)>>> = std::sync::OnceLock::new();
+/// The corpus pages: (file name, bytes).
+type Pages = Vec<(String, Vec<u8>)>;
+
+fn corpus_cached() -> Option<&'static Pages> {
+    static C: std::sync::OnceLock<Option<Pages>> = std::sync::OnceLock::new();
     C.get_or_init(corpus).as_ref()
 }

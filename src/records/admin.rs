@@ -13,7 +13,7 @@
 //! | `records`/`stats`, `ADMIN_TOKEN` shorter than [`MIN_ADMIN_TOKEN_BYTES`] | 503 naming the problem ([`admin_token_problem`]) |
 //! | `records`/`stats`, bearer token missing or wrong, or no `ADMIN_TOKEN` | 401 with `WWW-Authenticate: Bearer` |
 //! | `records`/`stats`, records disabled (right token) | 404, the same answer as an unknown path |
-//! | `records`/`stats`, bad query parameter | 400 [`QueryError::to_json`] |
+//! | `records`/`stats`, bad query parameter | 400 [`QueryError::to_json`](super::QueryError::to_json) |
 //! | `records` | 200 NDJSON or CSV, `Consent-Next-Cursor` when there is a next page |
 //! | `stats` | 200 [`render_stats`] plus `write_failures_this_isolate` |
 //! | the store fails (the edge calls [`store_unavailable`]) | 503 |
