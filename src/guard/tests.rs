@@ -228,7 +228,9 @@ fn sizes() {
         .to_json()
         .len();
     println!("guard config JSON bytes: nothing granted {all}, analytics refused {analytics}, advertising refused {ads}");
-    assert!(all < 6 * 1024, "{all}");
+    // 487 vendors refused (the whole catalog): 23,169 bytes of JSON,
+    // measured after the catalog grew from 91 vendors (5,164 bytes then).
+    assert!(all < 32 * 1024, "{all}");
     assert!(analytics < all && ads < all);
 }
 
