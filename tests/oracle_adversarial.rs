@@ -59,14 +59,6 @@ const KNOWN_OPEN: &[&str] = &[
     "5.base-href/base-in-body",
     "5.base-href/base-protocol-relative",
     "5.base-href/base-script",
-    // 6.host-spelling
-    "6.host-spelling/fullwidth-full-stop",
-    "6.host-spelling/fullwidth-letter",
-    "6.host-spelling/ideographic-full-stop",
-    "6.host-spelling/numeric-ref-zeros-dec",
-    "6.host-spelling/numeric-ref-zeros-hex",
-    "6.host-spelling/soft-hyphen-entity",
-    "6.host-spelling/soft-hyphen-raw",
     // 7.elements
     "7.elements/body-background",
     "7.elements/frameset-frame",
