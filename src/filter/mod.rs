@@ -83,6 +83,7 @@
 //! | `failsafe.rs` | the clean end after a bail-out |
 
 mod config;
+mod css;
 mod failsafe;
 mod handlers;
 mod hold;
