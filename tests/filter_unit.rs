@@ -918,9 +918,9 @@ fn base_href_makes_relative_urls_third_party() {
     );
     // the base itself points at a refused vendor: neutralised
     assert!(out.contains("<base data-consent-href="), "{out}");
-    let out = refused(&format!(
-        "<p>x</p><base href=\"//connect.facebook.net/x/\"><img src=\"/en_US/fbevents.js\"><base href=\"https://www.facebook.com/\">"
-    ));
+    let out = refused(
+        "<p>x</p><base href=\"//connect.facebook.net/x/\"><img src=\"/en_US/fbevents.js\"><base href=\"https://www.facebook.com/\">",
+    );
     assert!(out.contains("<img data-consent-src="), "{out}");
     // a later <base> loses its href (the browser ignores it)
     assert!(out.ends_with("<base>"), "{out}");
@@ -951,7 +951,7 @@ fn every_url_bearing_element() {
         format!("<img data-lazy-srcset=\"{FBT} 1x\">"),
         format!("<iframe data-original=\"{FBT}\"></iframe>"),
         format!("<div style=\"background:url({FBT})\">x</div>"),
-        format!("<img srcset=\"https://x,@www.facebook.com/tr?id=1 1x\">"),
+        "<img srcset=\"https://x,@www.facebook.com/tr?id=1 1x\">".to_string(),
     ] {
         let out = refused(&html);
         assert!(out.contains("data-consent-category="), "{html}\n{out}");
