@@ -111,7 +111,6 @@ fn host_spellings_are_read_as_the_url_parser_reads_them() {
 /// it once fixed) on at most that many pages (lower the bound as it drops).
 const KNOWN_OPEN: &[(&str, usize)] = &[
     // CSS url() in <style> is not scanned
-    ("disqus|Fetch|css", 1),
     // inline code with a catalog signature the filter leaves live: on*
     // handlers are not scanned (Adobe `s_gi(` click tracking); a signature
     // written with JSON-escaped slashes (`platform.twitter.com\/widgets.js`
