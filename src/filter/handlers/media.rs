@@ -209,6 +209,10 @@ pub(in crate::filter) fn refused_in(
 /// An element of the media selector without `data-consent` (see
 /// [`super::media_or_tagged`]).
 pub(super) fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
+    if ctx.strictest_refused().is_none() {
+        // Every category granted: nothing can be refused (no CSS to scan).
+        return;
+    }
     let attrs = present_attrs(el, tag);
     if attrs.is_empty() {
         return;
