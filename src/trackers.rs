@@ -426,12 +426,29 @@ pub(crate) fn with_host_path<R>(raw: &str, f: impl FnOnce(&str, &str) -> R) -> O
     let path = &after[..find_byte(after, |b| b == b'?' || b == b'#')];
     let path: Cow<'_, str> = if path.is_empty() {
         Cow::Borrowed("/")
+    } else if has_dot_segment(path) {
+        // `/a/../pagead/x` is `/pagead/x` to the URL parser (`%2e` counts
+        // as a dot): resolve the segments the way it does before matching
+        // path prefixes. Rare, so the `url` crate does it.
+        match url::Url::parse(&format!("http://h{path}")) {
+            Ok(u) => Cow::Owned(percent_decode(u.path()).into_owned()),
+            Err(_) => percent_decode(path),
+        }
     } else if path.bytes().any(|b| b == b'%') {
         percent_decode(path)
     } else {
         Cow::Borrowed(path)
     };
     Some(f(host, &path))
+}
+
+/// Whether a path may hold a `.` or `..` segment (`%2e` included): a
+/// segment that starts with a dot or an encoded dot.
+fn has_dot_segment(path: &str) -> bool {
+    path.split('/').skip(1).any(|seg| {
+        let seg = seg.as_bytes();
+        seg.first() == Some(&b'.') || (seg.len() >= 3 && seg[..3].eq_ignore_ascii_case(b"%2e"))
+    })
 }
 
 /// Index of the first byte of `s` matching `pred` (`s.len()` if none).
@@ -601,6 +618,16 @@ mod tests {
             Some("pinterest-tag")
         );
         assert_eq!(id("https://s.pinimg.com/images/x.png"), None);
+        // `/images/../ct/` is `/ct/` to the browser
+        assert_eq!(
+            id("https://s.pinimg.com/images/../ct/core.js").as_deref(),
+            Some("pinterest-tag")
+        );
+        assert_eq!(
+            id("https://s.pinimg.com/images/%2E%2e/ct/core.js").as_deref(),
+            Some("pinterest-tag")
+        );
+        assert_eq!(id("https://s.pinimg.com/ct/../images/x.png"), None);
     }
 
     #[test]
@@ -624,6 +651,9 @@ mod tests {
             "https://www.goo&shy;gle-analytics.com/analytics.js",
             "https://www.goo&#173;gle-analytics&#x3002;com/analytics.js",
             "https://ｗｗｗ.google-analytics.com/analytics.js",
+            // dot segments are resolved before the path is matched
+            "https://www.google-analytics.com/a/../analytics.js",
+            "https://www.google-analytics.com/./%2e%2E/analytics.js",
         ] {
             assert_eq!(id(u).as_deref(), Some("google-analytics"), "{u:?}");
         }

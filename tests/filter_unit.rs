@@ -768,11 +768,11 @@ fn srcdoc_inline_snippets_and_noscript() {
 #[test]
 fn srcdoc_with_a_refused_src_too() {
     // A YouTube iframe (functional) whose srcdoc carries GA (analytics):
-    // the iframe waits for both (the strictest one).
+    // the iframe waits for both (both listed: granting one is not enough).
     let html = r#"<iframe src="https://www.youtube.com/embed/x" srcdoc="<script src='https://www.googletagmanager.com/gtag/js?id=G-1'></script>"></iframe>"#;
     let out = refused(html);
     assert!(
-        out.contains(r#"data-consent-category="analytics""#),
+        out.contains(r#"data-consent-category="functional analytics""#),
         "{out}"
     );
     assert!(out.contains(r#"data-consent-vendor="youtube""#), "{out}");
@@ -781,7 +781,7 @@ fn srcdoc_with_a_refused_src_too() {
     let html = r#"<iframe data-consent="advertising" data-consent-src="/ad" srcdoc="<img src='https://www.google-analytics.com/collect'>"></iframe>"#;
     let out = refused(html);
     assert!(
-        out.contains(r#"data-consent-category="advertising""#),
+        out.contains(r#"data-consent-category="analytics advertising""#),
         "{out}"
     );
     assert!(out.contains("data-consent-srcdoc="), "{out}");
@@ -834,4 +834,196 @@ fn reopen_buttons_submit_the_banner_form() {
     );
     // No banner on the page: the site's buttons are left alone.
     assert_eq!(run(html, Grants::NECESSARY_ONLY), html);
+}
+
+// ---------------------------------------------------------------------------
+// Issue 12: author tags (class 2), <base> (5), elements (7), CSS (9),
+// mixed vendors (13), lazy-load attributes.
+
+const FBT: &str = "https://www.facebook.com/tr?id=1";
+const GA: &str = "https://www.google-analytics.com/analytics.js";
+
+#[test]
+fn author_tags_are_no_exemption() {
+    // A live script labelled with a refused category is neutralised.
+    let out = refused(&format!(
+        "<script data-consent=\"analytics\" src=\"{GA}\"></script>"
+    ));
+    assert!(out.contains("type=\"text/plain\""), "{out}");
+    assert!(!out.contains(" src="), "{out}");
+    // Empty or unknown labels count as advertising.
+    let out = run(
+        &format!("<img data-consent=\"x\" src=\"{FBT}\">"),
+        only(Category::Analytics),
+    );
+    assert!(out.contains("data-consent-src="), "{out}");
+    assert!(out.contains("advertising"), "{out}");
+    // A declared category granted does not let another vendor through.
+    let out = run(
+        &format!("<img data-consent=\"analytics\" src=\"{FBT}\">"),
+        only(Category::Analytics),
+    );
+    assert!(out.contains("data-consent-src="), "{out}");
+    assert!(
+        out.contains("data-consent-category=\"analytics advertising\""),
+        "{out}"
+    );
+    // A live first-party element of a refused category is neutralised too.
+    let out = refused("<iframe data-consent=\"functional\" src=\"/map\"></iframe>");
+    assert!(out.contains("data-consent-src=\"/map\""), "{out}");
+}
+
+#[test]
+fn author_activation_takes_only_web_urls() {
+    // `necessary` never activates a stashed URL server side, and a stashed
+    // javascript: URL is dropped.
+    let out =
+        refused("<a data-consent=\"necessary\" data-consent-href=\"javascript:alert(1)\">x</a>");
+    assert!(!out.contains("javascript"), "{out}");
+    assert!(!out.contains(" href="), "{out}");
+    let out = refused(&format!(
+        "<img data-consent=\"necessary\" data-consent-src=\"{FBT}\">"
+    ));
+    assert!(!out.contains(" src="), "{out}");
+    assert!(
+        out.contains("data-consent-category=\"necessary advertising\""),
+        "{out}"
+    );
+    // Granted: activated, unless a stashed URL is a refused vendor's.
+    let out = run(
+        "<img data-consent=\"functional\" data-consent-src=\"/a.png\">",
+        only(Category::Functional),
+    );
+    assert!(out.contains(" src=\"/a.png\""), "{out}");
+    let out = run(
+        &format!("<img data-consent=\"functional\" data-consent-src=\"{FBT}\">"),
+        only(Category::Functional),
+    );
+    assert!(!out.contains(" src="), "{out}");
+    let out = run(
+        "<iframe data-consent=\"functional\" data-consent-src=\"java&#9;script:alert(1)\"></iframe>",
+        only(Category::Functional),
+    );
+    assert!(!out.contains("script:"), "{out}");
+}
+
+#[test]
+fn base_href_makes_relative_urls_third_party() {
+    let out = refused(
+        "<base href=\"https://www.googletagmanager.com/\"><script src=\"gtag/js?id=G-1\"></script><img src=\"/x.png\">",
+    );
+    assert!(
+        out.contains("<script src=\"gtag/js?id=G-1\" type=\"text/plain\""),
+        "{out}"
+    );
+    // the base itself points at a refused vendor: neutralised
+    assert!(out.contains("<base data-consent-href="), "{out}");
+    let out = refused(
+        "<p>x</p><base href=\"//connect.facebook.net/x/\"><img src=\"/en_US/fbevents.js\"><base href=\"https://www.facebook.com/\">",
+    );
+    assert!(out.contains("<img data-consent-src="), "{out}");
+    // a later <base> loses its href (the browser ignores it)
+    assert!(out.ends_with("<base>"), "{out}");
+    // a first-party base changes nothing
+    let html = "<base href=\"/blog/\"><img src=\"a.png\">";
+    assert_eq!(refused(html), html);
+}
+
+#[test]
+fn every_url_bearing_element() {
+    for html in [
+        format!("<image src=\"{FBT}\">"),
+        format!("<input type=\"image\" src=\"{FBT}\">"),
+        format!("<body background=\"{FBT}\">"),
+        format!("<table><tr><td background=\"{FBT}\">x</td></tr></table>"),
+        format!("<link rel=\"shortcut icon\" href=\"{FBT}\">"),
+        format!("<link rel=\"apple-touch-icon\" href=\"{FBT}\">"),
+        format!("<link rel=\"manifest\" href=\"{FBT}\">"),
+        format!("<link rel=\"preload\" as=\"image\" imagesrcset=\"/a.png 1x, {FBT} 2x\">"),
+        format!("<svg><image href=\"{FBT}\"/></svg>"),
+        format!("<svg><image xlink:href=\"{FBT}\"/></svg>"),
+        format!("<svg><filter><feImage href=\"{FBT}\"/></filter></svg>"),
+        format!("<svg><use href=\"{FBT}#x\"/></svg>"),
+        format!("<svg><script href=\"{GA}\"></script></svg>"),
+        format!("<video><track src=\"{FBT}\"></video>"),
+        format!("<frameset><frame src=\"{FBT}\"></frameset>"),
+        format!("<img src=\"/p.gif\" data-src=\"{FBT}\">"),
+        format!("<img data-lazy-srcset=\"{FBT} 1x\">"),
+        format!("<iframe data-original=\"{FBT}\"></iframe>"),
+        format!("<div style=\"background:url({FBT})\">x</div>"),
+        "<img srcset=\"https://x,@www.facebook.com/tr?id=1 1x\">".to_string(),
+    ] {
+        let out = refused(&html);
+        assert!(out.contains("data-consent-category="), "{html}\n{out}");
+        assert!(!out.contains(" href=\"https://www.f"), "{out}");
+        assert!(!out.contains(" src=\"https://www.f"), "{out}");
+        assert!(!out.contains(" background="), "{out}");
+        assert!(!out.contains(" style="), "{out}");
+    }
+    // a link that fetches nothing and an input that is no image are left
+    for html in [
+        format!("<link rel=\"canonical\" href=\"{FBT}\">"),
+        format!("<input type=\"text\" src=\"{FBT}\">"),
+    ] {
+        assert_eq!(refused(&html), html);
+    }
+}
+
+#[test]
+fn mixed_vendors_wait_for_every_category() {
+    let yt = "https://www.youtube.com/embed/x";
+    for html in [
+        format!("<img src=\"{GA}\" srcset=\"{FBT} 1x\">"),
+        format!("<a href=\"/x\" ping=\"{GA} {FBT}\">x</a>"),
+        format!("<picture><source srcset=\"{GA} 1x, {FBT} 2x\"></picture>"),
+    ] {
+        let out = refused(&html);
+        assert!(
+            out.contains("data-consent-category=\"analytics advertising\""),
+            "{out}"
+        );
+    }
+    // only the refused vendors count
+    let out = run(
+        &format!("<img src=\"{yt}\" srcset=\"{FBT} 1x\">"),
+        only(Category::Functional),
+    );
+    assert!(
+        out.contains("data-consent-category=\"advertising\""),
+        "{out}"
+    );
+    assert!(out.contains(&format!(" src=\"{yt}\"")), "{out}");
+}
+
+#[test]
+fn style_sheets_with_tracker_urls_are_made_inert() {
+    let html = format!("<style>body{{background:url({FBT})}}</style><p>x</p>");
+    let out = refused(&html);
+    assert!(
+        out.starts_with(
+            "<style></style><template data-consent-style data-consent-category=\"advertising\">"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with("</template><p>x</p>"), "{out}");
+    // streamed byte by byte: same result
+    let cfg = Config::default();
+    let mut f = Filter::new(Catalog::embedded(), &cfg, Page::default(), None);
+    let mut bytes = Vec::new();
+    for b in html.as_bytes() {
+        bytes.extend(f.write(std::slice::from_ref(b)));
+    }
+    bytes.extend(f.end());
+    assert_eq!(String::from_utf8(bytes).unwrap(), out);
+    for html in [
+        format!("<style>@import \"{FBT}\";</style>"),
+        "<style>@import url(https://www.f\\61 cebook.com/tr);</style>".to_string(),
+        format!("<svg><style>svg{{fill:url('{FBT}')}}</style></svg>"),
+    ] {
+        let out = refused(&html);
+        assert!(out.contains("<style></style><template"), "{out}");
+    }
+    // nothing refused in it: untouched, also when chunked
+    let html = "<style>/* url(x) */ a{background:url(/a.png)} @import 'b.css';</style>";
+    assert_eq!(refused(html), html);
 }

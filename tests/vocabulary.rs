@@ -40,6 +40,12 @@ fn trackers_page() -> String {
         format!("<map><area href=\"/y\" ping=\"{FB}\"></map>"),
         format!("<iframe srcdoc=\"&lt;img src=&quot;{FB}&quot;&gt;\"></iframe>"),
         format!("<noscript><img src=\"{FB}\"></noscript>"),
+        // issue 12: background=, imagesrcset, lazy-load attributes, style=
+        format!("<table background=\"{FB}\"></table>"),
+        format!("<link rel=\"preload\" as=\"image\" imagesrcset=\"{FB} 1x\">"),
+        format!("<img data-src=\"{FB}\" data-srcset=\"{FB} 1x\" data-original=\"{FB}\">"),
+        format!("<img data-lazy-src=\"{FB}\" data-lazy-srcset=\"{FB} 1x\" data-bg=\"{FB}\">"),
+        format!("<div style=\"background:url({FB})\"></div>"),
     ];
     format!(
         "<!doctype html><html><head></head><body>{}</body></html>",

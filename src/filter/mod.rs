@@ -19,6 +19,14 @@
 //! | `<noscript>` content (raw text to the parser) | parsed as a fragment and the tracker `img`/`iframe`/… in it neutralised the same way (no placeholder) |
 //! | `<iframe srcdoc>` (a whole document in an attribute) | the value, entity-decoded, is filtered by a nested filter (scripts, snippets, media, noscript: everything above; no placeholder, no injection) and written back into `srcdoc`; the original value moves to `data-consent-srcdoc` and `data-consent-category` names the strictest category refused inside (the iframe stays visible) |
 //!
+//! | `<image>`, `<input type=image>`, `track`, `frame`, `background=` (any element), `<link rel=icon/apple-touch-icon/manifest>`, `imagesrcset`, SVG `image`/`feImage`/`use`/`script` (`href`, `xlink:href`), lazy-load `data-src`/`data-srcset`/… | as media (`xlink:href` → `data-consent-href`; an SVG script also `type="text/plain"`) |
+//! | `style=` with a refused `url()`/`@import`/`image-set()` (see `css.rs`) | moved to `data-consent-style` |
+//! | `<style>` with one | left empty; its text follows in an inert `<template data-consent-style data-consent-category>` |
+//! | `<base href>` | the first one resolves every later relative URL before matching; one at a refused vendor is neutralised; later ones lose `href` |
+//!
+//! An element with several refused vendors waits for all their categories
+//! (`data-consent-category` lists them, space separated).
+//!
 //! With `blocking = "remove"` the element is dropped entirely instead.
 //! (For `srcdoc`: the trackers inside are dropped, no original is kept.)
 //!
@@ -33,7 +41,10 @@
 //! `<img data-consent="functional" data-consent-src=…>`) are activated when
 //! their category is granted (`type` restored from `data-consent-type` or
 //! removed; `data-consent-src` → `src`, and likewise for srcset, data, href,
-//! ping, poster) and left inert otherwise.
+//! ping, poster; only http(s) or relative URLs; never for `necessary`) and
+//! left inert otherwise. `data-consent` is no exemption: their URLs are
+//! still matched against the catalog, and a live one whose categories are
+//! not all granted is neutralised (see `handlers/author.rs`).
 //!
 //! The filter also inserts [`Page::head_start`] right after the `<head>`
 //! start tag (before `<body>` if there is no `<head>` tag), [`Page::body_end`]
@@ -77,12 +88,14 @@
 //! |---|---|
 //! | `mod.rs` | [`Filter`], [`Page`], [`charset_from_content_type`]: the public API |
 //! | `config.rs` | `[filter]` in `consent.toml` ([`Config`], [`Blocking`]) |
-//! | `policy.rs` | what is refused for this response, the iframe placeholder |
+//! | `policy.rs` | what is refused for this response (with the document's `<base>`), the iframe placeholder |
+//! | `css.rs` | the URLs of a piece of CSS |
 //! | `hold.rs` | the output buffer and the hold of inline scripts / noscripts |
 //! | `handlers/` | one file per kind of element: media, script, author tags, srcdoc, injection |
 //! | `failsafe.rs` | the clean end after a bail-out |
 
 mod config;
+mod css;
 mod failsafe;
 mod handlers;
 mod hold;

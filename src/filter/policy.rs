@@ -6,7 +6,8 @@ use crate::consent::{Category, Grants};
 use crate::html::escape_text;
 use crate::markup;
 use crate::trackers::{with_host_path, Catalog, UnknownScripts, Vendor};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use url::Url;
 
 /// Per-response facts every handler reads.
 pub(super) struct Ctx {
@@ -31,6 +32,14 @@ pub(super) struct Ctx {
     /// The strictest category of what this rewriter neutralised or removed
     /// (read by the parent of a `srcdoc` document).
     pub(super) refused_seen: Cell<Option<Category>>,
+    /// The document base URL when a `<base href>` made it third-party
+    /// (absolute, another host than the page): relative URLs after it are
+    /// resolved against it before matching. `None`: relative URLs are
+    /// first-party. A `srcdoc` document inherits its container's.
+    pub(super) base: RefCell<Option<Url>>,
+    /// This document's own first `<base href>` was seen (later ones do
+    /// not count, HTML §2.4.1 "document base URL").
+    pub(super) base_seen: Cell<bool>,
 }
 
 impl Ctx {
@@ -52,6 +61,8 @@ impl Ctx {
             memory_limit: cfg.memory_limit,
             depth,
             refused_seen: Cell::new(None),
+            base: RefCell::new(None),
+            base_seen: Cell::new(false),
         };
         ctx.scan_scripts = catalog
             .vendors()
@@ -85,14 +96,62 @@ impl Ctx {
             && !self.allow_vendors.contains(&v.id)
     }
 
-    /// The refused vendor a URL points at.
+    /// The refused vendor a URL points at (a relative URL resolved against
+    /// a third-party `<base href>` first).
     pub(super) fn refused_url(&self, url: &str) -> Option<&'static Vendor> {
-        self.catalog.match_url(url).filter(|v| self.refused(v))
+        self.host_path(url, |host, path| self.catalog.match_host_path(host, path))
+            .flatten()
+            .filter(|v| self.refused(v))
+    }
+
+    /// [`with_host_path`] of `url`, or of `url` resolved against the
+    /// document's third-party base when it is relative.
+    pub(super) fn host_path<R>(&self, url: &str, mut f: impl FnMut(&str, &str) -> R) -> Option<R> {
+        if let Some(r) = with_host_path(url, &mut f) {
+            return Some(r);
+        }
+        let base = self.base.borrow();
+        let joined = base
+            .as_ref()?
+            .join(&crate::html::decode_attribute(url))
+            .ok()?;
+        with_host_path(joined.as_str(), f)
+    }
+
+    /// Records the document's first `<base href>` (raw attribute value):
+    /// an absolute one on another host than the page becomes the base
+    /// relative URLs are resolved against.
+    pub(super) fn set_base(&self, href: &str) {
+        if self.base_seen.replace(true) {
+            return;
+        }
+        const PAGE: &str = "first-party.invalid";
+        let site = self.site_host.trim_end_matches('.').to_ascii_lowercase();
+        let page = if site.is_empty() { PAGE } else { site.as_str() };
+        let fallback = self
+            .base
+            .borrow()
+            .clone()
+            .or_else(|| Url::parse(&format!("https://{page}/")).ok());
+        let Some(fallback) = fallback else { return };
+        let Ok(u) = fallback.join(&crate::html::decode_attribute(href)) else {
+            return;
+        };
+        let third_party = u
+            .host_str()
+            .is_some_and(|h| h != PAGE && !self.catalog.is_first_party(h, &self.site_host));
+        *self.base.borrow_mut() = third_party.then_some(u);
+    }
+
+    /// Whether every category of `cats` is granted (`necessary` always is).
+    pub(super) fn all_granted(&self, cats: &[Category]) -> bool {
+        cats.iter()
+            .all(|c| *c == Category::Necessary || self.grants.has(*c))
     }
 
     /// Same for a script `src`, including the unknown third-party policy.
     pub(super) fn refused_script_src(&self, url: &str) -> Option<&'static Vendor> {
-        with_host_path(url, |host, path| {
+        self.host_path(url, |host, path| {
             match self.catalog.match_host_path(host, path) {
                 Some(v) => Some(v).filter(|v| self.refused(v)),
                 None => match self.catalog.unknown_scripts() {
@@ -107,7 +166,26 @@ impl Ctx {
         })
         .flatten()
     }
+}
 
+/// The `data-consent-category` value for an element that waits for every
+/// category of `cats`: their ids, strictest last, space separated (the
+/// banner's script activates it only when all are granted).
+pub(super) fn category_label(cats: &[Category]) -> String {
+    let mut c = cats.to_vec();
+    c.sort();
+    c.dedup();
+    c.iter().map(|c| c.id()).collect::<Vec<_>>().join(" ")
+}
+
+/// Adds `c` to `cats` unless it is there.
+pub(super) fn add_category(cats: &mut Vec<Category>, c: Category) {
+    if !cats.contains(&c) {
+        cats.push(c);
+    }
+}
+
+impl Ctx {
     fn label(&self, c: Category) -> &str {
         let i = Category::ALL.iter().position(|x| *x == c).unwrap_or(0);
         &self.labels[i]

@@ -1,30 +1,80 @@
-//! Media-like elements whose URL attribute points at a refused tracker:
-//! `img`, `iframe`, `embed`, `object`, `video`, `audio`, `source`, `track`,
-//! `link` (resource hints and stylesheets), `a`/`area` with `ping`.
+//! Elements whose URL attributes a browser fetches: `img` (and `<image>`,
+//! which the tree builder renames `img`), `iframe`, `frame`, `embed`,
+//! `object`, `video`, `audio`, `source`, `track`, `input type=image`,
+//! `link` (resource hints, stylesheets, icons, manifest; `href` and
+//! `imagesrcset`), `a`/`area` with `ping`, SVG `image`, `feImage`, `use`
+//! and `script` (`href`, `xlink:href`), `background=` and `style=` on any
+//! element, and the lazy-load attributes plugins copy into `src`/`srcset`.
+//!
+//! Every URL of every such attribute is matched (all `srcset` candidates,
+//! all `ping` URLs, every `url()` of a `style`); the element waits for the
+//! categories of **all** refused vendors found on it (issue 12 class 13), so
+//! granting one of them cannot bring back another vendor's URL.
 
-use crate::filter::policy::Ctx;
+use crate::consent::Category;
+use crate::filter::css::css_urls;
+use crate::filter::policy::{add_category, category_label, Ctx};
 use crate::filter::Blocking;
+use crate::html::decode_attribute;
 use crate::markup;
 use crate::trackers::Vendor;
 use lol_html::html_content::{ContentType, Element};
 
-/// The URL attributes of a media-like element that can point at a tracker
-/// (each one of [`markup::URL_ATTRS`]).
+/// The URL attributes of element `tag` that can point at a tracker (each
+/// one of [`markup::URL_ATTRS`], or `xlink:href`, stashed as `href`).
+/// `background` and `style` count on every element (see [`present_attrs`]).
+/// The `data-src`, `data-lazy-src`, `data-srcset`, `data-lazy-srcset`,
+/// `data-original` and `data-bg` of img, iframe, video and source are the
+/// lazy-load attributes (lazysizes, WordPress and jQuery plugins) a script
+/// copies into `src`/`srcset`/`background-image`.
 pub(in crate::filter) fn url_attrs(tag: &str) -> &'static [&'static str] {
     match tag {
-        "img" => &["src", "srcset"],
-        "iframe" | "embed" | "audio" | "track" => &["src"],
-        "video" => &["src", "poster"],
-        "source" => &["src", "srcset"],
+        "img" => &[
+            "src",
+            "srcset",
+            "data-src",
+            "data-lazy-src",
+            "data-srcset",
+            "data-lazy-srcset",
+            "data-original",
+            "data-bg",
+        ],
+        // HTML `<image src>` (an img to the tree builder) or SVG `<image href>`.
+        "image" => &["src", "srcset", "href", "xlink:href"],
+        "iframe" => &[
+            "src",
+            "data-src",
+            "data-lazy-src",
+            "data-original",
+            "data-bg",
+        ],
+        "frame" | "embed" | "audio" | "track" | "input" => &["src"],
+        "video" => &[
+            "src",
+            "poster",
+            "data-src",
+            "data-lazy-src",
+            "data-original",
+            "data-bg",
+        ],
+        "source" => &[
+            "src",
+            "srcset",
+            "data-src",
+            "data-lazy-src",
+            "data-srcset",
+            "data-lazy-srcset",
+        ],
         "object" => &["data"],
-        "link" => &["href"],
+        "link" => &["href", "imagesrcset"],
         "a" | "area" => &["ping"],
+        "feimage" | "use" | "script" => &["href", "xlink:href"],
         _ => &[],
     }
 }
 
 /// The `rel` values of a `<link>` that make the browser fetch its `href`
-/// before (or without) anything using it.
+/// (or `imagesrcset`) before, or without, anything using it.
 const LINK_RELS: &[&str] = &[
     "preconnect",
     "dns-prefetch",
@@ -33,67 +83,228 @@ const LINK_RELS: &[&str] = &[
     "modulepreload",
     "prerender",
     "stylesheet",
+    "icon",
+    "apple-touch-icon",
+    "apple-touch-icon-precomposed",
+    "mask-icon",
+    "manifest",
 ];
 
-/// The refused vendor of one URL attribute (`srcset` and `ping` hold
-/// several URLs: the first refused one).
-fn attr_refused(ctx: &Ctx, attr: &str, value: &str) -> Option<&'static Vendor> {
+/// The stash a URL attribute moves to: `data-consent-<attr>`; SVG's
+/// `xlink:href` goes to `data-consent-href` (the banner restores a plain
+/// `href`, which SVG 2 reads the same).
+pub(in crate::filter) fn stash_name(attr: &str) -> String {
+    markup::stash(if attr == "xlink:href" { "href" } else { attr })
+}
+
+/// The URL attributes of `el` (a `tag`) that the browser would use, with
+/// their values: [`url_attrs`] (a `<link>` only for a fetching `rel`, an
+/// `<input>` only for `type=image`), then `background` and `style`.
+pub(in crate::filter) fn present_attrs(el: &Element, tag: &str) -> Vec<(&'static str, String)> {
+    let mut attrs: &[&str] = url_attrs(tag);
+    if tag == "link" {
+        let rel = el.get_attribute("rel").unwrap_or_default();
+        let rel = rel.to_ascii_lowercase();
+        if !rel.split_ascii_whitespace().any(|r| LINK_RELS.contains(&r)) {
+            attrs = &[];
+        }
+    }
+    if tag == "input"
+        && !el
+            .get_attribute("type")
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("image"))
+    {
+        attrs = &[];
+    }
+    let mut out = Vec::new();
+    for a in attrs.iter().chain(["background", "style"].iter()) {
+        if let Some(v) = el.get_attribute(a) {
+            out.push((*a, v));
+        }
+    }
+    out
+}
+
+/// Every URL in the value of attribute `attr` (raw, entities not decoded
+/// except for `style`, whose CSS is read after decoding).
+pub(in crate::filter) fn urls_of(attr: &str, value: &str) -> Vec<String> {
     match attr {
-        "srcset" => value
-            .split(',')
-            .filter_map(|cand| cand.split_whitespace().next())
-            .find_map(|u| ctx.refused_url(u)),
-        "ping" => value.split_whitespace().find_map(|u| ctx.refused_url(u)),
-        _ => ctx.refused_url(value),
+        "srcset" | "imagesrcset" | "data-srcset" | "data-lazy-srcset" => srcset_urls(value),
+        "ping" => value.split_ascii_whitespace().map(String::from).collect(),
+        "style" => css_urls(&decode_attribute(value)),
+        "data-bg" if value.to_ascii_lowercase().contains("url(") => {
+            css_urls(&decode_attribute(value))
+        }
+        _ => vec![value.to_string()],
     }
 }
 
-/// img, iframe, embed, object, video, audio, source, link[href], a[ping],
-/// area[ping] without `data-consent` (see [`super::media_or_tagged`]).
-pub(super) fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
-    if tag == "link" {
-        let rel = el
-            .get_attribute("rel")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if !rel.split_ascii_whitespace().any(|r| LINK_RELS.contains(&r)) {
-            return;
+/// The candidate URLs of a `srcset` (HTML "parse a srcset attribute"): a
+/// URL is a run of non-whitespace (a comma inside it, as in userinfo
+/// `https://x,@host/`, is part of it), trailing commas dropped; its
+/// descriptors run to the next comma outside parentheses.
+pub(in crate::filter) fn srcset_urls(v: &str) -> Vec<String> {
+    let b = v.as_bytes();
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0c);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && (ws(b[i]) || b[i] == b',') {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && !ws(b[i]) {
+            i += 1;
+        }
+        if start == i {
+            break;
+        }
+        let url = &v[start..i];
+        let url = if url.ends_with(',') {
+            url.trim_end_matches(',')
+        } else {
+            let mut depth = 0i32;
+            while i < b.len() && !(b[i] == b',' && depth == 0) {
+                match b[i] {
+                    b'(' => depth += 1,
+                    b')' => depth = (depth - 1).max(0),
+                    _ => {}
+                }
+                i += 1;
+            }
+            url
+        };
+        if !url.is_empty() {
+            out.push(url.to_string());
         }
     }
-    let mut hits: Vec<(&'static str, String, &'static Vendor)> = Vec::new();
-    for attr in url_attrs(tag) {
-        if let Some(value) = el.get_attribute(attr) {
-            if let Some(v) = attr_refused(ctx, attr, &value) {
-                hits.push((attr, value, v));
+    out
+}
+
+/// The refused vendors the attributes point at, without duplicates, and
+/// the attributes that point at one.
+pub(in crate::filter) fn refused_in(
+    ctx: &Ctx,
+    attrs: &[(&'static str, String)],
+) -> (Vec<(&'static str, String)>, Vec<&'static Vendor>) {
+    let mut hits = Vec::new();
+    let mut vendors: Vec<&'static Vendor> = Vec::new();
+    for (attr, value) in attrs {
+        let mut hit = false;
+        for u in urls_of(attr, value) {
+            if let Some(v) = ctx.refused_url(&u) {
+                hit = true;
+                if !vendors.iter().any(|x| x.id == v.id) {
+                    vendors.push(v);
+                }
             }
         }
+        if hit {
+            hits.push((*attr, value.clone()));
+        }
     }
-    let Some(&(_, _, first)) = hits.first() else {
+    (hits, vendors)
+}
+
+/// An element of the media selector without `data-consent` (see
+/// [`super::media_or_tagged`]).
+pub(super) fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
+    if ctx.strictest_refused().is_none() {
+        // Every category granted: nothing can be refused (no CSS to scan).
         return;
-    };
-    ctx.saw(first.category);
+    }
+    let attrs = present_attrs(el, tag);
+    if attrs.is_empty() {
+        return;
+    }
+    let (hits, vendors) = refused_in(ctx, &attrs);
+    if vendors.is_empty() {
+        return;
+    }
+    let mut cats = Vec::new();
+    for v in &vendors {
+        add_category(&mut cats, v.category);
+    }
+    neutralize(
+        ctx,
+        el,
+        tag,
+        &hits,
+        &cats,
+        vendors.first().copied(),
+        in_noscript,
+    );
+}
+
+/// Makes `el` inert: removed (`blocking = "remove"`), or its `hits` moved
+/// to their stash, labelled with every category of `cats` (and `vendor`),
+/// an SVG `<script>` typed `text/plain`, an iframe hidden.
+pub(in crate::filter) fn neutralize(
+    ctx: &Ctx,
+    el: &mut Element,
+    tag: &str,
+    hits: &[(&'static str, String)],
+    cats: &[Category],
+    vendor: Option<&Vendor>,
+    in_noscript: bool,
+) {
+    if let Some(c) = cats.iter().max() {
+        ctx.saw(*c);
+    }
     if ctx.blocking == Blocking::Remove {
         el.remove();
         return;
     }
-    for (attr, value, _) in &hits {
+    for (attr, value) in hits {
         el.remove_attribute(attr);
-        let _ = el.set_attribute(&markup::stash(attr), value);
+        let _ = el.set_attribute(&stash_name(attr), value);
     }
-    let _ = el.set_attribute(markup::CATEGORY, first.category.id());
-    let _ = el.set_attribute(markup::VENDOR, &first.id);
-    if tag == "iframe" {
-        hide_iframe(ctx, el, in_noscript, first);
+    if tag == "script" && !hits.is_empty() {
+        if let Some(t) = el.get_attribute("type") {
+            if !t.trim().eq_ignore_ascii_case("text/plain") {
+                let _ = el.set_attribute(markup::TYPE, &t);
+            }
+        }
+        let _ = el.set_attribute("type", "text/plain");
+    }
+    let _ = el.set_attribute(markup::CATEGORY, &category_label(cats));
+    if let Some(v) = vendor {
+        let _ = el.set_attribute(markup::VENDOR, &v.id);
+    }
+    if matches!(tag, "iframe" | "frame") {
+        hide_iframe(ctx, el, in_noscript, vendor);
     }
 }
 
 /// A neutralised iframe is hidden, with a placeholder before it (none where
 /// no banner script could make its button work: in a `<noscript>` or a
-/// `srcdoc` document).
-fn hide_iframe(ctx: &Ctx, el: &mut Element, in_noscript: bool, v: &Vendor) {
+/// `srcdoc` document; none without a catalog vendor to name).
+fn hide_iframe(ctx: &Ctx, el: &mut Element, in_noscript: bool, v: Option<&Vendor>) {
     let _ = el.set_attribute("hidden", "");
     let _ = el.set_attribute(markup::HIDDEN, "");
-    if !in_noscript && ctx.depth == 0 {
-        el.before(&ctx.placeholder(v), ContentType::Html);
+    if let Some(v) = v {
+        if !in_noscript && ctx.depth == 0 {
+            el.before(&ctx.placeholder(v), ContentType::Html);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::srcset_urls;
+
+    #[test]
+    fn srcset_as_the_spec_splits_it() {
+        assert_eq!(
+            srcset_urls("a.png 1x, b.png 2x,c.png"),
+            vec!["a.png", "b.png", "c.png"]
+        );
+        // a comma inside the URL (userinfo) is part of it (review C13)
+        assert_eq!(
+            srcset_urls("https://x,@www.facebook.com/tr?id=1 1x"),
+            vec!["https://x,@www.facebook.com/tr?id=1"]
+        );
+        assert_eq!(srcset_urls("a.png,, b.png"), vec!["a.png", "b.png"]);
+        assert_eq!(srcset_urls("  "), Vec::<String>::new());
     }
 }

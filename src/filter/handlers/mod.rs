@@ -2,10 +2,12 @@
 //! they are registered on.
 
 pub(super) mod author;
+pub(super) mod base;
 pub(super) mod inject;
 pub(super) mod media;
 pub(super) mod script;
 pub(super) mod srcdoc;
+pub(super) mod style;
 
 use super::hold::SharedCore;
 use super::policy::Ctx;
@@ -45,9 +47,10 @@ pub(super) fn tracker_handlers(s: Rewriting, ctx: &Rc<Ctx>, core: &SharedCore) -
         script::handle_script(&c, &k, el)
     }));
     let (c, k) = (ctx.clone(), core.clone());
-    s.append_element_content_handler(on(&sel.noscript, move |el| {
+    let s = s.append_element_content_handler(on(&sel.noscript, move |el| {
         script::hold_noscript(&c, &k, el)
-    }))
+    }));
+    s.append_element_content_handler(style::style_handlers(&sel.style, ctx))
 }
 
 /// Sends an element to [`media::handle_media`] or
@@ -64,36 +67,29 @@ pub(super) fn tracker_handlers(s: Rewriting, ctx: &Rc<Ctx>, core: &SharedCore) -
 /// selectors, and reads the tag name once. Scripts come here only from
 /// fragments; in the document [`script::handle_script`] does this for them.
 pub(super) fn media_or_tagged(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
+    let lower;
+    let tag = if tag.bytes().any(|b| b.is_ascii_uppercase()) {
+        lower = tag.to_ascii_lowercase();
+        lower.as_str()
+    } else {
+        tag
+    };
+    if tag == "base" {
+        base::handle_base(ctx, el);
+        return;
+    }
     if el.has_attribute(markup::CONSENT) {
-        if matches!(
-            tag,
-            "script"
-                | "img"
-                | "iframe"
-                | "embed"
-                | "object"
-                | "video"
-                | "audio"
-                | "source"
-                | "link"
-                | "a"
-        ) {
+        // In the document a `script[data-consent]` is the script handler's
+        // (it calls the author handler itself); in fragments it is ours.
+        if tag != "script" || in_noscript {
             author::handle_author_tagged(ctx, el, tag);
         }
-        if tag == "iframe" {
+        if tag == "iframe" && !el.removed() {
             srcdoc::handle_srcdoc(ctx, el);
         }
         return;
     }
-    let media = match tag {
-        "img" | "iframe" | "embed" | "object" | "video" | "audio" | "source" => true,
-        "link" => el.has_attribute("href"),
-        "a" | "area" => el.has_attribute("ping"),
-        _ => false,
-    };
-    if media {
-        media::handle_media(ctx, el, in_noscript, tag);
-    }
+    media::handle_media(ctx, el, in_noscript, tag);
     if tag == "iframe" && !el.removed() {
         srcdoc::handle_srcdoc(ctx, el);
     }
@@ -136,8 +132,11 @@ pub(super) fn rewrite_fragment(ctx: &Ctx, content: &[u8], encoding: &'static Enc
 
 /// The document's selector for [`media_or_tagged`]: every element it can
 /// act on except `script` (see [`script::handle_script`]).
-const MEDIA_SELECTOR: &str =
-    "img, iframe, embed, object, video, audio, source, link, a[ping], a[data-consent], area[ping]";
+/// (`script` for SVG's `<script href>`; `[background]` and `[style]` on
+/// any element; `<base>` for the document base URL.)
+const MEDIA_SELECTOR: &str = "img, image, iframe, frame, embed, object, video, audio, source, \
+     track, input, link, a[ping], a[data-consent], area[ping], use, feimage, script, base, \
+     [background], [style], [data-consent]";
 
 /// Every selector the filter uses, parsed once per process. lol_html still
 /// compiles them for each rewriter, but parsing the text again was about a
@@ -146,6 +145,7 @@ pub(super) struct Selectors {
     pub(super) media: Selector,
     pub(super) script: Selector,
     pub(super) noscript: Selector,
+    pub(super) style: Selector,
     pub(super) raw_text: Selector,
     pub(super) head: Selector,
     pub(super) body: Selector,
@@ -164,6 +164,7 @@ pub(super) fn selectors() -> &'static Selectors {
             media: p(MEDIA_SELECTOR),
             script: p("script"),
             noscript: p("noscript"),
+            style: p("style"),
             // `iframe` is raw text too; the media handler tracks it.
             raw_text: p("style, textarea, title, xmp, noembed, noframes"),
             head: p("head"),

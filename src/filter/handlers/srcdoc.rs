@@ -2,7 +2,7 @@
 //! nested [`Filter`] (same grants and mode, no injection, no placeholders).
 
 use crate::consent::Category;
-use crate::filter::policy::Ctx;
+use crate::filter::policy::{add_category, category_label, Ctx};
 use crate::filter::{Blocking, Config, Filter, Page};
 use crate::html::{decode_attribute, escape_attr};
 use crate::markup;
@@ -43,14 +43,15 @@ pub(super) fn handle_srcdoc(ctx: &Ctx, el: &mut Element) {
         return;
     }
     // The iframe's own `src`, or its author tag, may already ask for one.
-    let before = el
+    // (a list: the element waits for all of them and the srcdoc's).
+    let mut cats = el
         .get_attribute(markup::CATEGORY)
         .or_else(|| el.get_attribute(markup::CONSENT))
-        .and_then(|c| Category::from_id(c.trim()))
-        .filter(|c| !ctx.grants.has(*c));
-    let cat = before.map_or(cat, |b| b.max(cat));
+        .map(|c| super::author::declared(&c))
+        .unwrap_or_default();
+    add_category(&mut cats, cat);
     let _ = el.set_attribute(&markup::stash("srcdoc"), &raw);
-    let _ = el.set_attribute(markup::CATEGORY, cat.id());
+    let _ = el.set_attribute(markup::CATEGORY, &category_label(&cats));
 }
 
 /// Runs a `srcdoc` document through a nested [`Filter`]: the filtered
@@ -71,6 +72,8 @@ fn filter_srcdoc(ctx: &Ctx, doc: &str) -> (String, Option<Category>) {
     };
     let mut f = Filter::nested(ctx.catalog, &cfg, page, Some("utf-8"), ctx.depth + 1);
     let inner = f.ctx.clone();
+    // about:srcdoc's fallback base is its container's document base.
+    *inner.base.borrow_mut() = ctx.base.borrow().clone();
     let mut out = f.write(doc.as_bytes());
     let (tail, failed) = f.finish();
     out.extend(tail);
