@@ -43,10 +43,10 @@ use crate::trackers::Catalog;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// The guard's source. It is injected inline with the page's CSP nonce.
-/// (Readable source; the build's minify step, which already handles
-/// `banner.js`, is meant to replace it with esbuild's output.)
-pub const GUARD_JS: &str = include_str!("banner/guard.js");
+/// The guard's script, minified at build time by esbuild from the readable
+/// `src/banner/guard.js` (`buildscript/minify.rs`, like `banner.js`). It is
+/// injected inline with the page's CSP nonce.
+pub const GUARD_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/guard.min.js"));
 
 /// Name of the attribute carrying the configuration.
 pub const CONFIG_ATTR: &str = "data-ce-guard";

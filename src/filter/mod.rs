@@ -93,7 +93,7 @@ pub use config::{Blocking, Config};
 use crate::consent::Grants;
 use crate::trackers::Catalog;
 use encoding_rs::Encoding;
-use handlers::inject::{injection_handlers, Injection};
+use handlers::inject::{early_handlers, injection_handlers, Injection};
 use handlers::{tracker_handlers, Rewriting};
 use hold::{Core, SharedCore, Sink};
 use lol_html::{AsciiCompatibleEncoding, HtmlRewriter, MemorySettings, Settings};
@@ -133,6 +133,12 @@ pub struct Page {
     pub allow_text: String,
     /// Localised category labels, in [`Category::ALL`](crate::consent::Category::ALL) order.
     pub category_labels: [String; 4],
+    /// The per-response activation token (random, from
+    /// [`crate::banner::page`]): every element the filter neutralises
+    /// carries it in `data-consent-token`, and the banner script activates
+    /// nothing else. Empty: no token written (the script then activates
+    /// nothing, fail closed).
+    pub token: String,
 }
 
 impl Default for Page {
@@ -154,6 +160,7 @@ impl Default for Page {
                 "Analytics".into(),
                 "Advertising".into(),
             ],
+            token: String::new(),
         }
     }
 }
@@ -235,6 +242,7 @@ impl Filter {
         // lol_html runs the handlers of one element in the order they were
         // registered: trackers first, then raw-text tracking, then injection.
         let s = base_settings(cfg, enc, header_enc.is_none());
+        let s = early_handlers(s, &injection.head_start, &core);
         let s = tracker_handlers(s, &ctx, &core);
         let s = failsafe::failsafe_handlers(s, &ctx, &core, &body_end);
         let s = injection_handlers(s, injection, &core);

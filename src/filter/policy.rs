@@ -31,6 +31,8 @@ pub(super) struct Ctx {
     /// The strictest category of what this rewriter neutralised or removed
     /// (read by the parent of a `srcdoc` document).
     pub(super) refused_seen: Cell<Option<Category>>,
+    /// [`Page::token`]: stamped on every neutralised element ([`Ctx::stamp`]).
+    pub(super) token: String,
 }
 
 impl Ctx {
@@ -52,12 +54,23 @@ impl Ctx {
             memory_limit: cfg.memory_limit,
             depth,
             refused_seen: Cell::new(None),
+            token: std::mem::take(&mut page.token),
         };
         ctx.scan_scripts = catalog
             .vendors()
             .iter()
             .any(|v| !v.scripts.is_empty() && ctx.refused(v));
         ctx
+    }
+
+    /// Marks an element the filter neutralised in this response with the
+    /// response's activation token ([`markup::TOKEN`]); the one place every
+    /// neutralising handler calls, so the banner script can tell the
+    /// filter's inert elements from look-alike page markup.
+    pub(super) fn stamp(&self, el: &mut lol_html::html_content::Element) {
+        if !self.token.is_empty() {
+            let _ = el.set_attribute(markup::TOKEN, &self.token);
+        }
     }
 
     /// Notes that a tracker of category `c` was neutralised or removed.

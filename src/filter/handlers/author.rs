@@ -18,6 +18,12 @@ pub(super) fn handle_author_tagged(ctx: &Ctx, el: &mut Element, tag: &str) {
         return;
     };
     if !ctx.grants.has(cat) {
+        // Still inert: the banner script may activate it after a choice,
+        // except a script (page markup could forge one; it runs on the next
+        // view, activated here, where a strict CSP still judges it).
+        if tag != "script" {
+            ctx.stamp(el);
+        }
         return;
     }
     for attr in markup::AUTHOR_URL_ATTRS {

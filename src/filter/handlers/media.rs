@@ -82,6 +82,7 @@ pub(super) fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: 
     }
     let _ = el.set_attribute(markup::CATEGORY, first.category.id());
     let _ = el.set_attribute(markup::VENDOR, &first.id);
+    ctx.stamp(el);
     if tag == "iframe" {
         hide_iframe(ctx, el, in_noscript, first);
     }

@@ -51,6 +51,7 @@ pub(super) fn handle_srcdoc(ctx: &Ctx, el: &mut Element) {
     let cat = before.map_or(cat, |b| b.max(cat));
     let _ = el.set_attribute(&markup::stash("srcdoc"), &raw);
     let _ = el.set_attribute(markup::CATEGORY, cat.id());
+    ctx.stamp(el);
 }
 
 /// Runs a `srcdoc` document through a nested [`Filter`]: the filtered
