@@ -33,10 +33,6 @@ const KNOWN_OPEN: &[&str] = &[
     "13.mixed-vendors/img-src-srcset",
     "13.mixed-vendors/ping-two",
     "13.mixed-vendors/source-srcset-two",
-    // 14.consent-mode-order
-    "14.consent-mode-order/gateway-no-head",
-    "14.consent-mode-order/no-head-no-body",
-    "14.consent-mode-order/script-before-head-tag",
     // 2.author-tagged
     "2.author-tagged/iframe-data-consent-functional",
     "2.author-tagged/img-data-consent-bogus",

@@ -275,6 +275,95 @@ mod tests {
         assert!(p.body_end.is_empty() && p.reopen_form.is_none());
     }
 
+    fn build_with(cfg: &Config, grants: crate::consent::Grants, frame: bool) -> Page {
+        let mut state = State::with_decision(Regime::strictest(), None, false);
+        state.grants = grants;
+        page_with(
+            &PageRequest {
+                state: &state,
+                route: None,
+                accept_language: Some("en"),
+                return_to: "/",
+                csp: Some("script-src 'nonce-abc123' 'strict-dynamic'"),
+                host: "www.example.com",
+            },
+            &PageSettings::of(cfg),
+            &PageExtras {
+                catalog: Some(crate::trackers::Catalog::embedded()),
+                token: &token_from(&[0xab; 16]),
+                frame,
+            },
+        )
+    }
+
+    #[test]
+    fn the_guard_comes_first_with_the_nonce_and_the_token_reaches_root_and_filter() {
+        let cfg = Config::default();
+        let p = build_with(&cfg, crate::consent::Grants::NECESSARY_ONLY, false);
+        assert!(
+            p.head_start
+                .starts_with("<script nonce='abc123' data-ce-guard='"),
+            "{}",
+            &p.head_start[..80]
+        );
+        let guard_end = p.head_start.find("</script>").expect("guard");
+        let defaults = p
+            .head_start
+            .find("gtag('consent','default'")
+            .expect("defaults");
+        assert!(guard_end < defaults);
+        let token = "ab".repeat(16);
+        assert_eq!(p.token, token);
+        assert!(
+            p.body_end.contains(&format!(
+                "<aside id=\"consent-edge\" data-token=\"{token}\" "
+            )),
+            "{}",
+            p.body_end
+        );
+        assert!(p.body_end.contains("<section id=\"ce-dialog\""));
+        // Everything granted: nothing to guard.
+        let all = build_with(&cfg, crate::consent::Grants::ALL, false);
+        assert!(!all.head_start.contains("data-ce-guard"));
+        assert!(all.head_start.contains("gtag('consent','default'"));
+    }
+
+    #[test]
+    fn a_framed_document_gets_the_guard_and_a_hidden_root_but_no_second_banner() {
+        let cfg = Config::default();
+        let p = build_with(&cfg, crate::consent::Grants::NECESSARY_ONLY, true);
+        assert!(p.head_start.contains("data-ce-guard"));
+        assert!(
+            p.body_end
+                .starts_with("<aside id=\"consent-edge\" data-token=\""),
+            "{}",
+            p.body_end
+        );
+        assert!(p.body_end.contains(" hidden data-frame=\"1\""));
+        assert!(p.body_end.contains("<script nonce=\"abc123\">"));
+        assert!(
+            !p.body_end.contains("<section id=\"ce-dialog\""),
+            "no dialog in a frame"
+        );
+        assert!(!p.body_end.contains("<form"), "no forms in a frame");
+        assert_eq!(p.reopen_form, None);
+        assert!(
+            p.declaration_html.is_some(),
+            "the filter still fills the page"
+        );
+    }
+
+    #[test]
+    fn token_is_hex_and_a_bad_one_never_reaches_the_root() {
+        assert_eq!(
+            token_from(&[0, 1, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]),
+            "0001feff000000000000000000000009"
+        );
+        let banner = format!("{ROOT_TAG}class=\"ce\">");
+        assert_eq!(with_token(banner.clone(), "\"><x"), banner);
+        assert_eq!(with_token(banner.clone(), ""), banner);
+    }
+
     #[test]
     fn advanced_consent_mode_keeps_google_tags() {
         let mut cfg = Config::default();

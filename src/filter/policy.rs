@@ -134,8 +134,15 @@ impl Ctx {
             .placeholder_text
             .replace("{vendor}", &v.name)
             .replace("{category}", self.label(v.category));
+        // The activation token: the banner honours only placeholders of this
+        // response (a forged one in page markup cannot grant anything).
+        let tok = if self.token.is_empty() {
+            String::new()
+        } else {
+            format!(" {}=\"{}\"", markup::TOKEN, escape_text(&self.token))
+        };
         format!(
-            "<div class=\"consent-edge-placeholder\" {}=\"{cat}\" {}=\"{}\"><p>{}</p><button type=\"button\" {}=\"{cat}\">{}</button></div>",
+            "<div class=\"consent-edge-placeholder\" {}=\"{cat}\" {}=\"{}\"{tok}><p>{}</p><button type=\"button\" {}=\"{cat}\">{}</button></div>",
             markup::PLACEHOLDER,
             markup::VENDOR,
             escape_text(&v.id),

@@ -245,11 +245,11 @@ mod tests {
              <script id=author-script type=\"text/plain\" data-consent=\"analytics\" src=\"/a.js\"></script></body>"
         );
         let out = run(&html, "t0k");
-        // gtag script, pixel, iframe, author image: 4; not the forged script,
-        // not the author-tagged script, not the placeholder.
+        // gtag script, pixel, iframe and its placeholder, author image: 5;
+        // not the forged script, not the author-tagged script.
         assert_eq!(
             out.matches("data-consent-token=\"t0k\"").count(),
-            4,
+            5,
             "{out}"
         );
         let forged = &out[out.find("evil.example").expect("forged")..];
