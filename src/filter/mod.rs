@@ -17,6 +17,7 @@
 //! | `img`, `video`, `audio`, `source`, `embed`, `object`, `link` (preconnect, dns-prefetch, preload, prefetch, modulepreload, prerender, stylesheet), `a[ping]` | the URL attribute moves to `data-consent-src` / `-srcset` / `-data` / `-href` / `-ping` / `-poster`, plus `data-consent-category` and `data-consent-vendor` |
 //! | `<iframe src=tracker>` | as media, plus `hidden data-consent-hidden`, and a placeholder `div.consent-edge-placeholder` with an "Allow" button right before it |
 //! | `<noscript>` content (raw text to the parser) | parsed as a fragment and the tracker `img`/`iframe`/… in it neutralised the same way (no placeholder) |
+//! | every element above when neutralised, and the iframe placeholder | also `data-consent-token` = [`Page::token`], the response's activation token: the banner script activates nothing else |
 //! | `<iframe srcdoc>` (a whole document in an attribute) | the value, entity-decoded, is filtered by a nested filter (scripts, snippets, media, noscript: everything above; no placeholder, no injection) and written back into `srcdoc`; the original value moves to `data-consent-srcdoc` and `data-consent-category` names the strictest category refused inside (the iframe stays visible) |
 //!
 //! With `blocking = "remove"` the element is dropped entirely instead.
@@ -35,8 +36,10 @@
 //! removed; `data-consent-src` → `src`, and likewise for srcset, data, href,
 //! ping, poster) and left inert otherwise.
 //!
-//! The filter also inserts [`Page::head_start`] right after the `<head>`
-//! start tag (before `<body>` if there is no `<head>` tag), [`Page::body_end`]
+//! The filter also inserts [`Page::head_start`] (the client guard, then the
+//! consent signals) right after the `<head>` start tag, or right before the
+//! first `<script>` or `<body>` when no `<head>` tag precedes them, so it
+//! runs before every page script however the document is shaped; [`Page::body_end`]
 //! right before `</body>` (at the end of the document if there is none), and
 //! fills elements carrying `data-consent-declaration` / `data-consent-status`.
 //!
