@@ -1,5 +1,6 @@
 //! Minifies the banner's script and stylesheet (src/banner/banner.js,
-//! banner.css: readable, commented sources) into `OUT_DIR` with the npm
+//! banner.css: readable, commented sources) and the client guard
+//! (src/banner/guard.js) into `OUT_DIR` with the npm
 //! `esbuild` the project installs (`make tools`); src/banner/mod.rs
 //! includes the results. Pulled into build.rs with `#[path]`.
 //!
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::{env, fs};
 
-/// Writes `banner.min.js` and `banner.min.css` to `out`.
+/// Writes `banner.min.js`, `guard.min.js` and `banner.min.css` to `out`.
 pub fn banner_assets(out: &str) {
     let esbuild = esbuild();
     // The script: identifiers renamed, ES2015 as the floor (the source is
@@ -22,6 +23,16 @@ pub fn banner_assets(out: &str) {
         &["--minify", "--target=es2015"],
         out,
         "banner.min.js",
+    );
+    // The client guard (src/guard.rs): the same treatment as the banner's
+    // script; it is inlined first in <head> of every page that refuses
+    // something.
+    minify(
+        &esbuild,
+        "src/banner/guard.js",
+        &["--minify", "--target=es2015"],
+        out,
+        "guard.min.js",
     );
     // The stylesheet: whitespace only. Full minification would rewrite
     // colours (`#ffffff` → `#fff`), which the contrast test reads as written,

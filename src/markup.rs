@@ -22,6 +22,12 @@ pub const VENDOR: &str = "data-consent-vendor";
 pub const TYPE: &str = "data-consent-type";
 /// On an iframe the filter hid (`hidden`): unhide on activation.
 pub const HIDDEN: &str = "data-consent-hidden";
+/// The per-response activation token on every element the filter
+/// neutralised in this response (the banner's root carries the same value
+/// in `data-token`): the banner script activates only elements with it, so
+/// look-alike markup in the page (`script[type=text/plain]
+/// [data-consent-category=necessary]`, forged placeholders) stays inert.
+pub const TOKEN: &str = "data-consent-token";
 /// The placeholder the filter puts before a hidden iframe (value: category).
 pub const PLACEHOLDER: &str = "data-consent-placeholder";
 /// The placeholder's button: grants the category in its value.
@@ -86,7 +92,7 @@ pub fn script_attrs() -> String {
 
 /// The markers the filter writes besides stashed URL attributes (the test
 /// of the vocabulary checks the filter writes nothing else).
-pub const MARKERS: &[&str] = &[CATEGORY, VENDOR, TYPE, HIDDEN, PLACEHOLDER, ALLOW];
+pub const MARKERS: &[&str] = &[CATEGORY, VENDOR, TYPE, HIDDEN, PLACEHOLDER, ALLOW, TOKEN];
 
 #[cfg(test)]
 mod tests {

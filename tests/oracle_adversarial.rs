@@ -28,10 +28,6 @@ const KNOWN_OPEN: &[&str] = &[
     // 10.fail-open-limits
     "10.fail-open-limits/inline-script-over-256k-default",
     "10.fail-open-limits/inline-script-over-max-held",
-    // 14.consent-mode-order
-    "14.consent-mode-order/gateway-no-head",
-    "14.consent-mode-order/no-head-no-body",
-    "14.consent-mode-order/script-before-head-tag",
     // 4.script-types
     "4.script-types/empty-type-inline",
     "4.script-types/empty-type-vbscript",

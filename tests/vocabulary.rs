@@ -112,6 +112,8 @@ fn every_attribute_the_filter_writes_is_restored_by_the_script() {
         declaration_html: None,
         status_html: None,
         reopen_form: None,
+        // The per-response activation token (the shell's randomness).
+        token: "0123abcd".into(),
         ..banner
     };
     let input = trackers_page();

@@ -12,7 +12,23 @@
 //   scripts become live scripts, stashed URL attributes are restored,
 //   hidden iframes shown and their placeholders removed;
 // - forwards the choice to Google Consent Mode, Microsoft UET and Clarity
-//   when the banner says so (`data-signals`).
+//   when the banner says so (`data-signals`);
+// - tells the client guard (src/banner/guard.js, `consentEdgeGuard`) first,
+//   so what it held is released and what this script re-creates is not held
+//   again;
+// - passes the decision to same-origin frames (postMessage, checked against
+//   `location.origin`), whose own copy of this script runs in frame mode.
+//
+// Only elements the worker neutralised in THIS response are activated: the
+// filter stamps them with a per-response random token (`data-consent-token`)
+// that the root carries in `data-token`; look-alike markup in the page
+// (a forged `script[type=text/plain][data-consent-category=necessary]`, a
+// forged placeholder) has no token, or a stale one, and stays inert.
+//
+// Frame mode (`data-frame="1"` on the root, what the worker renders for
+// `Sec-Fetch-Dest: iframe`; or any same-origin framed page): no dialog, no
+// second banner; the top page's decision arrives by postMessage and is
+// activated like a decision made here.
 (function () {
   var doc = document;
   // The root is this script's own parent, the banner the worker rendered:
@@ -25,8 +41,25 @@
   root.ceInit = 1;
   // Styles that only apply when the script runs (no-JS pages use :target).
   root.classList.add('ce-js');
+  var win = window;
+  // The activation token of this response (see above); hex from the worker.
+  var token = root.getAttribute('data-token') || '';
+  if (!/^[0-9a-f]+$/.test(token)) token = '';
+  // In a same-origin frame: the top page's banner decides, not this one.
+  var framed = root.getAttribute('data-frame') === '1' || sameOriginParent();
+  // (CSSOM, which a CSP allows: the stylesheet's reveal rule beats `hidden`.)
+  if (framed) root.style.setProperty('display', 'none', 'important');
 
-  var dialog = root.querySelector('.ce-dialog');
+  /** Whether this document is framed by a page of its own origin. */
+  function sameOriginParent() {
+    try {
+      return win.parent !== win && win.parent.location.origin === location.origin;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  var dialog = framed ? null : root.querySelector('.ce-dialog');
   // Absolute on this origin: a <base href> in the page cannot send the
   // visitor's decision elsewhere.
   var endpoint = new URL(root.getAttribute('data-endpoint') || '/', location.origin).href;
@@ -230,7 +263,7 @@
       el.removeAttribute('data-consent-hidden');
     }
     var prev = el.previousElementSibling;
-    if (prev && prev.matches('.consent-edge-placeholder[data-consent-placeholder]')) {
+    if (prev && prev.matches('.consent-edge-placeholder[data-consent-placeholder]' + ours())) {
       prev.parentNode.removeChild(prev);
     }
     // A <source> changed under a playing <video>/<audio> needs a reload.
@@ -238,19 +271,43 @@
     if (el.nodeName === 'SOURCE' && parent && parent.load) parent.load();
   }
 
-  /** Activates everything `grants` now allows. */
+  /** The selector of this response's token ('' when there is none). */
+  function ours() {
+    return token ? '[data-consent-token="' + token + '"]' : '';
+  }
+
+  /**
+   * Tells the client guard what is granted: what it held is released, and
+   * what `activate` re-creates next (or a vendor's API loads on the consent
+   * update) is not held again. First thing after a decision.
+   */
+  function releaseGuard(grants) {
+    var guard = win.consentEdgeGuard;
+    if (guard && typeof guard.grant === 'function') {
+      guard.grant(CATEGORIES.filter(function (c) {
+        return grants[c];
+      }));
+    }
+  }
+
+  /** Activates this response's inert elements that `grants` now allows. */
   function activate(grants) {
-    doc.querySelectorAll(
-      'script[type="text/plain"][data-consent-category],script[type="text/plain"][data-consent]'
-    ).forEach(function (s) {
+    var t = ours();
+    if (!t) return;
+    doc.querySelectorAll('script[type="text/plain"]' + t).forEach(function (s) {
       if (allowed(s, grants)) activateScript(s);
     });
-    doc.querySelectorAll(
-      '[data-consent-category]:not(script):not([data-consent-placeholder]),' +
-        '[data-consent]:not(script):not([data-consent-placeholder])'
-    ).forEach(function (el) {
+    doc.querySelectorAll(t + ':not(script):not([data-consent-placeholder])').forEach(function (el) {
       if (allowed(el, grants)) activateElement(el);
     });
+    // Same-origin frames take the same decision (their script, frame mode).
+    for (var i = 0; i < win.frames.length; i++) {
+      try {
+        win.frames[i].postMessage({ consentEdge: grants }, location.origin);
+      } catch (e) {
+        /* a cross-origin frame: not ours */
+      }
+    }
   }
 
   /** Fills the `[data-consent-field]`s of a consent status block from the endpoint's answer. */
@@ -298,6 +355,7 @@
       if (CATEGORIES.indexOf(c) >= 0) e.textContent = e.getAttribute(grants[c] ? 'data-on' : 'data-off');
     });
     updateStatusFields(answer);
+    releaseGuard(grants);
     sendSignals(grants);
     activate(grants);
     hide();
@@ -358,7 +416,7 @@
     // A placeholder's "Allow": grant that one category, keep the others.
     // Only in a placeholder (what the filter puts before a hidden iframe),
     // not any element of the page that carries the attribute.
-    var allow = t.closest('.consent-edge-placeholder[data-consent-placeholder] [data-consent-allow]');
+    var allow = ours() && t.closest('.consent-edge-placeholder[data-consent-placeholder]' + ours() + ' [data-consent-allow]');
     if (allow) {
       e.preventDefault();
       var grants = currentGrants();
@@ -419,6 +477,19 @@
       else if (previousFocus && previousFocus.focus && previousFocus !== doc.body) previousFocus.focus();
     });
   }
+
+  // Frame mode: the parent (same origin, checked twice: the message's
+  // origin and its source) passes the top page's decision down.
+  win.addEventListener('message', function (e) {
+    if (!framed || e.origin !== location.origin || e.source !== win.parent) return;
+    var g = e.data && e.data.consentEdge;
+    if (!g || typeof g !== 'object') return;
+    var grants = {};
+    CATEGORIES.forEach(function (c) {
+      grants[c] = g[c] === true;
+    });
+    apply(grants, {});
+  });
 
   if (root.getAttribute('data-decided') === '1') {
     // Vendors loaded with the page learn the stored choice.

@@ -42,7 +42,9 @@ mod i18n;
 pub use i18n::{Strings, Texts, BUILTIN_LANGS};
 
 mod page;
-pub use page::{page, PageRequest, PageSettings, GOOGLE_CONSENT_MODE_VENDORS};
+pub use page::{
+    page, page_with, token_from, PageExtras, PageRequest, PageSettings, GOOGLE_CONSENT_MODE_VENDORS,
+};
 
 use crate::jurisdiction::Model;
 use crate::model::{Category, Decision, Grants, Method};
@@ -52,7 +54,7 @@ use std::fmt::Write as _;
 
 // Minified from banner.css / banner.js by build.rs (buildscript/minify.rs).
 const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/banner.min.css"));
-const JS: &str = include_str!(concat!(env!("OUT_DIR"), "/banner.min.js"));
+pub(crate) const JS: &str = include_str!(concat!(env!("OUT_DIR"), "/banner.min.js"));
 
 /// `[banner]` in `consent.toml`.
 pub use consent_edge_config::BannerSettings as Config;

@@ -7,6 +7,7 @@ use super::{
 use crate::consent::State;
 use crate::filter::Page;
 use crate::model::Category;
+use crate::trackers::Catalog;
 use consent_edge_config::{BannerSettings, CookieDecl, Route};
 
 /// What assembling a page needs from the configuration.
@@ -60,10 +61,42 @@ pub struct PageRequest<'a> {
     pub host: &'a str,
 }
 
+/// What [`page_with`] adds to a [`PageRequest`]: the client guard's
+/// catalog, the per-response activation token, and whether the document is
+/// loaded into a frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageExtras<'a> {
+    /// The catalog the client guard (`crate::guard`) is built from; `None`:
+    /// no guard.
+    pub catalog: Option<&'a Catalog>,
+    /// The per-response activation token ([`Page::token`]): random, from
+    /// the shell ([`token_from`]). Empty: the banner script activates
+    /// nothing.
+    pub token: &'a str,
+    /// The document is loaded into a frame (`Sec-Fetch-Dest: iframe` or
+    /// `frame`): it gets the guard and the filter, and instead of a second
+    /// banner a hidden root whose script takes the top page's decision
+    /// (see `banner.js`, frame mode).
+    pub frame: bool,
+}
+
+/// The activation token for 16 random bytes: 32 lowercase hex digits.
+pub fn token_from(random: &[u8; 16]) -> String {
+    random.iter().fold(String::with_capacity(32), |mut s, b| {
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{b:02x}"));
+        s
+    })
+}
+
+/// [`page_with`] without guard, token or frame (tests, tools).
+pub fn page(req: &PageRequest<'_>, cfg: &PageSettings<'_>) -> Page {
+    page_with(req, cfg, &PageExtras::default())
+}
+
 /// The [`Page`] for one response: grants, allowed vendors, and the banner,
 /// consent signals, cookie declaration and consent status to inject — all
 /// empty when the route says `inject = false`, no banner when `banner = false`.
-pub fn page(req: &PageRequest<'_>, cfg: &PageSettings<'_>) -> Page {
+pub fn page_with(req: &PageRequest<'_>, cfg: &PageSettings<'_>, ex: &PageExtras<'_>) -> Page {
     let route = req.route;
     let inject = route.and_then(|r| r.inject).unwrap_or(true);
     let show_banner = route.and_then(|r| r.banner).unwrap_or(true);
@@ -92,8 +125,20 @@ pub fn page(req: &PageRequest<'_>, cfg: &PageSettings<'_>) -> Page {
     if cfg.banner.allow_google_before_consent() {
         allow_vendors.extend(GOOGLE_CONSENT_MODE_VENDORS.iter().map(|s| s.to_string()));
     }
-    let body_end = if inject && show_banner {
-        banner_html(&view, cfg.banner)
+    let body_end = if !inject || !show_banner {
+        String::new()
+    } else if ex.frame {
+        frame_root(&view, ex.token)
+    } else {
+        with_token(banner_html(&view, cfg.banner), ex.token)
+    };
+    let head_start = if inject {
+        // The guard first: before the Consent Mode defaults and every page
+        // script (the filter puts head_start before the first script).
+        let guard = ex.catalog.and_then(|c| {
+            crate::guard::guard_script_for_page(c, state.grants, &allow_vendors, nonce.as_deref())
+        });
+        guard.unwrap_or_default() + &head_signals(&view, cfg.banner)
     } else {
         String::new()
     };
@@ -101,19 +146,51 @@ pub fn page(req: &PageRequest<'_>, cfg: &PageSettings<'_>) -> Page {
         grants: state.grants,
         allow_vendors,
         site_host: req.host.to_string(),
-        head_start: if inject {
-            head_signals(&view, cfg.banner)
-        } else {
-            String::new()
-        },
-        reopen_form: (!body_end.is_empty()).then_some(REOPEN_FORM_ID),
+        head_start,
+        reopen_form: (!body_end.is_empty() && !ex.frame).then_some(REOPEN_FORM_ID),
         body_end,
         declaration_html: inject.then(|| declaration_html(&view, cfg.banner, cfg.cookies)),
         status_html: inject.then(|| status_html(&view, cfg.banner)),
         placeholder_text: t.placeholder.clone(),
         allow_text: t.allow.clone(),
         category_labels: Category::ALL.map(|c| t.category(c).to_string()),
+        token: ex.token.to_string(),
     }
+}
+
+/// The banner's root tag as `banner_html` writes it.
+const ROOT_TAG: &str = "<aside id=\"consent-edge\" ";
+
+/// The banner with the activation token on its root (`data-token`), where
+/// its script reads it.
+fn with_token(banner: String, token: &str) -> String {
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return banner;
+    }
+    banner.replacen(ROOT_TAG, &format!("{ROOT_TAG}data-token=\"{token}\" "), 1)
+}
+
+/// What a framed document gets instead of a banner: a hidden root with the
+/// state the script needs and the script itself, in frame mode (no dialog;
+/// it activates what the top page's decision grants).
+fn frame_root(view: &View<'_>, token: &str) -> String {
+    let granted: Vec<&str> = Category::OPTIONAL
+        .into_iter()
+        .filter(|c| view.grants.has(*c))
+        .map(Category::id)
+        .collect();
+    let nonce = match view.nonce {
+        Some(n) if !n.is_empty() => format!(" nonce=\"{}\"", super::escape(n)),
+        _ => String::new(),
+    };
+    let root = format!(
+        "<aside id=\"consent-edge\" hidden data-frame=\"1\" data-decided=\"{}\" data-grants=\"{}\" data-attrs=\"{}\"><script{nonce}>{}</script></aside>",
+        u8::from(view.decided),
+        granted.join(" "),
+        crate::markup::script_attrs(),
+        super::JS,
+    );
+    with_token(root, token)
 }
 
 #[cfg(test)]
@@ -196,6 +273,95 @@ mod tests {
         let none = route(None, None, Some("none"));
         let p = build(Some(&none), &cfg);
         assert!(p.body_end.is_empty() && p.reopen_form.is_none());
+    }
+
+    fn build_with(cfg: &Config, grants: crate::consent::Grants, frame: bool) -> Page {
+        let mut state = State::with_decision(Regime::strictest(), None, false);
+        state.grants = grants;
+        page_with(
+            &PageRequest {
+                state: &state,
+                route: None,
+                accept_language: Some("en"),
+                return_to: "/",
+                csp: Some("script-src 'nonce-abc123' 'strict-dynamic'"),
+                host: "www.example.com",
+            },
+            &PageSettings::of(cfg),
+            &PageExtras {
+                catalog: Some(crate::trackers::Catalog::embedded()),
+                token: &token_from(&[0xab; 16]),
+                frame,
+            },
+        )
+    }
+
+    #[test]
+    fn the_guard_comes_first_with_the_nonce_and_the_token_reaches_root_and_filter() {
+        let cfg = Config::default();
+        let p = build_with(&cfg, crate::consent::Grants::NECESSARY_ONLY, false);
+        assert!(
+            p.head_start
+                .starts_with("<script nonce='abc123' data-ce-guard='"),
+            "{}",
+            &p.head_start[..80]
+        );
+        let guard_end = p.head_start.find("</script>").expect("guard");
+        let defaults = p
+            .head_start
+            .find("gtag('consent','default'")
+            .expect("defaults");
+        assert!(guard_end < defaults);
+        let token = "ab".repeat(16);
+        assert_eq!(p.token, token);
+        assert!(
+            p.body_end.contains(&format!(
+                "<aside id=\"consent-edge\" data-token=\"{token}\" "
+            )),
+            "{}",
+            p.body_end
+        );
+        assert!(p.body_end.contains("<section id=\"ce-dialog\""));
+        // Everything granted: nothing to guard.
+        let all = build_with(&cfg, crate::consent::Grants::ALL, false);
+        assert!(!all.head_start.contains("data-ce-guard"));
+        assert!(all.head_start.contains("gtag('consent','default'"));
+    }
+
+    #[test]
+    fn a_framed_document_gets_the_guard_and_a_hidden_root_but_no_second_banner() {
+        let cfg = Config::default();
+        let p = build_with(&cfg, crate::consent::Grants::NECESSARY_ONLY, true);
+        assert!(p.head_start.contains("data-ce-guard"));
+        assert!(
+            p.body_end
+                .starts_with("<aside id=\"consent-edge\" data-token=\""),
+            "{}",
+            p.body_end
+        );
+        assert!(p.body_end.contains(" hidden data-frame=\"1\""));
+        assert!(p.body_end.contains("<script nonce=\"abc123\">"));
+        assert!(
+            !p.body_end.contains("<section id=\"ce-dialog\""),
+            "no dialog in a frame"
+        );
+        assert!(!p.body_end.contains("<form"), "no forms in a frame");
+        assert_eq!(p.reopen_form, None);
+        assert!(
+            p.declaration_html.is_some(),
+            "the filter still fills the page"
+        );
+    }
+
+    #[test]
+    fn token_is_hex_and_a_bad_one_never_reaches_the_root() {
+        assert_eq!(
+            token_from(&[0, 1, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]),
+            "0001feff000000000000000000000009"
+        );
+        let banner = format!("{ROOT_TAG}class=\"ce\">");
+        assert_eq!(with_token(banner.clone(), "\"><x"), banner);
+        assert_eq!(with_token(banner.clone(), ""), banner);
     }
 
     #[test]

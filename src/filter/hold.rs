@@ -191,7 +191,7 @@ impl Core {
                 self.dropping = true;
             }
             Blocking::Neutralize => {
-                let tag = neutralized_script_tag(&attrs, v);
+                let tag = neutralized_script_tag(&attrs, v, &ctx.token);
                 let text = self.out.split_off(h.mark + tag_len);
                 self.out.truncate(h.mark);
                 let (bytes, _, _) = self.encoding.encode(&tag);
@@ -205,7 +205,7 @@ impl Core {
 /// The start tag of a neutralised inline script: its attributes as written
 /// (less `type` and any stale markers), `type="text/plain"`, the original
 /// type in `data-consent-type`, and the category and vendor.
-fn neutralized_script_tag(attrs: &[(String, String)], v: &Vendor) -> String {
+fn neutralized_script_tag(attrs: &[(String, String)], v: &Vendor, token: &str) -> String {
     let mut tag = String::from("<script");
     let mut orig_type = None;
     let push_attr = |tag: &mut String, name: &str, value: &str| {
@@ -220,9 +220,14 @@ fn neutralized_script_tag(attrs: &[(String, String)], v: &Vendor) -> String {
             orig_type = Some(val);
             continue;
         }
-        if [markup::TYPE, markup::CATEGORY, markup::VENDOR]
-            .iter()
-            .any(|m| n.eq_ignore_ascii_case(m))
+        if [
+            markup::TYPE,
+            markup::CATEGORY,
+            markup::VENDOR,
+            markup::TOKEN,
+        ]
+        .iter()
+        .any(|m| n.eq_ignore_ascii_case(m))
         {
             continue;
         }
@@ -234,6 +239,9 @@ fn neutralized_script_tag(attrs: &[(String, String)], v: &Vendor) -> String {
     }
     push_attr(&mut tag, markup::CATEGORY, v.category.id());
     push_attr(&mut tag, markup::VENDOR, &v.id);
+    if !token.is_empty() {
+        push_attr(&mut tag, markup::TOKEN, token);
+    }
     tag.push('>');
     tag
 }

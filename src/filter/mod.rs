@@ -17,6 +17,7 @@
 //! | `img`, `video`, `audio`, `source`, `embed`, `object`, `link` (preconnect, dns-prefetch, preload, prefetch, modulepreload, prerender, stylesheet), `a[ping]` | the URL attribute moves to `data-consent-src` / `-srcset` / `-data` / `-href` / `-ping` / `-poster`, plus `data-consent-category` and `data-consent-vendor` |
 //! | `<iframe src=tracker>` | as media, plus `hidden data-consent-hidden`, and a placeholder `div.consent-edge-placeholder` with an "Allow" button right before it |
 //! | `<noscript>` content (raw text to the parser) | parsed as a fragment and the tracker `img`/`iframe`/… in it neutralised the same way (no placeholder) |
+//! | every element above when neutralised, and the iframe placeholder | also `data-consent-token` = [`Page::token`], the response's activation token: the banner script activates nothing else |
 //! | `<iframe srcdoc>` (a whole document in an attribute) | the value, entity-decoded, is filtered by a nested filter (scripts, snippets, media, noscript: everything above; no placeholder, no injection) and written back into `srcdoc`; the original value moves to `data-consent-srcdoc` and `data-consent-category` names the strictest category refused inside (the iframe stays visible) |
 //!
 //! | `<image>`, `<input type=image>`, `track`, `frame`, `background=` (any element), `<link rel=icon/apple-touch-icon/manifest>`, `imagesrcset`, SVG `image`/`feImage`/`use`/`script` (`href`, `xlink:href`), lazy-load `data-src`/`data-srcset`/… | as media (`xlink:href` → `data-consent-href`; an SVG script also `type="text/plain"`) |
@@ -46,8 +47,10 @@
 //! still matched against the catalog, and a live one whose categories are
 //! not all granted is neutralised (see `handlers/author.rs`).
 //!
-//! The filter also inserts [`Page::head_start`] right after the `<head>`
-//! start tag (before `<body>` if there is no `<head>` tag), [`Page::body_end`]
+//! The filter also inserts [`Page::head_start`] (the client guard, then the
+//! consent signals) right after the `<head>` start tag, or right before the
+//! first `<script>` or `<body>` when no `<head>` tag precedes them, so it
+//! runs before every page script however the document is shaped; [`Page::body_end`]
 //! right before `</body>` (at the end of the document if there is none), and
 //! fills elements carrying `data-consent-declaration` / `data-consent-status`.
 //!
@@ -106,7 +109,7 @@ pub use config::{Blocking, Config};
 use crate::consent::Grants;
 use crate::trackers::Catalog;
 use encoding_rs::Encoding;
-use handlers::inject::{injection_handlers, Injection};
+use handlers::inject::{early_handlers, injection_handlers, Injection};
 use handlers::{tracker_handlers, Rewriting};
 use hold::{Core, SharedCore, Sink};
 use lol_html::{AsciiCompatibleEncoding, HtmlRewriter, MemorySettings, Settings};
@@ -146,6 +149,12 @@ pub struct Page {
     pub allow_text: String,
     /// Localised category labels, in [`Category::ALL`](crate::consent::Category::ALL) order.
     pub category_labels: [String; 4],
+    /// The per-response activation token (random, from
+    /// [`crate::banner::page`]): every element the filter neutralises
+    /// carries it in `data-consent-token`, and the banner script activates
+    /// nothing else. Empty: no token written (the script then activates
+    /// nothing, fail closed).
+    pub token: String,
 }
 
 impl Default for Page {
@@ -167,6 +176,7 @@ impl Default for Page {
                 "Analytics".into(),
                 "Advertising".into(),
             ],
+            token: String::new(),
         }
     }
 }
@@ -248,6 +258,7 @@ impl Filter {
         // lol_html runs the handlers of one element in the order they were
         // registered: trackers first, then raw-text tracking, then injection.
         let s = base_settings(cfg, enc, header_enc.is_none());
+        let s = early_handlers(s, &injection.head_start, &core);
         let s = tracker_handlers(s, &ctx, &core);
         let s = failsafe::failsafe_handlers(s, &ctx, &core, &body_end);
         let s = injection_handlers(s, injection, &core);

@@ -40,6 +40,8 @@ pub(super) struct Ctx {
     /// This document's own first `<base href>` was seen (later ones do
     /// not count, HTML §2.4.1 "document base URL").
     pub(super) base_seen: Cell<bool>,
+    /// [`Page::token`]: stamped on every neutralised element ([`Ctx::stamp`]).
+    pub(super) token: String,
 }
 
 impl Ctx {
@@ -63,12 +65,23 @@ impl Ctx {
             refused_seen: Cell::new(None),
             base: RefCell::new(None),
             base_seen: Cell::new(false),
+            token: std::mem::take(&mut page.token),
         };
         ctx.scan_scripts = catalog
             .vendors()
             .iter()
             .any(|v| !v.scripts.is_empty() && ctx.refused(v));
         ctx
+    }
+
+    /// Marks an element the filter neutralised in this response with the
+    /// response's activation token ([`markup::TOKEN`]); the one place every
+    /// neutralising handler calls, so the banner script can tell the
+    /// filter's inert elements from look-alike page markup.
+    pub(super) fn stamp(&self, el: &mut lol_html::html_content::Element) {
+        if !self.token.is_empty() {
+            let _ = el.set_attribute(markup::TOKEN, &self.token);
+        }
     }
 
     /// Notes that a tracker of category `c` was neutralised or removed.
@@ -199,8 +212,15 @@ impl Ctx {
             .placeholder_text
             .replace("{vendor}", &v.name)
             .replace("{category}", self.label(v.category));
+        // The activation token: the banner honours only placeholders of this
+        // response (a forged one in page markup cannot grant anything).
+        let tok = if self.token.is_empty() {
+            String::new()
+        } else {
+            format!(" {}=\"{}\"", markup::TOKEN, escape_text(&self.token))
+        };
         format!(
-            "<div class=\"consent-edge-placeholder\" {}=\"{cat}\" {}=\"{}\"><p>{}</p><button type=\"button\" {}=\"{cat}\">{}</button></div>",
+            "<div class=\"consent-edge-placeholder\" {}=\"{cat}\" {}=\"{}\"{tok}><p>{}</p><button type=\"button\" {}=\"{cat}\">{}</button></div>",
             markup::PLACEHOLDER,
             markup::VENDOR,
             escape_text(&v.id),

@@ -48,6 +48,14 @@ impl RequestFacts<'_> {
         let dest = self.header("sec-fetch-dest").map(str::trim);
         accepts_html || matches!(dest, Some("document" | "iframe" | "frame"))
     }
+
+    /// Whether the document is loaded into a frame (`Sec-Fetch-Dest:
+    /// iframe` or `frame`): it gets the guard and the filter but no second
+    /// banner (issue 13, item 5).
+    pub fn is_frame(&self) -> bool {
+        let dest = self.header("sec-fetch-dest").map(str::trim);
+        dest.is_some_and(|d| d.eq_ignore_ascii_case("iframe") || d.eq_ignore_ascii_case("frame"))
+    }
 }
 
 /// One request, with everything the later phases need.
@@ -71,6 +79,8 @@ pub struct Visit<'c> {
     pub state: State,
     /// A document navigation ([`RequestFacts::is_navigation`]).
     pub navigation: bool,
+    /// A document loaded into a frame ([`RequestFacts::is_frame`]).
+    pub frame: bool,
     /// The method exactly as sent.
     pub method: String,
 }
@@ -108,6 +118,7 @@ impl<'c> Visit<'c> {
             accept_language: facts.header("accept-language").map(str::to_owned),
             state,
             navigation: facts.is_navigation(),
+            frame: facts.is_frame(),
             method: facts.method.to_owned(),
             url,
         }

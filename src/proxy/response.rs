@@ -83,6 +83,9 @@ pub struct Context<'a> {
     pub cfg: &'a Config,
     /// The tracker catalog.
     pub catalog: &'a Catalog,
+    /// 16 random bytes for this response (the shell's Web Crypto): the
+    /// activation token of the page ([`banner::token_from`]).
+    pub random: [u8; 16],
 }
 
 /// Whether a response carries an HTML document the filter rewrites.
@@ -246,7 +249,8 @@ pub fn merge_vary(origin: &[(String, String)]) -> String {
 /// The [`Page`] the filter injects and enforces for this response.
 fn page(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> Page {
     let visit = ctx.visit;
-    banner::page(
+    let token = banner::token_from(&ctx.random);
+    banner::page_with(
         &PageRequest {
             state: &visit.state,
             route: visit.route,
@@ -256,6 +260,11 @@ fn page(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> Page {
             host: &visit.host,
         },
         &banner::PageSettings::of(ctx.cfg),
+        &banner::PageExtras {
+            catalog: Some(ctx.catalog),
+            token: &token,
+            frame: visit.frame,
+        },
     )
 }
 

@@ -58,6 +58,7 @@ impl Case {
             settings: &settings,
             cfg,
             catalog: Catalog::configured(),
+            random: [7; 16],
         };
         let headers = pairs(headers);
         response_filter(

@@ -126,7 +126,8 @@ test("HTML streams through the rewriter; status and headers kept, Content-Length
   assert.equal(res.headers.get("x-origin-header"), "kept");
   assert.equal(res.headers.get("content-length"), null);
   const html = await res.text();
-  assert.match(html, /<head><script>[^<]*gtag\('consent','default'[^<]*<\/script><title>Fixture<\/title>/, "consent signals at the very start of <head>");
+  // First the client guard (when something is refused), then the consent signals.
+  assert.match(html, /<head>(?:<script data-ce-guard='[^']*'>[\s\S]*?<\/script>)?<script>[^<]*gtag\('consent','default'[^<]*<\/script><title>Fixture<\/title>/, "guard and consent signals at the very start of <head>");
   assert.match(html, /<aside id="consent-edge"/, "the banner before </body>");
   assert.ok(html.includes("<h1>Hello</h1><p>caf\u00e9</p>"));
 });

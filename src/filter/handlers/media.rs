@@ -271,6 +271,13 @@ pub(in crate::filter) fn neutralize(
     if let Some(v) = vendor {
         let _ = el.set_attribute(markup::VENDOR, &v.id);
     }
+    // The banner activates only what carries this response's token. Not an
+    // author-tagged script: page markup could forge one, and the banner
+    // would run it past a strict CSP; it runs on the next view instead,
+    // activated by the filter, where the CSP still judges it.
+    if !(tag == "script" && el.get_attribute(markup::CONSENT).is_some()) {
+        ctx.stamp(el);
+    }
     if matches!(tag, "iframe" | "frame") {
         hide_iframe(ctx, el, in_noscript, vendor);
     }

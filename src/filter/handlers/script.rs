@@ -90,6 +90,7 @@ fn neutralize_script_src(ctx: &Ctx, el: &mut Element, v: &Vendor) {
     let _ = el.set_attribute("type", "text/plain");
     let _ = el.set_attribute(markup::CATEGORY, v.category.id());
     let _ = el.set_attribute(markup::VENDOR, &v.id);
+    ctx.stamp(el);
 }
 
 /// Whether a `<script>` with this `type` (and `language`) runs as JavaScript.

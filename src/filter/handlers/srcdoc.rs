@@ -52,6 +52,7 @@ pub(super) fn handle_srcdoc(ctx: &Ctx, el: &mut Element) {
     add_category(&mut cats, cat);
     let _ = el.set_attribute(&markup::stash("srcdoc"), &raw);
     let _ = el.set_attribute(markup::CATEGORY, &category_label(&cats));
+    ctx.stamp(el);
 }
 
 /// Runs a `srcdoc` document through a nested [`Filter`]: the filtered
