@@ -50,6 +50,8 @@ pub async fn proxy(
         settings,
         cfg,
         catalog,
+        now: super::http::now(),
+        random: super::http::random16(),
     };
     match response_filter(&facts, &ctx) {
         ResponsePlan::Untouched => Ok(resp),

@@ -83,6 +83,11 @@ pub struct Context<'a> {
     pub cfg: &'a Config,
     /// The tracker catalog.
     pub catalog: &'a Catalog,
+    /// Now (unix seconds) and fresh randomness: the rendered banner's
+    /// consent token ([`crate::consent::token`]) is minted from them.
+    pub now: u64,
+    /// See `now`.
+    pub random: [u8; 16],
 }
 
 /// Whether a response carries an HTML document the filter rewrites.
@@ -246,14 +251,23 @@ pub fn merge_vary(origin: &[(String, String)]) -> String {
 /// The [`Page`] the filter injects and enforces for this response.
 fn page(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> Page {
     let visit = ctx.visit;
+    let return_to = visit.return_to();
+    let token = crate::consent::token::mint(
+        &ctx.settings.secrets,
+        &visit.host,
+        &return_to,
+        ctx.now,
+        ctx.random,
+    );
     banner::page(
         &PageRequest {
             state: &visit.state,
             route: visit.route,
             accept_language: visit.accept_language.as_deref(),
-            return_to: &visit.return_to(),
+            return_to: &return_to,
             csp: resp.header("content-security-policy"),
             host: &visit.host,
+            token: token.as_deref(),
         },
         &banner::PageSettings::of(ctx.cfg),
     )

@@ -58,6 +58,8 @@ impl Case {
             settings: &settings,
             cfg,
             catalog: Catalog::configured(),
+            now: 0,
+            random: [0; 16],
         };
         let headers = pairs(headers);
         response_filter(
