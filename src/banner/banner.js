@@ -313,7 +313,13 @@
     fetch(endpoint, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      // The per-render token the worker put on this banner (h11: the
+      // endpoint refuses changes without it).
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        'X-Consent-Token': root.getAttribute('data-token') || ''
+      },
       body: JSON.stringify(body)
     })
       .then(function (r) {
