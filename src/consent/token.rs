@@ -32,6 +32,14 @@
 //! that same page for two hours; the rate limit and the same-page binding
 //! bound what that buys.
 //!
+//! The page a request comes from: the no-JS form's `return_to` (rendered
+//! with the token, so they always agree), or the `Referer`'s path for the
+//! script's JSON post. A single-page app that changed its URL with
+//! `history.pushState` sends another `Referer`: that post gets 403
+//! ("another page"), and the banner script's fallback submits the form,
+//! whose `return_to` is the rendered page — the choice is made, the visitor
+//! lands back on the page the banner was rendered for.
+//!
 //! Lifetime: [`TTL`] = 2 hours — longer than almost every page view
 //! (a banner left open in a tab while the visitor reads), short enough that
 //! a token copied into stored content goes stale the same afternoon. An
