@@ -69,6 +69,8 @@ after(async () => {
 test("a decision writes exactly one correct row, IPv4 anonymised", async () => {
   const { state } = await decide(mf, { categories: { functional: true, analytics: false, advertising: false } }, {
     "cf-connecting-ip": "203.0.113.77", "user-agent": "Mozilla/5.0 " + "x".repeat(1000), referer: "https://site.example/about.html?secret=1", "accept-language": "de-DE,de;q=0.9",
+    // the banner of /about.html
+    "x-consent-token": consentToken({ path: "/about.html" }),
   });
   const r = await eventually(async () => (await rows(`consent_id = '${state.consent_id}'`)), "the record");
   assert.equal(r.length, 1);
