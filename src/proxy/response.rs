@@ -252,10 +252,12 @@ pub fn merge_vary(origin: &[(String, String)]) -> String {
 fn page(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> Page {
     let visit = ctx.visit;
     let return_to = visit.return_to();
+    // For the page the endpoint will read back from the form's `return_to`
+    // (a path it would not redirect to counts as `/` on both sides).
     let token = crate::consent::token::mint(
         &ctx.settings.secrets,
         &visit.host,
-        &return_to,
+        crate::consent::endpoint::safe_return_to(&return_to),
         ctx.now,
         ctx.random,
     );
