@@ -269,10 +269,13 @@ function request(base, p, { method = "GET", headers = {}, body } = {}) {
 async function acceptAllCookie(ce) {
   try {
     const body = JSON.stringify({ action: "accept_all" });
+    // The per-render token, as a browser gets it: from the rendered banner.
+    const page = (await request(ce.url, "/demo/index.html", { headers: { "x-consent-geo": "DE" } })).body.toString("utf8");
+    const token = /<aside id="consent-edge"[^>]*\sdata-form-token="([^"]*)"/.exec(page)?.[1] ?? "";
     const res = await request(ce.url, "/__consent", {
       method: "POST",
       body,
-      headers: { "content-type": "application/json", "sec-fetch-site": "same-origin", "x-consent-geo": "DE", "content-length": Buffer.byteLength(body) },
+      headers: { "content-type": "application/json", "sec-fetch-site": "same-origin", "x-consent-geo": "DE", "x-consent-token": token, "content-length": Buffer.byteLength(body) },
     });
     const set = res.headers["set-cookie"] || [];
     if (res.status >= 300 || !set.length) return { cookie: null, why: `POST /__consent answered ${res.status} without Set-Cookie` };

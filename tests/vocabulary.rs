@@ -80,6 +80,7 @@ fn banner_page() -> Page {
             return_to: "/",
             csp: None,
             host: "www.example.com",
+            token: None,
         },
         &PageSettings::of(cfg),
     )

@@ -371,7 +371,13 @@
     fetch(endpoint, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      // The per-render token the worker put on this banner (h11: the
+      // endpoint refuses changes without it).
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        'X-Consent-Token': root.getAttribute('data-form-token') || ''
+      },
       body: JSON.stringify(body)
     })
       .then(function (r) {

@@ -89,6 +89,11 @@ pub struct View<'a> {
     pub nonce: Option<&'a str>,
     /// Jurisdiction id (`"eu"`, `"us-ca"`, …).
     pub jurisdiction: &'a str,
+    /// The per-render consent token ([`crate::consent::token`]) the
+    /// banner's and status block's forms carry (field `token`) and its
+    /// script sends (`data-form-token` → `X-Consent-Token`); `None` without a
+    /// usable consent secret.
+    pub token: Option<&'a str>,
 }
 
 // ---------------------------------------------------------------------------
@@ -283,6 +288,18 @@ pub fn csp_nonce(csp_header: &str) -> Option<String> {
 pub use crate::html::escape_text as escape;
 use crate::html::push_escaped as esc;
 
+/// The hidden `token` field of a form posting to the consent endpoint.
+fn token_input(token: Option<&str>) -> String {
+    match token {
+        Some(t) => format!(
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            crate::consent::token::FIELD,
+            escape(t)
+        ),
+        None => String::new(),
+    }
+}
+
 fn nonce_attr(nonce: Option<&str>) -> String {
     match nonce {
         Some(n) if !n.is_empty() => format!(" nonce=\"{}\"", escape(n)),
@@ -418,6 +435,7 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
     let nonce = nonce_attr(view.nonce);
     let endpoint = escape(view.endpoint);
     let ret = escape(safe_return(view.return_to));
+    let token = token_input(view.token);
     let g = view.grants;
     // Opt-in: nothing ticked before a decision.
     let ticked = |c: Category| g.has(c) && (view.decided || variant != "opt-in");
@@ -441,7 +459,7 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
     let _ = write!(h, "<style{nonce}>{CSS}</style>");
     let _ = write!(
         h,
-        "<aside id=\"consent-edge\" class=\"ce{}\" lang=\"{}\" aria-label=\"{}\" data-variant=\"{variant}\" data-decided=\"{}\" data-grants=\"{}\" data-gpc=\"{}\" data-endpoint=\"{endpoint}\" data-signals=\"{}\" data-attrs=\"{}\">",
+        "<aside id=\"consent-edge\" class=\"ce{}\" lang=\"{}\" aria-label=\"{}\" data-variant=\"{variant}\" data-decided=\"{}\" data-grants=\"{}\" data-gpc=\"{}\" data-endpoint=\"{endpoint}\" data-signals=\"{}\" data-attrs=\"{}\" data-form-token=\"{}\">",
         if cfg.position == Position::Top { " ce-top" } else { "" },
         escape(lang_attr(view.lang)),
         escape(&t.reopen),
@@ -450,6 +468,7 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
         u8::from(view.gpc),
         signals.join(" "),
         crate::markup::script_attrs(),
+        escape(view.token.unwrap_or("")),
     );
     let _ = write!(
         h,
@@ -458,7 +477,7 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
     );
     let _ = write!(
         h,
-        "<form class=\"ce-form\" method=\"post\" action=\"{endpoint}\"><input type=\"hidden\" name=\"return_to\" value=\"{ret}\">"
+        "<form class=\"ce-form\" method=\"post\" action=\"{endpoint}\"><input type=\"hidden\" name=\"return_to\" value=\"{ret}\">{token}"
     );
     let body = match variant {
         "opt-out" => &t.body_opt_out,
@@ -534,7 +553,7 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
         // "Do Not Sell or Share": keeps the other current grants, refuses advertising.
         let _ = write!(
             h,
-            "<form class=\"ce-form ce-dns\" method=\"post\" action=\"{endpoint}\"><input type=\"hidden\" name=\"return_to\" value=\"{ret}\">"
+            "<form class=\"ce-form ce-dns\" method=\"post\" action=\"{endpoint}\"><input type=\"hidden\" name=\"return_to\" value=\"{ret}\">{token}"
         );
         for c in [Category::Functional, Category::Analytics] {
             if g.has(c) {
@@ -780,9 +799,10 @@ pub fn status_html(view: &View, cfg: &Config) -> String {
     esc(&mut h, &t.change);
     let _ = write!(
         h,
-        "</a></p><form method=\"post\" action=\"{}\" data-consent-form><input type=\"hidden\" name=\"return_to\" value=\"{}\"><button type=\"submit\" name=\"action\" value=\"withdraw\">",
+        "</a></p><form method=\"post\" action=\"{}\" data-consent-form><input type=\"hidden\" name=\"return_to\" value=\"{}\">{}<button type=\"submit\" name=\"action\" value=\"withdraw\">",
         escape(view.endpoint),
-        escape(safe_return(view.return_to))
+        escape(safe_return(view.return_to)),
+        token_input(view.token)
     );
     esc(&mut h, &t.withdraw);
     h.push_str("</button></form></div>");

@@ -59,6 +59,8 @@ pub struct PageRequest<'a> {
     pub csp: Option<&'a str>,
     /// The page's host (first-party scripts are never "unknown third party").
     pub host: &'a str,
+    /// The per-render consent token for this page ([`crate::consent::token::mint`]).
+    pub token: Option<&'a str>,
 }
 
 /// What [`page_with`] adds to a [`PageRequest`]: the client guard's
@@ -119,6 +121,7 @@ pub fn page_with(req: &PageRequest<'_>, cfg: &PageSettings<'_>, ex: &PageExtras<
         policy_url: cfg.policy_url,
         nonce: nonce.as_deref(),
         jurisdiction: &state.regime.id,
+        token: req.token,
     };
     let t = texts(&lang, cfg.banner);
     let mut allow_vendors: Vec<String> = route.map(|r| r.allow_vendors.clone()).unwrap_or_default();
@@ -220,6 +223,7 @@ mod tests {
                 return_to: "/x/page?y=1",
                 csp: Some("script-src 'nonce-abc123' 'strict-dynamic'"),
                 host: "www.example.com",
+                token: Some("1.2.3.4.5"),
             },
             &PageSettings::of(cfg),
         )
@@ -286,6 +290,7 @@ mod tests {
                 return_to: "/",
                 csp: Some("script-src 'nonce-abc123' 'strict-dynamic'"),
                 host: "www.example.com",
+                token: None,
             },
             &PageSettings::of(cfg),
             &PageExtras {

@@ -19,6 +19,7 @@ fn view<'a>(variant: &'a str, model: Model, grants: Grants, decided: bool) -> Vi
         policy_url: "/cookie-policy.html",
         nonce: None,
         jurisdiction: "eu",
+        token: Some("1.1700000000.tok"),
     }
 }
 
@@ -703,4 +704,30 @@ fn reopen_form_keeps_the_query_and_lands_on_the_dialog() {
         attr(tag_around(&html, "id=\"ce-open\""), "action"),
         Some("/#ce-dialog")
     );
+}
+
+#[test]
+fn every_form_posting_a_choice_carries_the_render_token() {
+    let g = Grants::from_categories([Category::Functional]);
+    let v = view("opt-out", Model::OptOut, g, true);
+    let banner = banner_html(&v, &cfg());
+    let status = status_html(&v, &cfg());
+    let field = "<input type=\"hidden\" name=\"token\" value=\"1.1700000000.tok\">";
+    // the main form and the "Do not sell" form; the status block's withdraw form
+    let posts = banner.matches("method=\"post\"").count();
+    assert_eq!(posts, 2, "{banner}");
+    assert_eq!(banner.matches(field).count(), posts, "{banner}");
+    assert_eq!(status.matches(field).count(), 1, "{status}");
+    // the script reads it from its own root
+    let root = tag_around(&banner, "id=\"consent-edge\"");
+    assert_eq!(attr(root, "data-form-token"), Some("1.1700000000.tok"));
+    // escaped like any attribute value; without a token, no field
+    let mut v = view("opt-in", Model::OptIn, Grants::NECESSARY_ONLY, false);
+    v.token = Some("a\"b<c");
+    let h = banner_html(&v, &cfg());
+    assert!(h.contains("value=\"a&quot;b&lt;c\""), "{h}");
+    v.token = None;
+    let h = banner_html(&v, &cfg());
+    assert!(!h.contains("name=\"token\""));
+    assert!(!status_html(&v, &cfg()).contains("name=\"token\""));
 }

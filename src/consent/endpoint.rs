@@ -10,19 +10,40 @@
 //!
 //! State-changing requests (`POST`, `DELETE`) pass a CSRF check first:
 //! `Sec-Fetch-Site` must be `same-origin` or `none`; without that header the
-//! `Origin` (or, without it, the `Referer`) must be this host. Errors are JSON
-//! `{"error": "…"}`: 403 (CSRF), 405 with `Allow`, 413 (body over
+//! `Origin` (or, without it, the `Referer`) must be this host. Then they must
+//! carry the per-render token of the banner this worker rendered
+//! ([`super::token`]): the form field `token`, or the `X-Consent-Token`
+//! header (the banner's script); its page is checked against the form's
+//! `return_to`, or the `Referer` of a JSON post or `DELETE` when there is one.
+//! A missing, malformed, expired, forged (or other host's) or other page's
+//! token is 403 naming which. Errors are JSON
+//! `{"error": "…"}`: 403 (CSRF, token), 405 with `Allow`, 413 (body over
 //! [`MAX_BODY`] bytes), 415 (content type), 400 (bad JSON, unknown action,
 //! field or category), 500 (no usable `CONSENT_SECRET`). Every answer carries
 //! `Cache-Control: no-store`.
 //!
 //! A new decision keeps the consent id of the visitor's valid cookie, so that
 //! the records of one visitor link up; otherwise it gets a fresh one from
-//! `random`. The edge records [`EndpointResponse::decision`] and, for a
-//! withdrawal or narrowing, should append
-//! [`super::enforce::expire_refused`] values for the request's cookies.
+//! `random`. The edge records [`EndpointResponse::decision`] when
+//! [`EndpointResponse::record`] says so and, for a withdrawal or narrowing,
+//! should append [`super::enforce::expire_refused`] values for the request's
+//! cookies.
+//!
+//! Writes are bounded twice. A decision identical to the one the visitor's
+//! cookie already holds (same consent id, categories, method, revision and
+//! GPC) given within [`DUPLICATE_WINDOW`] is answered as usual but not
+//! recorded again, and the cookie keeps the recorded decision's date (so it
+//! still matches its record). And the edge asks the rate limiter before it
+//! writes; over the limit it calls [`over_limit`]: the visitor's choice is
+//! still honoured (the cookie is set, the page applies it), it is only not
+//! recorded, and the answer says so (429 with `Retry-After` for JSON and
+//! `DELETE`; for the no-JS form the usual 303 back to the page, with
+//! `Retry-After` and `X-Consent-Recorded: false`, so a visitor without
+//! JavaScript is not stranded on an error page — and the banner script's
+//! fallback to the form lands there too).
 
 use super::cookie::{self, Secrets};
+use super::token;
 use super::{Category, CookiePolicy, Decision, Grants, Method, State};
 use std::borrow::Cow;
 
@@ -36,6 +57,9 @@ pub const MAX_BODY: usize = 4096;
 pub const ALLOW: &str = "GET, HEAD, POST, DELETE";
 /// The longest `return_to` honoured, in bytes.
 pub const MAX_RETURN_TO: usize = 2048;
+/// How long an identical repeated decision is not recorded again, in
+/// seconds (10 minutes: double clicks, reloads of a 303, a script retry).
+pub const DUPLICATE_WINDOW: u64 = 600;
 
 /// A request to the endpoint, already read by the edge.
 #[derive(Debug, Clone, Copy)]
@@ -77,8 +101,11 @@ pub struct EndpointResponse {
     pub headers: Vec<(String, String)>,
     /// The body (JSON, or empty for 303 and `HEAD`).
     pub body: Vec<u8>,
-    /// A new decision to record in the proof-of-consent log.
+    /// A new decision (its refused cookies are expired).
     pub decision: Option<Decision>,
+    /// Whether `decision` is to be written to the proof-of-consent log
+    /// (false for a repeat within [`DUPLICATE_WINDOW`]).
+    pub record: bool,
 }
 
 impl EndpointResponse {
@@ -92,6 +119,7 @@ impl EndpointResponse {
             ],
             body: value.to_string().into_bytes(),
             decision: None,
+            record: false,
         }
     }
 
@@ -188,8 +216,8 @@ fn change(
     if req.body_too_large || req.body.len() > MAX_BODY {
         return Err((413, format!("request body larger than {MAX_BODY} bytes")));
     }
-    let (action, return_to) = if method == "DELETE" {
-        (Action::Withdraw, None)
+    let (action, return_to, form_token) = if method == "DELETE" {
+        (Action::Withdraw, None, None)
     } else {
         let ct = req.header("content-type").unwrap_or("");
         let media = ct
@@ -200,10 +228,10 @@ fn change(
             .to_ascii_lowercase();
         match media.as_str() {
             "application/x-www-form-urlencoded" => {
-                let (a, r) = parse_form(req.body)?;
-                (a, Some(r))
+                let (a, r, t) = parse_form(req.body)?;
+                (a, Some(r), t)
             }
-            "application/json" => (parse_json(req.body)?, None),
+            "application/json" => (parse_json(req.body)?, None, None),
             "" => return Err((415, "missing content type; send application/json or application/x-www-form-urlencoded".into())),
             _ => {
                 return Err((
@@ -219,22 +247,14 @@ fn change(
     if !secrets.can_sign() {
         return Err((500, "consent secret not configured".into()));
     }
-    let (grants, how) = action.decide();
-    let consent_id = state
-        .decision
-        .as_ref()
-        .map(|d| d.consent_id.clone())
-        .filter(|id| cookie::is_consent_id(id))
-        .unwrap_or_else(|| cookie::new_consent_id(random));
-    let decision = Decision {
-        grants,
-        revision: cfg.revision,
-        decided_at: now,
-        consent_id,
-        method: how,
-        jurisdiction: cookie::stored_jurisdiction(&state.regime.id),
-        gpc: state.gpc,
-    };
+    check_token(
+        req,
+        form_token.as_deref(),
+        return_to.as_deref(),
+        secrets,
+        now,
+    )?;
+    let (decision, record) = new_decision(action, state, cfg, now, random);
     let domain = cookie::domain_for_host(req.host, req.cookie_domain);
     let set_cookies = cookie::set_cookie(
         cfg.name,
@@ -254,6 +274,7 @@ fn change(
             ],
             body: Vec::new(),
             decision: None,
+            record: false,
         },
         None => {
             let new_state =
@@ -267,7 +288,105 @@ fn change(
             .map(|v| ("set-cookie".to_string(), v)),
     );
     resp.decision = Some(decision);
+    resp.record = record;
     Ok(resp)
+}
+
+/// The per-render token check (see [`token`]): the form's field, else the
+/// header; the page is the form's (sanitised) `return_to`, else the path of
+/// a same-host `Referer`, else the token's own.
+fn check_token(
+    req: &EndpointRequest<'_>,
+    form_token: Option<&str>,
+    return_to: Option<&str>,
+    secrets: &Secrets,
+    now: u64,
+) -> Result<(), Reject> {
+    let presented = form_token.or_else(|| req.header(token::HEADER));
+    let page = match return_to {
+        Some(r) => Some(safe_return_to(r)),
+        None => req
+            .header("referer")
+            .filter(|r| url_is_host(r, req.host, req.secure))
+            .and_then(token::referer_path),
+    };
+    token::verify(presented, secrets, req.host, page, now).map_err(|e| (403, e.to_string()))
+}
+
+/// The decision `action` makes, and whether to record it: not when the
+/// visitor's cookie holds the same decision from less than
+/// [`DUPLICATE_WINDOW`] ago (that one is kept, date included).
+fn new_decision(
+    action: Action,
+    state: &State,
+    cfg: &EndpointSettings<'_>,
+    now: u64,
+    random: [u8; 16],
+) -> (Decision, bool) {
+    let (grants, how) = action.decide();
+    let prior = state
+        .decision
+        .as_ref()
+        .filter(|d| cookie::is_consent_id(&d.consent_id));
+    let consent_id = prior
+        .map(|d| d.consent_id.clone())
+        .unwrap_or_else(|| cookie::new_consent_id(random));
+    let decision = Decision {
+        grants,
+        revision: cfg.revision,
+        decided_at: now,
+        consent_id,
+        method: how,
+        jurisdiction: cookie::stored_jurisdiction(&state.regime.id),
+        gpc: state.gpc,
+    };
+    match prior {
+        Some(p)
+            if p.grants == decision.grants
+                && p.method == decision.method
+                && p.revision == decision.revision
+                && p.gpc == decision.gpc
+                && p.jurisdiction == decision.jurisdiction
+                && p.decided_at <= now
+                && now - p.decided_at < DUPLICATE_WINDOW =>
+        {
+            (p.clone(), false)
+        }
+        _ => (decision, true),
+    }
+}
+
+/// Seconds a rate-limited client is told to wait (the limiter's window).
+pub const RETRY_AFTER: u64 = 60;
+
+/// Turns a successful change into its over-the-rate-limit answer: the
+/// choice is still honoured (the `Set-Cookie`s stay) but not recorded —
+/// `record` is cleared. JSON and `DELETE`: 429 with `Retry-After` and a body
+/// naming the problem next to the new state; the no-JS form keeps its 303 back
+/// to the page, with `Retry-After` and `X-Consent-Recorded: false`.
+pub fn over_limit(resp: &mut EndpointResponse) {
+    resp.record = false;
+    resp.headers
+        .push(("retry-after".into(), RETRY_AFTER.to_string()));
+    if resp.status == 303 {
+        resp.headers
+            .push(("x-consent-recorded".into(), "false".into()));
+        return;
+    }
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&resp.body).unwrap_or_else(|_| serde_json::json!({}));
+    if let serde_json::Value::Object(m) = &mut body {
+        m.insert(
+            "error".into(),
+            format!(
+                "too many consent changes from this network and browser: the choice applies in this browser but was not recorded; retry after {RETRY_AFTER} s"
+            )
+            .into(),
+        );
+        m.insert("recorded".into(), false.into());
+    }
+    resp.status = 429;
+    resp.body = body.to_string().into_bytes();
 }
 
 /// Text safe to quote in an error message (at most 64 characters, controls escaped).
@@ -290,9 +409,10 @@ fn parse_action(s: &str) -> Result<Option<Action>, Reject> {
     }))
 }
 
-/// The no-JS banner's form.
-fn parse_form(body: &[u8]) -> Result<(Action, String), Reject> {
+/// The no-JS banner's form: the action, `return_to` and the token.
+fn parse_form(body: &[u8]) -> Result<(Action, String, Option<String>), Reject> {
     let mut action: Option<String> = None;
+    let mut form_token: Option<String> = None;
     let mut grants = Grants::NECESSARY_ONLY;
     let mut return_to = String::from("/");
     for (k, v) in form_urlencoded::parse(body) {
@@ -304,10 +424,11 @@ fn parse_form(body: &[u8]) -> Result<(Action, String), Reject> {
                 action = Some(v.into_owned());
             }
             "return_to" => return_to = v.into_owned(),
+            token::FIELD => form_token = Some(v.into_owned()),
             name => {
                 let Some(cat) = Category::from_id(name) else {
                     return Err(bad(format!(
-                        "unknown field \"{}\"; expected action, return_to, functional, analytics or advertising",
+                        "unknown field \"{}\"; expected action, return_to, token, functional, analytics or advertising",
                         printable(name)
                     )));
                 };
@@ -333,7 +454,7 @@ fn parse_form(body: &[u8]) -> Result<(Action, String), Reject> {
     };
     // The banner sends its checkboxes with every button; they only count for "save".
     let action = parse_action(&action)?.unwrap_or(Action::Save(grants));
-    Ok((action, return_to))
+    Ok((action, return_to, form_token))
 }
 
 /// `{"action": …}` and/or `{"categories": {…}}`.
@@ -553,6 +674,13 @@ mod tests {
         too_large: bool,
         secure: bool,
         domain: Option<&'static str>,
+        /// Send no token (else one minted for the request's page is added).
+        no_token: bool,
+    }
+
+    /// A token as the banner rendered on `host` for `page` at `at`.
+    fn token_for(host: &str, page: &str, at: u64) -> String {
+        token::mint(&secrets(), host, page, at, [9; 16]).unwrap()
     }
 
     impl Req {
@@ -565,7 +693,20 @@ mod tests {
                 too_large: false,
                 secure: true,
                 domain: None,
+                no_token: false,
             }
+        }
+        /// The page a banner would have been rendered for (what the token binds).
+        fn page(&self) -> String {
+            let form = form_urlencoded::parse(&self.body)
+                .find(|(k, _)| k == "return_to")
+                .map(|(_, v)| safe_return_to(&v).to_string());
+            let referer = self
+                .headers
+                .iter()
+                .find(|(k, _)| k == "referer")
+                .and_then(|(_, v)| token::referer_path(v).map(str::to_string));
+            form.or(referer).unwrap_or_else(|| "/".into())
         }
         fn form(body: &str) -> Req {
             Req::new(
@@ -591,10 +732,16 @@ mod tests {
             self.run_with(state, &secrets())
         }
         fn run_with(&self, state: &State, secrets: &Secrets) -> EndpointResponse {
+            let mut headers = self.headers.clone();
+            let has = headers.iter().any(|(k, _)| k == token::HEADER);
+            if !self.no_token && !has {
+                let t = token_for(self.host, &self.page(), NOW - 60);
+                headers.push((token::HEADER.into(), t));
+            }
             let req = EndpointRequest {
                 method: self.method,
                 host: self.host,
-                headers: &self.headers,
+                headers: &headers,
                 body: &self.body,
                 body_too_large: self.too_large,
                 secure: self.secure,
@@ -1123,5 +1270,170 @@ mod tests {
                 assert_eq!(r.status, 400, "{b:?} {ct}");
             }
         }
+    }
+
+    #[test]
+    fn changes_without_a_valid_token_are_403_naming_the_problem() {
+        // the UGC form of the security review (B4): same-origin, no token
+        let mut ugc = Req::form("action=accept_all&return_to=%2Fthread%2F42");
+        ugc.no_token = true;
+        let r = ugc.run(&fresh());
+        assert_eq!(r.status, 403);
+        assert!(error(&r).contains("missing consent token"), "{}", error(&r));
+        assert!(set_cookies(&r).is_empty() && r.decision.is_none());
+        for method in ["POST", "DELETE"] {
+            let mut req = Req::new(
+                method,
+                &[
+                    ("sec-fetch-site", "same-origin"),
+                    ("content-type", "application/json"),
+                ],
+                r#"{"action":"accept_all"}"#,
+            );
+            req.no_token = true;
+            assert_eq!(req.run(&fresh()).status, 403, "{method}");
+        }
+        let cases = [
+            (
+                token_for(HOST_T, "/a", NOW - token::TTL - 1),
+                "/a",
+                "expired",
+            ),
+            (token_for(HOST_T, "/a", NOW), "/b", "another page"),
+            (token_for("evil.example", "/a", NOW), "/a", "forged"),
+            (
+                token::mint(
+                    &Secrets::new(b"other-secret-0123456789abcdef".to_vec()),
+                    HOST_T,
+                    "/a",
+                    NOW,
+                    [1; 16],
+                )
+                .unwrap(),
+                "/a",
+                "forged",
+            ),
+            ("1.2.3.4.5".to_string(), "/a", "malformed"),
+        ];
+        for (t, page, want) in cases {
+            // no-JS form: the token field, the page from return_to
+            let r =
+                Req::form(&format!("action=accept_all&return_to={page}&token={t}")).run(&fresh());
+            assert_eq!(r.status, 403, "{want}");
+            assert!(error(&r).contains(want), "{} / {want}", error(&r));
+            assert!(r.decision.is_none() && set_cookies(&r).is_empty());
+            // JSON: the header, the page from the Referer
+            let referer = format!("https://{HOST_T}{page}?q=1");
+            let r = Req::new(
+                "POST",
+                &[
+                    ("sec-fetch-site", "same-origin"),
+                    ("content-type", "application/json"),
+                    ("referer", &referer),
+                    (token::HEADER, &t),
+                ],
+                r#"{"action":"accept_all"}"#,
+            )
+            .run(&fresh());
+            assert_eq!(r.status, 403, "JSON {want}");
+            assert!(error(&r).contains(want), "{} / {want}", error(&r));
+        }
+        // a valid token: form field or header, any query, no Referer
+        let t = token_for(HOST_T, "/a?x=1", NOW);
+        let r = Req::form(&format!(
+            "action=accept_all&return_to=%2Fa%3Fy%3D2&token={t}"
+        ))
+        .run(&fresh());
+        assert_eq!(r.status, 303);
+        let mut j = Req::json(r#"{"action":"accept_all"}"#);
+        j.headers.push((token::HEADER.into(), t.clone()));
+        assert_eq!(j.run(&fresh()).status, 200);
+        // a Referer of another host does not choose the page (CSRF judged it)
+        let r = Req::new(
+            "POST",
+            &[
+                ("sec-fetch-site", "same-origin"),
+                ("content-type", "application/json"),
+                ("referer", "https://elsewhere.example/b"),
+                (token::HEADER, &t),
+            ],
+            r#"{"action":"accept_all"}"#,
+        )
+        .run(&fresh());
+        assert_eq!(r.status, 200);
+    }
+
+    const HOST_T: &str = "www.example.com";
+
+    #[test]
+    fn the_csrf_check_still_comes_first() {
+        let t = token_for(HOST_T, "/", NOW);
+        let r = Req::new(
+            "POST",
+            &[
+                ("sec-fetch-site", "cross-site"),
+                ("content-type", "application/json"),
+                (token::HEADER, &t),
+            ],
+            r#"{"action":"accept_all"}"#,
+        )
+        .run(&fresh());
+        assert_eq!(r.status, 403);
+        assert!(error(&r).contains("cross-site"));
+    }
+
+    #[test]
+    fn an_identical_repeat_is_answered_but_recorded_once() {
+        let first = Req::json(r#"{"action":"accept_all"}"#).run(&fresh());
+        assert!(first.record);
+        let d = stored(&first);
+        let state = State::with_decision(Regime::strictest(), Some(d.clone()), false);
+        let again = Req::json(r#"{"action":"accept_all"}"#).run(&state);
+        assert_eq!(again.status, 200);
+        assert!(
+            !again.record,
+            "same id, categories and method within the window"
+        );
+        assert_eq!(stored(&again), d, "the cookie keeps the recorded decision");
+        // another method or other categories: recorded
+        let custom =
+            Req::json(r#"{"categories":{"functional":true,"analytics":true,"advertising":true}}"#)
+                .run(&state);
+        assert!(
+            custom.record,
+            "save with the same categories is another method"
+        );
+        assert!(Req::json(r#"{"action":"reject_all"}"#).run(&state).record);
+        // the same decision after the window: recorded again
+        let mut old = d.clone();
+        old.decided_at = NOW - DUPLICATE_WINDOW;
+        let state = State::with_decision(Regime::strictest(), Some(old), false);
+        let r = Req::json(r#"{"action":"accept_all"}"#).run(&state);
+        assert!(r.record);
+        assert_eq!(stored(&r).decided_at, NOW);
+        // forms too
+        let state = State::with_decision(Regime::strictest(), Some(d), false);
+        assert!(!Req::form("action=accept_all").run(&state).record);
+    }
+
+    #[test]
+    fn over_the_limit_the_choice_holds_but_is_not_recorded() {
+        let mut r = Req::json(r#"{"action":"reject_all"}"#).run(&fresh());
+        let cookies = set_cookies(&r).len();
+        over_limit(&mut r);
+        assert_eq!(r.status, 429);
+        assert!(!r.record);
+        assert_eq!(r.header("retry-after"), Some("60"));
+        assert_eq!(set_cookies(&r).len(), cookies, "the choice still applies");
+        let j = json(&r);
+        assert!(j["error"].as_str().unwrap().contains("not recorded"));
+        assert_eq!(j["recorded"], false);
+        assert_eq!(j["categories"]["analytics"], false);
+        let mut f = Req::form("action=accept_all&return_to=%2Fp").run(&fresh());
+        over_limit(&mut f);
+        assert_eq!((f.status, f.header("location")), (303, Some("/p")));
+        assert_eq!(f.header("retry-after"), Some("60"));
+        assert_eq!(f.header("x-consent-recorded"), Some("false"));
+        assert!(!f.record && !set_cookies(&f).is_empty());
     }
 }

@@ -15,6 +15,8 @@ use crate::jurisdiction::{Model, Regime};
 pub mod cookie;
 pub mod endpoint;
 pub mod enforce;
+pub mod ratelimit;
+pub mod token;
 
 pub use self::cookie::Secrets;
 

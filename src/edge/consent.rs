@@ -5,6 +5,7 @@ use super::error::EdgeError;
 use super::http::{header, now, random16, to_headers};
 use super::records::RECORD_FAILURES;
 use crate::consent::endpoint::{self, EndpointRequest, MAX_BODY};
+use crate::consent::ratelimit;
 use crate::proxy::{decision, Settings, Visit};
 use crate::rules::Config;
 use crate::trackers::Catalog;
@@ -43,7 +44,10 @@ pub async fn endpoint(
     );
     if let Some(d) = out.decision.take() {
         decision::expire_refused(&mut out, &d, visit, settings, cfg, Catalog::configured());
-        if cfg.records.enabled {
+        if out.record && cfg.records.enabled && !within_limit(env, headers).await {
+            endpoint::over_limit(&mut out);
+        }
+        if out.record && cfg.records.enabled {
             let record = decision::record(&d, visit, headers, out.header("location"), cfg);
             let queue = cfg.records.queue || settings.records_queue;
             let env = env.clone();
@@ -59,6 +63,43 @@ pub async fn endpoint(
         .with_status(out.status)
         .with_headers(to_headers(&out.headers)?)
         .fixed(out.body))
+}
+
+/// Whether this client may write one more record, by the
+/// [`ratelimit::BINDING`] rate limiter keyed on [`ratelimit::key`].
+///
+/// Fails open, logged: without the binding (a deployment that left it out)
+/// or when the limiter errs, the write goes ahead — the per-render token
+/// still bounds who can write, and refusing real proof of consent because
+/// a limiter is down would lose what the log is for.
+async fn within_limit(env: &Env, headers: &[(String, String)]) -> bool {
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let limiter = match env.rate_limiter(ratelimit::BINDING) {
+        Ok(l) => l,
+        Err(_) => {
+            static MISSING: std::sync::Once = std::sync::Once::new();
+            MISSING.call_once(|| {
+                console_error!(
+                    "consent-edge: no {} rate limiter bound: consent writes are not rate-limited (see wrangler.toml [[ratelimits]])",
+                    ratelimit::BINDING
+                )
+            });
+            return true;
+        }
+    };
+    let key = ratelimit::key(get("cf-connecting-ip"), get("user-agent"));
+    match limiter.limit(key).await {
+        Ok(outcome) => outcome.success,
+        Err(e) => {
+            console_error!("consent-edge: rate limiter failed, write allowed: {e}");
+            true
+        }
+    }
 }
 
 /// Reads at most `limit` bytes of the body; `true` when there was more.

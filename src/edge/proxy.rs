@@ -50,7 +50,8 @@ pub async fn proxy(
         settings,
         cfg,
         catalog,
-        random: random16(),
+        now: super::http::now(),
+        random: super::http::random16(),
     };
     match response_filter(&facts, &ctx) {
         ResponsePlan::Untouched => Ok(resp),

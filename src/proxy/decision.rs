@@ -91,6 +91,27 @@ mod tests {
             ("cookie".into(), "_ga=GA1.1; sid=1".into()),
         ];
         headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        // The banner's token for the page the request comes from.
+        let page = form_urlencoded::parse(body.as_bytes())
+            .find(|(k, _)| k == "return_to")
+            .map(|(_, v)| v.into_owned())
+            .or_else(|| {
+                extra
+                    .iter()
+                    .find(|(k, _)| *k == "referer")
+                    .and_then(|(_, v)| crate::consent::token::referer_path(v))
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| "/".into());
+        let t = crate::consent::token::mint(
+            &Secrets::new(SECRET),
+            "www.example.com",
+            &page,
+            1_700_000_000,
+            [5; 16],
+        )
+        .unwrap();
+        headers.push((crate::consent::token::HEADER.into(), t));
         let facts = RequestFacts {
             method: "POST",
             url: &url,

@@ -83,8 +83,13 @@ pub struct Context<'a> {
     pub cfg: &'a Config,
     /// The tracker catalog.
     pub catalog: &'a Catalog,
+    /// Now (unix seconds): the rendered banner's form token
+    /// ([`crate::consent::token`]) is minted with it.
+    pub now: u64,
     /// 16 random bytes for this response (the shell's Web Crypto): the
-    /// activation token of the page ([`banner::token_from`]).
+    /// activation token of the page ([`banner::token_from`]) and the form
+    /// token's nonce (both are public in the page; neither needs the other
+    /// secret).
     pub random: [u8; 16],
 }
 
@@ -249,20 +254,31 @@ pub fn merge_vary(origin: &[(String, String)]) -> String {
 /// The [`Page`] the filter injects and enforces for this response.
 fn page(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> Page {
     let visit = ctx.visit;
-    let token = banner::token_from(&ctx.random);
+    let activation = banner::token_from(&ctx.random);
+    let return_to = visit.return_to();
+    // For the page the endpoint will read back from the form's `return_to`
+    // (a path it would not redirect to counts as `/` on both sides).
+    let form_token = crate::consent::token::mint(
+        &ctx.settings.secrets,
+        &visit.host,
+        crate::consent::endpoint::safe_return_to(&return_to),
+        ctx.now,
+        ctx.random,
+    );
     banner::page_with(
         &PageRequest {
             state: &visit.state,
             route: visit.route,
             accept_language: visit.accept_language.as_deref(),
-            return_to: &visit.return_to(),
+            return_to: &return_to,
             csp: resp.header("content-security-policy"),
             host: &visit.host,
+            token: form_token.as_deref(),
         },
         &banner::PageSettings::of(ctx.cfg),
         &banner::PageExtras {
             catalog: Some(ctx.catalog),
-            token: &token,
+            token: &activation,
             frame: visit.frame,
         },
     )

@@ -47,6 +47,7 @@ impl Case {
         };
         let settings = Settings {
             cookie_domain: Some("example.com".into()),
+            secrets: crate::consent::Secrets::new(SECRET),
             ..Settings::default()
         };
         let mut visit = Visit::new(&facts, cfg, &settings, None, 0);
@@ -58,7 +59,8 @@ impl Case {
             settings: &settings,
             cfg,
             catalog: Catalog::configured(),
-            random: [7; 16],
+            now: 0,
+            random: [0; 16],
         };
         let headers = pairs(headers);
         response_filter(
@@ -76,6 +78,47 @@ fn all<'a>(h: &'a [(String, String)], name: &str) -> Vec<&'a str> {
         .filter(|(n, _)| n == name)
         .map(|(_, v)| v.as_str())
         .collect()
+}
+
+const SECRET: &[u8] = b"response-test-secret-0123456789";
+
+/// The `data-form-token` of the banner in `html`.
+fn banner_token(html: &str) -> &str {
+    let at = html.find("data-form-token=\"").expect("a banner token") + 17;
+    &html[at..at + html[at..].find('"').unwrap()]
+}
+
+#[test]
+fn the_banner_carries_a_token_for_this_host_and_page() {
+    use crate::consent::token;
+    let secrets = crate::consent::Secrets::new(SECRET);
+    let html = |url| {
+        let (_, page) = rewritten(Case::get(url).plan(200, &[("content-type", PAGE_CT)]));
+        page.body_end
+    };
+    let page = html("https://www.example.com/shop/cart?item=2");
+    let t = banner_token(&page);
+    assert_eq!(
+        token::verify(Some(t), &secrets, "www.example.com", Some("/shop/cart"), 60),
+        Ok(())
+    );
+    assert_eq!(
+        token::verify(Some(t), &secrets, "www.example.com", Some("/"), 60),
+        Err(token::TokenError::OtherPage)
+    );
+    assert!(page.contains(&format!("name=\"token\" value=\"{t}\"")));
+    // a path the endpoint would not redirect to is bound as `/`, like its return_to
+    let odd = html("https://www.example.com/a%5Cb");
+    assert_eq!(
+        token::verify(
+            Some(banner_token(&odd)),
+            &secrets,
+            "www.example.com",
+            Some("/"),
+            60
+        ),
+        Ok(())
+    );
 }
 
 fn rewritten(plan: ResponsePlan) -> (Vec<(String, String)>, Page) {

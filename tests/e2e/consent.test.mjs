@@ -2,10 +2,12 @@
 // /__consent endpoint, cookie enforcement, GPC, geolocation.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startOrigin, startWorker } from "./harness.mjs";
+import { startOrigin, startWorker, consentToken } from "./harness.mjs";
 
 let origin, mf;
-const SAME = { "sec-fetch-site": "same-origin" };
+// State-changing posts carry the banner's per-render token (issue 15), here
+// minted with the e2e secret for site.example's home page.
+const SAME = { "sec-fetch-site": "same-origin", "x-consent-token": consentToken() };
 const DE = { country: "DE", regionCode: "BY", isEUCountry: "1", continent: "EU" };
 const CA = { country: "US", regionCode: "CA", continent: "NA" };
 
@@ -84,7 +86,7 @@ test("accept all → reject all → withdraw, each remembered by the signed cook
   res = await mf.dispatchFetch("https://site.example/__consent", {
     method: "POST", cf: DE, redirect: "manual",
     headers: { ...SAME, "content-type": "application/x-www-form-urlencoded", cookie: `consent=${accepted.value}; _ga=GA1.1.1.1` },
-    body: "action=reject_all&return_to=%2Fabout.html%3Fx%3D1",
+    body: `action=reject_all&return_to=%2Fabout.html%3Fx%3D1&token=${consentToken({ path: "/about.html" })}`,
   });
   assert.equal(res.status, 303);
   assert.equal(res.headers.get("location"), "/about.html?x=1");

@@ -5,6 +5,7 @@ import { once } from "node:events";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
+import crypto from "node:crypto";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SECRET = "e2e-secret-0123456789abcdef0123456789abcdef";
@@ -55,6 +56,10 @@ export async function startWorker(bindings = {}, extra = {}) {
       CONSENT_SECRET: SECRET,
       ...bindings,
     },
+    // The consent-write rate limiter (wrangler.toml [[ratelimits]]), generous
+    // here so tests that post many decisions are not limited; the flood
+    // test passes its own small limit in `extra`.
+    ratelimits: { CONSENT_WRITES: { simple: { limit: 1000, period: 60 } } },
     ...extra,
   });
   await mf.ready;
@@ -83,4 +88,25 @@ export async function rawChunks(mf, path, headers = {}) {
       })
       .on("error", reject);
   });
+}
+
+/**
+ * The per-render consent token (src/consent/token.rs) the worker would put
+ * into its banner on `host` for `path`, minted here with the e2e secret —
+ * for tests that post to /__consent without rendering a page first, and for
+ * tokens no banner would carry (an old `iat`, another host or secret).
+ * Format: `1.<iat>.<page>.<nonce>.<mac>`.
+ */
+export function consentToken({ host = "site.example", path = "/", iat = Math.floor(Date.now() / 1000), secret = SECRET, nonce = crypto.randomBytes(12) } = {}) {
+  const b64 = (b) => Buffer.from(b).toString("base64url");
+  const page = b64(crypto.createHash("sha256").update(path.split(/[?#]/)[0] || "/").digest().subarray(0, 12));
+  const signed = `1.${iat}.${page}.${b64(nonce)}`;
+  const mac = crypto.createHmac("sha256", secret).update("consent-edge.token.v1\0").update(host.toLowerCase().replace(/\.$/, "")).update("\n").update(signed).digest();
+  return `${signed}.${b64(mac)}`;
+}
+
+/** The token of the banner in a rendered page (`data-form-token` on its root), as the banner's script reads it. */
+export function tokenFromPage(html) {
+  const m = /<aside id="consent-edge"[^>]*\sdata-form-token="([^"]*)"/.exec(html);
+  return m ? m[1] : null;
 }

@@ -6,10 +6,12 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import crypto from "node:crypto";
-import { startOrigin, startWorker, bytes } from "./harness.mjs";
+import { startOrigin, startWorker, bytes, consentToken } from "./harness.mjs";
 
 const DE = { country: "DE", regionCode: "BY", isEUCountry: "1", continent: "EU" };
-const SAME = { "sec-fetch-site": "same-origin" };
+// State-changing posts carry the banner's per-render token (issue 15), here
+// minted with the e2e secret for site.example's home page.
+const SAME = { "sec-fetch-site": "same-origin", "x-consent-token": consentToken() };
 const FORM = { ...SAME, "content-type": "application/x-www-form-urlencoded" };
 const FB = `<script src="https://connect.facebook.net/en_US/fbevents.js"></script>`;
 const BINARY = crypto.randomBytes(256 * 1024);
@@ -133,7 +135,7 @@ test("header injection through a config string (COOKIE_DOMAIN) is ignored, not e
   const w = await startWorker({ ORIGIN: origin.url, COOKIE_DOMAIN: "site.example\r\nX-Evil: 1" });
   try {
     const res = await w.dispatchFetch("https://www.site.example/__consent", {
-      method: "POST", cf: DE, headers: { ...SAME, "content-type": "application/json" }, body: '{"action":"accept_all"}',
+      method: "POST", cf: DE, headers: { ...SAME, "content-type": "application/json", "x-consent-token": consentToken({ host: "www.site.example" }) }, body: '{"action":"accept_all"}',
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("x-evil"), null);
@@ -159,7 +161,7 @@ test("return_to open-redirect variants all land on /", async () => {
     assert.equal(res.headers.get("location"), "/", JSON.stringify(rt));
   }
   // A same-site path with its query is kept.
-  const body = new URLSearchParams({ action: "reject_all", return_to: "/shop/item?id=7&x=%2F" }).toString();
+  const body = new URLSearchParams({ action: "reject_all", return_to: "/shop/item?id=7&x=%2F", token: consentToken({ path: "/shop/item" }) }).toString();
   const res = await mf.dispatchFetch("https://site.example/__consent", { method: "POST", cf: DE, headers: FORM, body, redirect: "manual" });
   assert.equal(res.headers.get("location"), "/shop/item?id=7&x=%2F");
 });
@@ -245,7 +247,9 @@ async function earlyAnswer(body, headers) {
 async function slowPost(pieces, gapMs) {
   const base = await mf.ready;
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL("/__consent", base), { method: "POST", headers: { ...FORM, "transfer-encoding": "chunked" } });
+    // The raw socket's host is the loopback address: the token is minted for it.
+    const token = consentToken({ host: new URL(base).host, path: "/slow" });
+    const req = http.request(new URL("/__consent", base), { method: "POST", headers: { ...FORM, "x-consent-token": token, "transfer-encoding": "chunked" } });
     let sent = 0, endedAt = null, stop = false;
     req.on("response", (res) => {
       const at = performance.now();

@@ -2,7 +2,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { startOrigin, startWorker, bytes, rawChunks } from "./harness.mjs";
+import { startOrigin, startWorker, bytes, rawChunks, consentToken } from "./harness.mjs";
 
 const PAGE = `<!doctype html><html lang="en"><head><title>Fixture</title></head><body><h1>Hello</h1><p>caf\u00e9</p></body></html>`;
 const BINARY = crypto.randomBytes(256 * 1024);
@@ -12,7 +12,9 @@ const GA = `<script async src="https://www.googletagmanager.com/gtag/js?id=G-XXX
 const ARTICLE = `<!doctype html><html><head><title>Article</title>${GA}</head><body><p>text</p></body></html>`;
 const LINK = `</site.css>; rel=preload; as=style, <https://www.googletagmanager.com/gtag/js?id=G-1>; rel=preload; as=script, <https://connect.facebook.net>; rel=preconnect, <//www.google-analytics.com>; rel=dns-prefetch, </next.html>; rel=prefetch`;
 const DE = { country: "DE", regionCode: "HE", isEUCountry: "1", continent: "EU" };
-const SAME = { "sec-fetch-site": "same-origin" };
+// State-changing posts carry the banner's per-render token (issue 15), here
+// minted with the e2e secret for site.example's home page.
+const SAME = { "sec-fetch-site": "same-origin", "x-consent-token": consentToken() };
 const NAV = { accept: "text/html,application/xhtml+xml,*/*;q=0.8", "sec-fetch-dest": "document" };
 
 let origin, mf, slowFinishedAt;

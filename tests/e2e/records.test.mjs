@@ -6,12 +6,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, startOrigin, startWorker } from "./harness.mjs";
+import { ROOT, startOrigin, startWorker, consentToken } from "./harness.mjs";
 
 const DB_ID = "00000000-0000-0000-0000-000000000000";
 // At least 32 bytes: a shorter ADMIN_TOKEN is refused (records::admin).
 const ADMIN = "admin-token-for-tests-0123456789abcdef";
-const SAME = { "sec-fetch-site": "same-origin" };
+// State-changing posts carry the banner's per-render token (issue 15), here
+// minted with the e2e secret for site.example's home page.
+const SAME = { "sec-fetch-site": "same-origin", "x-consent-token": consentToken() };
 const DE = { country: "DE", regionCode: "BE", isEUCountry: "1", continent: "EU" };
 let dir, origin, mf, db;
 
@@ -67,6 +69,8 @@ after(async () => {
 test("a decision writes exactly one correct row, IPv4 anonymised", async () => {
   const { state } = await decide(mf, { categories: { functional: true, analytics: false, advertising: false } }, {
     "cf-connecting-ip": "203.0.113.77", "user-agent": "Mozilla/5.0 " + "x".repeat(1000), referer: "https://site.example/about.html?secret=1", "accept-language": "de-DE,de;q=0.9",
+    // the banner of /about.html
+    "x-consent-token": consentToken({ path: "/about.html" }),
   });
   const r = await eventually(async () => (await rows(`consent_id = '${state.consent_id}'`)), "the record");
   assert.equal(r.length, 1);
@@ -92,7 +96,7 @@ test("IPv6 is cut to /48; the no-JS form records its return_to path", async () =
   const res = await mf.dispatchFetch("https://site.example/__consent", {
     method: "POST", cf: DE, redirect: "manual",
     headers: { ...SAME, "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": "2001:db8:abcd:12:3456::1" },
-    body: "action=reject_all&return_to=%2Fcontact.html%3Fq%3D1",
+    body: `action=reject_all&return_to=%2Fcontact.html%3Fq%3D1&token=${consentToken({ path: "/contact.html" })}`,
   });
   assert.equal(res.status, 303);
   const row = await eventually(async () => (await rows("ip LIKE '2001:db8:abcd%'"))[0], "the v6 record");

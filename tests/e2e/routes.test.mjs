@@ -1,7 +1,7 @@
 // Per-route rules ([[routes]] in consent.toml) and page-level enforcement in workerd.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startOrigin, startWorker } from "./harness.mjs";
+import { startOrigin, startWorker, consentToken } from "./harness.mjs";
 
 const DE = { country: "DE", regionCode: "HE", isEUCountry: "1", continent: "EU" };
 const TRACKED = `<!doctype html><html><head><title>t</title><script async src="https://www.googletagmanager.com/gtag/js?id=G-XXXXXXXXXX"></script></head>` +
@@ -94,7 +94,7 @@ test("the origin's CSP nonce is carried by the injected scripts and styles", asy
 
 test("COOKIE_DOMAIN: a consent on www. holds on shop.; the old host-only cookie is expired", async () => {
   const res = await mf.dispatchFetch("https://www.example.com/__consent", {
-    method: "POST", cf: DE, headers: { "sec-fetch-site": "same-origin", "content-type": "application/json" }, body: '{"action":"accept_all"}',
+    method: "POST", cf: DE, headers: { "sec-fetch-site": "same-origin", "content-type": "application/json", "x-consent-token": consentToken({ host: "www.example.com" }) }, body: '{"action":"accept_all"}',
   });
   const set = res.headers.getSetCookie();
   const domainCookie = set.find((c) => /^consent=[^;]+;/.test(c) && /Domain=example\.com/i.test(c));
@@ -105,7 +105,7 @@ test("COOKIE_DOMAIN: a consent on www. holds on shop.; the old host-only cookie 
   assert.equal(s.decided, true);
   // A host outside the domain gets a host-only cookie.
   const other = await mf.dispatchFetch("https://preview.workers.dev/__consent", {
-    method: "POST", cf: DE, headers: { "sec-fetch-site": "same-origin", "content-type": "application/json" }, body: '{"action":"reject_all"}',
+    method: "POST", cf: DE, headers: { "sec-fetch-site": "same-origin", "content-type": "application/json", "x-consent-token": consentToken({ host: "preview.workers.dev" }) }, body: '{"action":"reject_all"}',
   });
   assert.ok(other.headers.getSetCookie().every((c) => !/Domain=/i.test(c)));
 });

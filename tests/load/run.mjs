@@ -82,9 +82,13 @@ function rssMb() {
 }
 
 async function decide(action) {
+  // The per-render token, as a browser gets it: from the rendered banner.
+  const page = await (await fetch(`${base}${PAGE}`, { headers: { "cf-ipcountry": "DE" } })).text();
+  const token = /<aside id="consent-edge"[^>]*\sdata-form-token="([^"]*)"/.exec(page)?.[1];
+  if (!token) throw new Error(`GET ${PAGE}: no banner token`);
   const res = await fetch(`${base}/__consent`, {
     method: "POST",
-    headers: { "content-type": "application/json", "sec-fetch-site": "same-origin", "cf-ipcountry": "DE" },
+    headers: { "content-type": "application/json", "sec-fetch-site": "same-origin", "cf-ipcountry": "DE", "x-consent-token": token },
     body: JSON.stringify({ action }),
   });
   if (res.status !== 200) throw new Error(`POST /__consent ${action}: ${res.status} ${await res.text()}`);
