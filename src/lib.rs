@@ -28,6 +28,7 @@
 pub mod banner;
 pub mod config;
 pub mod consent;
+pub mod csp;
 pub mod filter;
 pub mod guard;
 pub mod html;

@@ -152,6 +152,7 @@ pub fn response_filter(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> ResponseP
     if rewrite {
         headers.push(("cache-control".into(), REWRITTEN_CACHE_CONTROL.into()));
         headers.push(("vary".into(), merge_vary(resp.headers)));
+        headers.extend(csp_headers(ctx, &allow));
         return ResponsePlan::Rewrite {
             headers,
             page: Box::new(page(resp, ctx)),
@@ -241,6 +242,24 @@ pub fn merge_vary(origin: &[(String, String)]) -> String {
         new
     });
     tokens.join(", ")
+}
+
+/// The `[csp]` backstop of a rewritten page, for a visitor who decided:
+/// appended next to the origin's own policy, never replacing it.
+fn csp_headers(ctx: &Context<'_>, allow: &[String]) -> Vec<(String, String)> {
+    let visit = ctx.visit;
+    if visit.state.decision.is_none() {
+        return Vec::new();
+    }
+    crate::csp::headers(&crate::csp::PolicyInput {
+        mode: ctx.cfg.csp.mode,
+        site_allow: &ctx.cfg.csp.allow,
+        catalog: ctx.catalog,
+        grants: visit.state.grants,
+        allow_vendors: allow,
+        origin: &visit.url.origin().ascii_serialization(),
+        endpoint: &ctx.cfg.cookie.endpoint,
+    })
 }
 
 /// The [`Page`] the filter injects and enforces for this response.
