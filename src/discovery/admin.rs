@@ -70,7 +70,12 @@ const MAX_PATHS: usize = 10;
 pub fn render(rows: &[Value]) -> AdminResponse {
     let mut by: BTreeMap<(String, String), Entry> = BTreeMap::new();
     for r in rows {
-        let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let s = |k: &str| {
+            r.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         let n = |k: &str| r.get(k).and_then(Value::as_i64).unwrap_or_default();
         let e = by.entry((s("kind"), s("name"))).or_default();
         if e.count == 0 {
@@ -109,13 +114,16 @@ pub fn render(rows: &[Value]) -> AdminResponse {
     let by_count = |a: &Value, b: &Value| b["count"].as_i64().cmp(&a["count"].as_i64());
     hosts.sort_by(by_count);
     cookies.sort_by(by_count);
-    response(200, &json!({
-        "hosts": hosts,
-        "cookies": cookies,
-        "note": "Hosts and cookie names the catalog, [[cookies]] and [csp] allow do not know, \
-                 seen on this site's pages. Check each one against the vendor's own documentation \
-                 before adding it: the category in a suggestion is a placeholder.",
-    }))
+    response(
+        200,
+        &json!({
+            "hosts": hosts,
+            "cookies": cookies,
+            "note": "Hosts and cookie names the catalog, [[cookies]] and [csp] allow do not know, \
+                     seen on this site's pages. Check each one against the vendor's own documentation \
+                     before adding it: the category in a suggestion is a placeholder.",
+        }),
+    )
 }
 
 /// A `[[vendor]]` skeleton for `host`.
@@ -147,7 +155,11 @@ mod tests {
 
     const TOKEN: &str = "0123456789abcdef0123456789abcdef-admin";
 
-    fn req(auth: Option<&'static str>, token: Option<&'static str>, enabled: bool) -> DiscoveryRequest<'static> {
+    fn req(
+        auth: Option<&'static str>,
+        token: Option<&'static str>,
+        enabled: bool,
+    ) -> DiscoveryRequest<'static> {
         DiscoveryRequest {
             authorization: auth,
             admin_token: token,
@@ -160,12 +172,24 @@ mod tests {
         let right = Some("Bearer 0123456789abcdef0123456789abcdef-admin");
         assert!(route(&req(right, Some(TOKEN), true)).is_ok());
         let r = route(&req(Some("Bearer nope"), Some(TOKEN), true)).unwrap_err();
-        assert_eq!((r.status, r.header("www-authenticate")), (401, Some("Bearer")));
+        assert_eq!(
+            (r.status, r.header("www-authenticate")),
+            (401, Some("Bearer"))
+        );
         // No token configured and discovery off look the same without the token.
         assert_eq!(route(&req(right, None, true)).unwrap_err().status, 401);
-        assert_eq!(route(&req(None, Some(TOKEN), false)).unwrap_err().status, 401);
-        assert_eq!(route(&req(right, Some(TOKEN), false)).unwrap_err().status, 404);
-        assert_eq!(route(&req(right, Some("short"), true)).unwrap_err().status, 503);
+        assert_eq!(
+            route(&req(None, Some(TOKEN), false)).unwrap_err().status,
+            401
+        );
+        assert_eq!(
+            route(&req(right, Some(TOKEN), false)).unwrap_err().status,
+            404
+        );
+        assert_eq!(
+            route(&req(right, Some("short"), true)).unwrap_err().status,
+            503
+        );
     }
 
     #[test]
@@ -179,14 +203,23 @@ mod tests {
         assert_eq!(r.status, 200);
         let v: Value = serde_json::from_slice(&r.body).unwrap();
         let h = &v["hosts"][0];
-        assert_eq!((h["count"].as_i64(), h["first_seen"].as_i64(), h["last_seen"].as_i64()), (Some(5), Some(5), Some(20)));
+        assert_eq!(
+            (
+                h["count"].as_i64(),
+                h["first_seen"].as_i64(),
+                h["last_seen"].as_i64()
+            ),
+            (Some(5), Some(5), Some(20))
+        );
         assert_eq!(h["directives"], json!(["img-src", "script-src-elem"]));
         assert_eq!(h["paths"], json!(["/a", "/b"]));
         let entry = h["suggestion"]["trackers_toml"].as_str().unwrap();
         let parsed: consent_edge_config::CatalogFile = toml::from_str(entry).unwrap();
         assert_eq!(parsed.vendor[0].hosts, ["t.example"]);
         assert_eq!(parsed.vendor[0].id, "t-example");
-        let row = v["cookies"][0]["suggestion"]["consent_toml"].as_str().unwrap();
+        let row = v["cookies"][0]["suggestion"]["consent_toml"]
+            .as_str()
+            .unwrap();
         #[derive(serde::Deserialize)]
         struct F {
             cookies: Vec<consent_edge_config::CookieDecl>,

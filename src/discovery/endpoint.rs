@@ -112,7 +112,10 @@ pub fn check_head(
         }
         _ => return Err(ReportError::MediaType(ct.chars().take(100).collect())),
     };
-    if req.content_length.is_some_and(|n| n > MAX_REPORT_BYTES as u64) {
+    if req
+        .content_length
+        .is_some_and(|n| n > MAX_REPORT_BYTES as u64)
+    {
         return Err(ReportError::TooLarge);
     }
     if !bucket.take(now_ms) {
@@ -157,8 +160,16 @@ mod tests {
         };
         assert_eq!(check_head(&off, &mut b, 0), Err(ReportError::Off));
         let e = check_head(&head("GET", csp, None), &mut b, 0).unwrap_err();
-        assert_eq!((e.status(), e.headers()), (405, vec![("allow".into(), "POST".into())]));
-        for ct in [None, Some("application/json"), Some("text/plain"), Some("nonsense")] {
+        assert_eq!(
+            (e.status(), e.headers()),
+            (405, vec![("allow".into(), "POST".into())])
+        );
+        for ct in [
+            None,
+            Some("application/json"),
+            Some("text/plain"),
+            Some("nonsense"),
+        ] {
             let e = check_head(&head("POST", ct, None), &mut b, 0).unwrap_err();
             assert_eq!(e.status(), 415, "{ct:?}");
             assert!(e.to_string().contains("application/csp-report"));
@@ -166,10 +177,21 @@ mod tests {
         let big = head("POST", csp, Some(MAX_REPORT_BYTES as u64 + 1));
         assert_eq!(check_head(&big, &mut b, 0).unwrap_err().status(), 413);
         assert_eq!(
-            check_head(&head("POST", Some("Application/Reports+JSON; charset=utf-8"), Some(10)), &mut b, 0),
+            check_head(
+                &head(
+                    "POST",
+                    Some("Application/Reports+JSON; charset=utf-8"),
+                    Some(10)
+                ),
+                &mut b,
+                0
+            ),
             Ok(BodyKind::Reports)
         );
-        assert_eq!(check_head(&head("POST", csp, None), &mut b, 0), Ok(BodyKind::CspReport));
+        assert_eq!(
+            check_head(&head("POST", csp, None), &mut b, 0),
+            Ok(BodyKind::CspReport)
+        );
     }
 
     #[test]
@@ -186,7 +208,10 @@ mod tests {
             site_allow: &[],
         };
         let big = vec![b' '; MAX_REPORT_BYTES + 1];
-        assert_eq!(accept_report(BodyKind::CspReport, &big, &known), Err(ReportError::TooLarge));
+        assert_eq!(
+            accept_report(BodyKind::CspReport, &big, &known),
+            Err(ReportError::TooLarge)
+        );
         let e = accept_report(BodyKind::CspReport, b"[]", &known).unwrap_err();
         assert_eq!(e.status(), 400);
     }

@@ -54,7 +54,12 @@ pub fn allow_matches(entry: &str, host: &str, path: &str) -> bool {
         Some(parent) => host.len() > parent.len() + 1 && host.ends_with(&format!(".{parent}")),
         None => host == h,
     };
-    let path_ok = p.is_empty() || if p.ends_with('/') { path.starts_with(p) } else { path == p };
+    let path_ok = p.is_empty()
+        || if p.ends_with('/') {
+            path.starts_with(p)
+        } else {
+            path == p
+        };
     host_ok && path_ok
 }
 
@@ -65,7 +70,9 @@ pub enum ReportBodyError {
     #[error("the report is not JSON: {0}")]
     Json(String),
     /// JSON, but not a CSP report.
-    #[error("not a CSP violation report: expected {{\"csp-report\": {{…}}}} or an array of reports")]
+    #[error(
+        "not a CSP violation report: expected {{\"csp-report\": {{…}}}} or an array of reports"
+    )]
     Shape,
 }
 
@@ -124,7 +131,10 @@ fn sighting(
     if !matches!(blocked.scheme(), "http" | "https" | "ws" | "wss") {
         return None;
     }
-    let host = blocked.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    let host = blocked
+        .host_str()?
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
     if host.is_empty() || host.len() > MAX_NAME || known.knows(&host, blocked.path()) {
         return None;
     }
@@ -158,7 +168,8 @@ mod tests {
         Known {
             catalog: Catalog::embedded(),
             site_host: "shop.example",
-            site_allow: ALLOW.get_or_init(|| vec!["*.shopcdn.example".into(), "pay.example/v3/".into()]),
+            site_allow: ALLOW
+                .get_or_init(|| vec!["*.shopcdn.example".into(), "pay.example/v3/".into()]),
         }
     }
 
@@ -192,10 +203,19 @@ mod tests {
     #[test]
     fn known_hosts_inline_code_and_other_sites_give_nothing() {
         for (doc, blocked) in [
-            ("https://shop.example/", "https://www.google-analytics.com/g/collect"),
-            ("https://shop.example/", "https://connect.facebook.net/en_US/fbevents.js"),
+            (
+                "https://shop.example/",
+                "https://www.google-analytics.com/g/collect",
+            ),
+            (
+                "https://shop.example/",
+                "https://connect.facebook.net/en_US/fbevents.js",
+            ),
             ("https://shop.example/", "https://img.shopcdn.example/a.png"),
-            ("https://shop.example/", "https://pay.example/v3/checkout.js"),
+            (
+                "https://shop.example/",
+                "https://pay.example/v3/checkout.js",
+            ),
             ("https://shop.example/", "https://shop.example/local.js"),
             ("https://shop.example/", "inline"),
             ("https://shop.example/", "eval"),
@@ -203,12 +223,17 @@ mod tests {
             ("https://elsewhere.example/", "https://x.unknown.example/"),
             ("not a url", "https://x.unknown.example/"),
         ] {
-            let s = parse_report(&legacy(doc, blocked, "script-src-elem"), false, &known()).unwrap();
+            let s =
+                parse_report(&legacy(doc, blocked, "script-src-elem"), false, &known()).unwrap();
             assert!(s.is_empty(), "{doc} {blocked}: {s:?}");
         }
         // A path outside the declared prefix is a discovery.
         let s = parse_report(
-            &legacy("https://shop.example/", "https://pay.example/other.js", "script-src-elem"),
+            &legacy(
+                "https://shop.example/",
+                "https://pay.example/other.js",
+                "script-src-elem",
+            ),
             false,
             &known(),
         )
@@ -231,16 +256,32 @@ mod tests {
 
     #[test]
     fn malformed_bodies_are_named() {
-        assert!(matches!(parse_report(b"{", false, &known()), Err(ReportBodyError::Json(_))));
-        assert_eq!(parse_report(b"{}", false, &known()), Err(ReportBodyError::Shape));
-        assert_eq!(parse_report(b"{}", true, &known()), Err(ReportBodyError::Shape));
+        assert!(matches!(
+            parse_report(b"{", false, &known()),
+            Err(ReportBodyError::Json(_))
+        ));
+        assert_eq!(
+            parse_report(b"{}", false, &known()),
+            Err(ReportBodyError::Shape)
+        );
+        assert_eq!(
+            parse_report(b"{}", true, &known()),
+            Err(ReportBodyError::Shape)
+        );
         assert_eq!(
             parse_report(b"[{\"type\":\"csp-violation\"}]", true, &known()),
             Err(ReportBodyError::Shape)
         );
         // A strange directive is stored as `unknown`, never as given.
-        let body = legacy("https://shop.example/", "https://a.unknown.example/", "img-src'; DROP");
-        assert_eq!(parse_report(&body, false, &known()).unwrap()[0].directive, "unknown");
+        let body = legacy(
+            "https://shop.example/",
+            "https://a.unknown.example/",
+            "img-src'; DROP",
+        );
+        assert_eq!(
+            parse_report(&body, false, &known()).unwrap()[0].directive,
+            "unknown"
+        );
     }
 
     #[test]

@@ -12,7 +12,8 @@ pub const MAX_ROWS: u32 = 10_000;
 /// The most rows the admin list reads.
 pub const LIST_LIMIT: u32 = 2_000;
 
-const UPSERT: &str = "INSERT INTO discovery (kind, name, directive, path, count, first_seen, last_seen) \
+const UPSERT: &str =
+    "INSERT INTO discovery (kind, name, directive, path, count, first_seen, last_seen) \
 SELECT ?1, ?2, ?3, ?4, 1, ?5, ?5 \
 WHERE (SELECT COUNT(*) FROM discovery) < ?6 \
 OR EXISTS (SELECT 1 FROM discovery WHERE kind = ?1 AND name = ?2 AND directive = ?3 AND path = ?4) \
@@ -77,7 +78,15 @@ mod tests {
         let st = list();
         let mut s = c.prepare(&st.sql).unwrap();
         s.query_map([LIST_LIMIT], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
         })
         .unwrap()
         .map(Result::unwrap)
@@ -119,9 +128,33 @@ mod tests {
         assert_eq!(
             rows(&c),
             [
-                ("host".into(), "t.example".into(), "img-src".into(), "/".into(), 3, 100, 200),
-                ("cookie".into(), "mystery".into(), "set-cookie".into(), "/".into(), 1, 300, 300),
-                ("host".into(), "u.example".into(), "img-src".into(), "/x".into(), 1, 100, 100),
+                (
+                    "host".into(),
+                    "t.example".into(),
+                    "img-src".into(),
+                    "/".into(),
+                    3,
+                    100,
+                    200
+                ),
+                (
+                    "cookie".into(),
+                    "mystery".into(),
+                    "set-cookie".into(),
+                    "/".into(),
+                    1,
+                    300,
+                    300
+                ),
+                (
+                    "host".into(),
+                    "u.example".into(),
+                    "img-src".into(),
+                    "/x".into(),
+                    1,
+                    100,
+                    100
+                ),
             ]
         );
     }

@@ -244,6 +244,27 @@ pub fn merge_vary(origin: &[(String, String)]) -> String {
     tokens.join(", ")
 }
 
+/// The unknown cookie names the origin's `Set-Cookie`s carry, for tracker
+/// discovery (`[csp] mode` not `"off"`; nothing otherwise). The edge samples
+/// and stores them; the classification is the one the `Set-Cookie` pass of
+/// [`response_filter`] enforces with.
+pub fn discovered_cookies(
+    resp: &ResponseFacts<'_>,
+    ctx: &Context<'_>,
+) -> Vec<crate::discovery::Sighting> {
+    if ctx.cfg.csp.mode == consent_edge_config::CspMode::Off {
+        return Vec::new();
+    }
+    let classify =
+        |name: &str| crate::consent::enforce::classify_cookie(&ctx.cfg.cookies, ctx.catalog, name);
+    crate::discovery::cookies::unknown_cookies(
+        resp.headers,
+        &classify,
+        &ctx.cfg.cookie.name,
+        ctx.visit.url.path(),
+    )
+}
+
 /// The `[csp]` backstop of a rewritten page, for a visitor who decided:
 /// appended next to the origin's own policy, never replacing it.
 fn csp_headers(ctx: &Context<'_>, allow: &[String]) -> Vec<(String, String)> {

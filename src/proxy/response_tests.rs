@@ -366,3 +366,49 @@ fn the_csp_backstop_is_appended_for_decided_visitors_only() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn unknown_origin_cookies_are_discovered_only_when_csp_is_on() {
+    use consent_edge_config::CspMode;
+    let cfg_for = |mode| {
+        let embedded = Config::embedded();
+        let mut settings = embedded.settings().clone();
+        settings.csp.mode = mode;
+        Config::new(settings, embedded.catalog_file().clone()).unwrap()
+    };
+    let url = Url::parse("https://shop.example/basket?id=7").unwrap();
+    let facts = RequestFacts {
+        method: "GET",
+        url: &url,
+        headers: &[],
+    };
+    let settings = Settings::default();
+    let headers = pairs(&[
+        ("set-cookie", "_ga=1; Path=/"),
+        ("set-cookie", "mystery_id=v; Path=/"),
+    ]);
+    let resp = ResponseFacts {
+        status: 200,
+        headers: &headers,
+    };
+    for (mode, want) in [(CspMode::Report, 1), (CspMode::Off, 0)] {
+        let cfg = cfg_for(mode);
+        let visit = Visit::new(&facts, &cfg, &settings, None, 0);
+        let ctx = Context {
+            visit: &visit,
+            bypass: false,
+            upgrade: false,
+            settings: &settings,
+            cfg: &cfg,
+            catalog: Catalog::configured(),
+        };
+        let s = discovered_cookies(&resp, &ctx);
+        assert_eq!(s.len(), want, "{mode:?}");
+        if want == 1 {
+            assert_eq!(
+                (s[0].name.as_str(), s[0].path.as_str()),
+                ("mystery_id", "/basket")
+            );
+        }
+    }
+}
