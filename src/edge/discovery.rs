@@ -35,13 +35,14 @@ fn now_ms() -> u64 {
 pub async fn csp_report(
     mut req: Request,
     env: &Env,
+    vars: &Vars,
     cfg: &Config,
     v: &Visit<'_>,
 ) -> Result<Response> {
     let method = req.inner().method();
     let content_type = header(&req, "content-type");
     let head = ReportRequest {
-        mode: cfg.csp.mode,
+        mode: vars.csp_mode(cfg.csp.mode),
         method: &method,
         content_type: content_type.as_deref(),
         content_length: header(&req, "content-length").and_then(|l| l.trim().parse().ok()),
@@ -107,7 +108,7 @@ pub async fn discovery_list(
     let dreq = admin::DiscoveryRequest {
         authorization: authorization.as_deref(),
         admin_token: vars.admin_token.as_deref(),
-        enabled: cfg.csp.mode != CspMode::Off,
+        enabled: vars.csp_mode(cfg.csp.mode) != CspMode::Off,
     };
     if let Err(r) = admin::route(&dreq) {
         return send(r);

@@ -84,7 +84,7 @@ async fn handle(
         Dispatch::Admin(sub) => {
             Ok(records::records_endpoint(&sub, &req, env, &settings, cfg, &visit).await?)
         }
-        Dispatch::CspReport => Ok(discovery::csp_report(req, env, cfg, &visit).await?),
+        Dispatch::CspReport => Ok(discovery::csp_report(req, env, &settings, cfg, &visit).await?),
         Dispatch::Discovery => Ok(discovery::discovery_list(&req, env, &settings, cfg).await?),
         Dispatch::AdminMethodNotAllowed => {
             let resp = http::json_response(

@@ -252,7 +252,7 @@ pub fn discovered_cookies(
     resp: &ResponseFacts<'_>,
     ctx: &Context<'_>,
 ) -> Vec<crate::discovery::Sighting> {
-    if ctx.cfg.csp.mode == consent_edge_config::CspMode::Off {
+    if ctx.settings.csp_mode(ctx.cfg.csp.mode) == consent_edge_config::CspMode::Off {
         return Vec::new();
     }
     let classify =
@@ -273,7 +273,7 @@ fn csp_headers(ctx: &Context<'_>, allow: &[String]) -> Vec<(String, String)> {
         return Vec::new();
     }
     crate::csp::headers(&crate::csp::PolicyInput {
-        mode: ctx.cfg.csp.mode,
+        mode: ctx.settings.csp_mode(ctx.cfg.csp.mode),
         site_allow: &ctx.cfg.csp.allow,
         catalog: ctx.catalog,
         grants: visit.state.grants,
