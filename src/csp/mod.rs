@@ -33,9 +33,6 @@ use crate::trackers::Catalog;
 use consent_edge_config::CspMode;
 use std::collections::BTreeSet;
 
-/// The name of the reporting endpoint in `Reporting-Endpoints`/`report-to`.
-pub const REPORT_GROUP: &str = "consent-edge";
-
 /// The path of the report endpoint below the consent endpoint.
 pub const REPORT_SUB: &str = "csp-report";
 
@@ -49,6 +46,8 @@ pub struct PolicyInput<'a> {
     pub mode: CspMode,
     /// `[csp] allow`: the site's declared third parties (validated host sources).
     pub site_allow: &'a [String],
+    /// `[csp] vendors`: the catalog vendors the site uses (empty: all).
+    pub site_vendors: &'a [String],
     /// The tracker catalog.
     pub catalog: &'a Catalog,
     /// What the visitor granted.
@@ -63,6 +62,14 @@ pub struct PolicyInput<'a> {
 
 /// The headers to add to a rewritten page of a visitor who decided; empty
 /// when `mode = "off"`. They are appended, never replacing the origin's.
+///
+/// Reports go to `report-uri` only. With `report-to` and
+/// `Reporting-Endpoints` present, Chromium ignores `report-uri` and queues
+/// the reports for the Reporting API, which batches them (up to a minute)
+/// — in our Chromium test (headless, loopback) none arrived within 120 s,
+/// while `report-uri` reports arrive at once; `report-uri` is also the one
+/// Firefox and Safari send. The endpoint still reads the Reporting API's
+/// `application/reports+json` for a site that adds `report-to` itself.
 pub fn headers(input: &PolicyInput<'_>) -> Vec<(String, String)> {
     let name = match input.mode {
         CspMode::Off => return Vec::new(),
@@ -70,17 +77,10 @@ pub fn headers(input: &PolicyInput<'_>) -> Vec<(String, String)> {
         CspMode::Enforce => "content-security-policy",
     };
     let report = report_url(input.origin, input.endpoint);
-    let policy = format!(
-        "{}; report-uri {report}; report-to {REPORT_GROUP}",
-        default_src(input)
-    );
-    vec![
-        (name.into(), policy),
-        (
-            "reporting-endpoints".into(),
-            format!("{REPORT_GROUP}=\"{report}\""),
-        ),
-    ]
+    vec![(
+        name.into(),
+        format!("{}; report-uri {report}", default_src(input)),
+    )]
 }
 
 /// The absolute URL of the report endpoint.
@@ -92,7 +92,8 @@ pub fn report_url(origin: &str, endpoint: &str) -> String {
 pub fn default_src(input: &PolicyInput<'_>) -> String {
     let mut patterns: BTreeSet<String> = BTreeSet::new();
     for v in input.catalog.vendors() {
-        let granted = input.grants.has(v.category)
+        let used = input.site_vendors.is_empty() || input.site_vendors.contains(&v.id);
+        let granted = (used && input.grants.has(v.category))
             || v.allowed
             || input.allow_vendors.iter().any(|id| *id == v.id);
         if granted {

@@ -10,6 +10,7 @@ fn input<'a>(
     PolicyInput {
         mode,
         site_allow: allow,
+        site_vendors: &[],
         catalog: Catalog::embedded(),
         grants,
         allow_vendors: vendors,
@@ -32,19 +33,17 @@ fn off_adds_nothing() {
 fn report_and_enforce_name_their_header_and_the_worker_endpoint() {
     let h = headers(&input(CspMode::Report, Grants::NECESSARY_ONLY, &[], &[]));
     assert_eq!(h[0].0, "content-security-policy-report-only");
-    assert!(h[0].1.ends_with(
-        "; report-uri https://shop.example/__consent/csp-report; report-to consent-edge"
-    ));
-    assert_eq!(
-        h[1],
-        (
-            "reporting-endpoints".into(),
-            "consent-edge=\"https://shop.example/__consent/csp-report\"".into()
-        )
+    assert!(h[0]
+        .1
+        .ends_with("; report-uri https://shop.example/__consent/csp-report"));
+    assert!(
+        !h[0].1.contains("report-to"),
+        "Chromium would ignore report-uri"
     );
+    assert_eq!(h.len(), 1);
     let h = headers(&input(CspMode::Enforce, Grants::NECESSARY_ONLY, &[], &[]));
     assert_eq!(h[0].0, "content-security-policy");
-    assert_eq!(h.len(), 2);
+    assert_eq!(h.len(), 1);
 }
 
 #[test]
@@ -154,4 +153,28 @@ fn every_category_granted_stays_under_the_size_budget() {
     assert!(len < 32 * 1024, "{len}");
     let none = headers(&input(CspMode::Enforce, Grants::NECESSARY_ONLY, &[], &[]));
     eprintln!("policy with necessary only: {} bytes", none[0].1.len());
+    for c in [
+        Category::Functional,
+        Category::Analytics,
+        Category::Advertising,
+    ] {
+        let g = Grants::NECESSARY_ONLY.with(c, true);
+        let h = headers(&input(CspMode::Enforce, g, &[], &[]));
+        eprintln!("policy with {c:?} granted: {} bytes", h[0].1.len());
+    }
+}
+
+#[test]
+fn declared_site_vendors_keep_the_header_small() {
+    let used = vec!["google-analytics".to_string(), "meta-pixel".to_string()];
+    let mut i = input(CspMode::Enforce, Grants::ALL, &[], &[]);
+    i.site_vendors = &used;
+    let p = default_src(&i);
+    let s = sources(&p);
+    assert!(s.contains(&"google-analytics.com") && s.contains(&"connect.facebook.net"));
+    assert!(!s.contains(&"hotjar.com"), "not used by the site");
+    assert!(p.len() < 400, "{}", p.len());
+    // A used vendor of a refused category stays out.
+    i.grants = Grants::NECESSARY_ONLY.with(Category::Analytics, true);
+    assert!(!default_src(&i).contains("connect.facebook.net"));
 }

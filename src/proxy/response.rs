@@ -275,6 +275,7 @@ fn csp_headers(ctx: &Context<'_>, allow: &[String]) -> Vec<(String, String)> {
     crate::csp::headers(&crate::csp::PolicyInput {
         mode: ctx.settings.csp_mode(ctx.cfg.csp.mode),
         site_allow: &ctx.cfg.csp.allow,
+        site_vendors: &ctx.cfg.csp.vendors,
         catalog: ctx.catalog,
         grants: visit.state.grants,
         allow_vendors: allow,

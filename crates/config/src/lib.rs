@@ -203,6 +203,14 @@ impl Config {
                 }
             }
         }
+        for (j, id) in self.csp.vendors.iter().enumerate() {
+            if !catalog.knows(&self.trackers, id) {
+                return Err(Invalid::at(
+                    Path::key("csp").k("vendors").i(j),
+                    format!("unknown vendor {id:?} (not in trackers.toml or [[trackers.vendors]])"),
+                ));
+            }
+        }
         for (i, c) in self.cookies.iter().enumerate() {
             if c.name.trim().is_empty() {
                 return Err(Invalid::at(
