@@ -13,7 +13,7 @@
 //! `style-src`, `img-src`, `font-src`, `connect-src`, `media-src`,
 //! `frame-src`, `object-src`, `worker-src`, `manifest-src`) falls back to.
 //! Spelling each directive out would repeat the same host list ten times:
-//! with every category granted the list is about 20 KiB (see
+//! with every category granted the list is about 31 KB (see
 //! `tests::every_category_granted_stays_under_the_size_budget`), ten times
 //! that is beyond what proxies and browsers accept in one header.
 //!

@@ -141,8 +141,8 @@ fn host_patterns_become_host_sources() {
     }
 }
 
-/// Measured: 487 vendors, every category granted → 31,118 bytes; necessary
-/// only → 138 bytes
+/// Measured: 487 vendors, every category granted → 31,094 bytes; necessary
+/// only → 114 bytes; analytics 8,016; functional 10,670; advertising 12,774
 /// (recorded in the README `[csp]` section). The budget keeps it well under
 /// the 32 KiB some proxies allow one header.
 #[test]

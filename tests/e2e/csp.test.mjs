@@ -106,25 +106,27 @@ test("enforce: a decided visitor gets a second policy next to the origin's, for 
   assert.ok(ours.includes(" google-analytics.com ") && ours.includes(" *.google-analytics.com "), "analytics granted");
   assert.ok(!ours.includes("connect.facebook.net"), "advertising refused");
   assert.ok(!/'nonce-/.test(ours), "no nonce: it would void 'unsafe-inline' for the site's inline scripts");
-  assert.match(ours, /; report-uri https:\/\/site\.example\/__consent\/csp-report; report-to consent-edge$/);
-  assert.equal(res.headers.get("reporting-endpoints"), 'consent-edge="https://site.example/__consent/csp-report"');
+  assert.match(ours, /; report-uri https:\/\/site\.example\/__consent\/csp-report$/);
+  assert.ok(!ours.includes("report-to"), "Chromium ignores report-uri when report-to is present");
   assert.equal(res.headers.get("content-security-policy-report-only"), null);
   // Undecided: the filter and the guard act; no second policy.
   const undecided = await page(w);
   assert.deepEqual(values(undecided, "content-security-policy"), [ORIGIN_CSP]);
-  assert.equal(undecided.headers.get("reporting-endpoints"), null);
   // Not a document: untouched.
   const img = await w.dispatchFetch("https://site.example/img.png", { headers: { cookie } });
   assert.equal(img.headers.get("content-security-policy"), null);
 });
 
 test("report: the policy is report-only and the origin's enforced policy stays; off: nothing", async () => {
-  const cookie = await decide(workers.report, { functional: true, analytics: true, advertising: true });
+  // Advertising only: with every category granted and no [csp] vendors the
+  // header is ~31 KB, beyond the 16 KiB Node's HTTP client accepts (README).
+  const cookie = await decide(workers.report, { functional: false, analytics: false, advertising: true });
   const res = await page(workers.report, cookie);
   assert.deepEqual(values(res, "content-security-policy"), [ORIGIN_CSP]);
   const ro = res.headers.get("content-security-policy-report-only");
-  assert.ok(ro?.includes("connect.facebook.net"), "everything granted");
-  const off = await page(workers.off, await decide(workers.off, { functional: true, analytics: true, advertising: true }));
+  assert.ok(ro?.includes("connect.facebook.net"), "advertising granted");
+  assert.ok(!ro.includes("google-analytics.com"), "analytics refused");
+  const off = await page(workers.off, await decide(workers.off, { functional: false, analytics: true, advertising: false }));
   assert.deepEqual(values(off, "content-security-policy"), [ORIGIN_CSP]);
   assert.equal(off.headers.get("content-security-policy-report-only"), null);
   assert.equal((await post(workers.off, report("https://site.example/", "https://x.example/"))).status, 404);
