@@ -95,7 +95,7 @@ pub fn default_src(input: &PolicyInput<'_>) -> String {
         let used = input.site_vendors.is_empty() || input.site_vendors.contains(&v.id);
         let granted = (used && input.grants.has(v.category))
             || v.allowed
-            || input.allow_vendors.iter().any(|id| *id == v.id);
+            || input.allow_vendors.contains(&v.id);
         if granted {
             patterns.extend(v.hosts.iter().map(|h| h.trim().to_ascii_lowercase()));
         }

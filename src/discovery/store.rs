@@ -109,7 +109,7 @@ mod tests {
         for st in upsert(&[a.clone(), host("u.example", "/x")], 100) {
             assert_eq!(run(&c, &st), 1);
         }
-        for st in upsert(&[a.clone()], 200) {
+        for st in upsert(std::slice::from_ref(&a), 200) {
             run(&c, &st);
         }
         // A late write with an older clock does not move last_seen back.
