@@ -30,6 +30,8 @@
 pub mod banner;
 pub mod config;
 pub mod consent;
+pub mod csp;
+pub mod discovery;
 pub mod filter;
 pub mod guard;
 pub mod html;

@@ -12,10 +12,12 @@
 //! | `origin.rs` | forward and timeout |
 //! | `stream.rs` | the JavaScript body pump through the filter |
 //! | `d1.rs`, `records.rs` | D1, the queue, the admin endpoints, the purge |
+//! | `discovery.rs` | the CSP report endpoint, the discovery list, sampled cookie writes |
 //! | `error.rs` | errors by source → 502/504, 503, 500 |
 
 mod consent;
 mod d1;
+mod discovery;
 mod env;
 mod error;
 mod http;
@@ -82,6 +84,8 @@ async fn handle(
         Dispatch::Admin(sub) => {
             Ok(records::records_endpoint(&sub, &req, env, &settings, cfg, &visit).await?)
         }
+        Dispatch::CspReport => Ok(discovery::csp_report(req, env, &settings, cfg, &visit).await?),
+        Dispatch::Discovery => Ok(discovery::discovery_list(&req, env, &settings, cfg).await?),
         Dispatch::AdminMethodNotAllowed => {
             let resp = http::json_response(
                 405,
@@ -95,7 +99,9 @@ async fn handle(
         Dispatch::FaultError => Err(EdgeError::Internal(Error::RustError(
             "deliberate error (DEV_FAULTS)".into(),
         ))),
-        Dispatch::Proxy { bypass } => proxy::proxy(req, env, &settings, cfg, &visit, bypass).await,
+        Dispatch::Proxy { bypass } => {
+            proxy::proxy(req, env, ctx, &settings, cfg, &visit, bypass).await
+        }
     }
 }
 

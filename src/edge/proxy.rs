@@ -6,8 +6,8 @@ use super::http::{header, header_list, random16, to_headers};
 use super::{origin, stream};
 use crate::filter::Filter;
 use crate::proxy::{
-    cookie_classifier, response_filter, upstream_request, Context, Failure, OriginChoice,
-    ResponseFacts, ResponsePlan, Settings, Visit,
+    cookie_classifier, discovered_cookies, response_filter, upstream_request, Context, Failure,
+    OriginChoice, ResponseFacts, ResponsePlan, Settings, Visit,
 };
 use crate::rules::Config;
 use crate::trackers::Catalog;
@@ -17,6 +17,7 @@ use worker::{Env, Request, Response, ResponseBody, ResponseBuilder};
 pub async fn proxy(
     req: Request,
     env: &Env,
+    wctx: &worker::Context,
     settings: &Settings,
     cfg: &'static Config,
     visit: &Visit<'_>,
@@ -53,6 +54,7 @@ pub async fn proxy(
         now: super::http::now(),
         random: super::http::random16(),
     };
+    super::discovery::record_cookies(env, wctx, discovered_cookies(&facts, &ctx));
     match response_filter(&facts, &ctx) {
         ResponsePlan::Untouched => Ok(resp),
         ResponsePlan::Fail(f) => Err(f.into()),

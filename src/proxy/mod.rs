@@ -29,8 +29,8 @@ pub use request::{
     HOP_HEADER,
 };
 pub use response::{
-    allow_vendors, is_document, merge_vary, response_filter, Context, ResponseFacts, ResponsePlan,
-    REWRITTEN_CACHE_CONTROL, REWRITTEN_VARY,
+    allow_vendors, discovered_cookies, is_document, merge_vary, response_filter, Context,
+    ResponseFacts, ResponsePlan, REWRITTEN_CACHE_CONTROL, REWRITTEN_VARY,
 };
 pub use settings::{OriginChoice, Settings, SettingsError, DEFAULT_ORIGIN_TIMEOUT_MS};
 pub use slab::Slab;

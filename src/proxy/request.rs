@@ -150,6 +150,11 @@ pub enum Dispatch {
     Admin(String),
     /// `<endpoint>/<sub>` with another method: 405 with `Allow`.
     AdminMethodNotAllowed,
+    /// `<endpoint>/csp-report`, any method: the CSP report endpoint
+    /// ([`crate::discovery::endpoint`] answers 405 to anything but POST).
+    CspReport,
+    /// `<endpoint>/discovery` (GET): the discovery list.
+    Discovery,
     /// `DEV_FAULTS`: a deliberate panic for the hardening tests.
     FaultPanic,
     /// `DEV_FAULTS`: a deliberate runtime error (answered 500) for the tests.
@@ -180,6 +185,9 @@ pub fn request_filter(
         return Dispatch::Consent;
     }
     if let Some(sub) = path.strip_prefix(ep).and_then(|s| s.strip_prefix('/')) {
+        if sub == crate::csp::REPORT_SUB {
+            return Dispatch::CspReport;
+        }
         if settings.dev_faults && sub == "fault/panic" {
             return Dispatch::FaultPanic;
         }
@@ -189,6 +197,9 @@ pub fn request_filter(
         // Exact comparison: the worker crate would read `PROPFIND` as GET.
         if facts.method != ADMIN_ALLOW {
             return Dispatch::AdminMethodNotAllowed;
+        }
+        if sub == "discovery" {
+            return Dispatch::Discovery;
         }
         return Dispatch::Admin(sub.to_string());
     }
@@ -348,6 +359,16 @@ mod tests {
                 "{m}"
             );
         }
+        let report = "https://w.example/__consent/csp-report";
+        for m in ["POST", "GET", "PUT"] {
+            assert_eq!(dispatch(m, report, &[], &s), Dispatch::CspReport, "{m}");
+        }
+        let disc = "https://w.example/__consent/discovery";
+        assert_eq!(dispatch("GET", disc, &[], &s), Dispatch::Discovery);
+        assert_eq!(
+            dispatch("POST", disc, &[], &s),
+            Dispatch::AdminMethodNotAllowed
+        );
         let panic = "https://w.example/__consent/fault/panic";
         assert_eq!(
             dispatch("GET", panic, &[], &s),

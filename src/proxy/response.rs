@@ -160,6 +160,7 @@ pub fn response_filter(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> ResponseP
     if rewrite {
         headers.push(("cache-control".into(), REWRITTEN_CACHE_CONTROL.into()));
         headers.push(("vary".into(), merge_vary(resp.headers)));
+        headers.extend(csp_headers(ctx, &allow));
         return ResponsePlan::Rewrite {
             headers,
             page: Box::new(page(resp, ctx)),
@@ -249,6 +250,46 @@ pub fn merge_vary(origin: &[(String, String)]) -> String {
         new
     });
     tokens.join(", ")
+}
+
+/// The unknown cookie names the origin's `Set-Cookie`s carry, for tracker
+/// discovery (`[csp] mode` not `"off"`; nothing otherwise). The edge samples
+/// and stores them; the classification is the one the `Set-Cookie` pass of
+/// [`response_filter`] enforces with.
+pub fn discovered_cookies(
+    resp: &ResponseFacts<'_>,
+    ctx: &Context<'_>,
+) -> Vec<crate::discovery::Sighting> {
+    if ctx.settings.csp_mode(ctx.cfg.csp.mode) == consent_edge_config::CspMode::Off {
+        return Vec::new();
+    }
+    let classify =
+        |name: &str| crate::consent::enforce::classify_cookie(&ctx.cfg.cookies, ctx.catalog, name);
+    crate::discovery::cookies::unknown_cookies(
+        resp.headers,
+        &classify,
+        &ctx.cfg.cookie.name,
+        ctx.visit.url.path(),
+    )
+}
+
+/// The `[csp]` backstop of a rewritten page, for a visitor who decided:
+/// appended next to the origin's own policy, never replacing it.
+fn csp_headers(ctx: &Context<'_>, allow: &[String]) -> Vec<(String, String)> {
+    let visit = ctx.visit;
+    if visit.state.decision.is_none() {
+        return Vec::new();
+    }
+    crate::csp::headers(&crate::csp::PolicyInput {
+        mode: ctx.settings.csp_mode(ctx.cfg.csp.mode),
+        site_allow: &ctx.cfg.csp.allow,
+        site_vendors: &ctx.cfg.csp.vendors,
+        catalog: ctx.catalog,
+        grants: visit.state.grants,
+        allow_vendors: allow,
+        origin: &visit.url.origin().ascii_serialization(),
+        endpoint: &ctx.cfg.cookie.endpoint,
+    })
 }
 
 /// The [`Page`] the filter injects and enforces for this response.

@@ -18,6 +18,8 @@ struct Case {
     grants: Grants,
     bypass: bool,
     upgrade: bool,
+    csp: consent_edge_config::CspSettings,
+    decided: bool,
 }
 
 impl Case {
@@ -29,6 +31,8 @@ impl Case {
             grants: Grants::NECESSARY_ONLY,
             bypass: false,
             upgrade: false,
+            csp: Default::default(),
+            decided: false,
         }
     }
 
@@ -38,7 +42,11 @@ impl Case {
     }
 
     fn plan(&self, status: u16, headers: &[(&str, &str)]) -> ResponsePlan {
-        let cfg = Config::embedded();
+        let embedded = Config::embedded();
+        let mut settings = embedded.settings().clone();
+        settings.csp = self.csp.clone();
+        let owned = Config::new(settings, embedded.catalog_file().clone()).unwrap();
+        let cfg = &owned;
         let url = Url::parse(self.url).unwrap();
         let facts = RequestFacts {
             method: self.method,
@@ -52,6 +60,17 @@ impl Case {
         };
         let mut visit = Visit::new(&facts, cfg, &settings, None, 0);
         visit.state.grants = self.grants;
+        if self.decided {
+            visit.state.decision = Some(crate::model::Decision {
+                grants: self.grants,
+                revision: 1,
+                decided_at: 0,
+                consent_id: "k3Yp-0_aZ".into(),
+                method: crate::model::Method::Custom,
+                jurisdiction: "eu".into(),
+                gpc: false,
+            });
+        }
         let ctx = Context {
             visit: &visit,
             bypass: self.bypass,
@@ -326,4 +345,112 @@ fn the_page_carries_route_csp_and_return_to() {
         page.body_end.contains("/press/p.html?x=1"),
         "the no-JS form returns here"
     );
+}
+
+fn csp_case(mode: consent_edge_config::CspMode, decided: bool) -> Case {
+    let mut c = Case::get("https://shop.example/p");
+    c.csp = consent_edge_config::CspSettings {
+        mode,
+        allow: vec!["cdn.shop.example".into()],
+        vendors: Vec::new(),
+    };
+    c.decided = decided;
+    c.grants = Grants::NECESSARY_ONLY.with(crate::consent::Category::Analytics, true);
+    c
+}
+
+#[test]
+fn the_csp_backstop_is_appended_for_decided_visitors_only() {
+    use consent_edge_config::CspMode;
+    let origin_csp = (
+        "content-security-policy",
+        "script-src 'nonce-abc' 'strict-dynamic'",
+    );
+    let page = [("content-type", PAGE_CT), origin_csp];
+    // Enforce: the origin's policy stays, ours is a second value.
+    let (h, _) = rewritten(csp_case(CspMode::Enforce, true).plan(200, &page));
+    let csp = all(&h, "content-security-policy");
+    assert_eq!(csp.len(), 2, "{h:?}");
+    assert_eq!(csp[0], origin_csp.1);
+    assert!(csp[1].starts_with("default-src 'self' "), "{}", csp[1]);
+    assert!(csp[1].contains(" cdn.shop.example"));
+    assert!(
+        csp[1].contains(" google-analytics.com"),
+        "analytics granted"
+    );
+    assert!(
+        !csp[1].contains("connect.facebook.net"),
+        "advertising refused"
+    );
+    assert!(csp[1].contains("report-uri https://shop.example/__consent/csp-report"));
+    assert!(all(&h, "content-security-policy-report-only").is_empty());
+    // Report: the origin's enforced policy stays, ours is report-only.
+    let (h, _) = rewritten(csp_case(CspMode::Report, true).plan(200, &page));
+    assert_eq!(all(&h, "content-security-policy"), [origin_csp.1]);
+    assert_eq!(all(&h, "content-security-policy-report-only").len(), 1);
+    // Undecided visitors and mode off: nothing added.
+    for (mode, decided) in [(CspMode::Enforce, false), (CspMode::Off, true)] {
+        let (h, _) = rewritten(csp_case(mode, decided).plan(200, &page));
+        assert_eq!(
+            all(&h, "content-security-policy"),
+            [origin_csp.1],
+            "{mode:?}"
+        );
+        assert!(all(&h, "content-security-policy-report-only").is_empty());
+    }
+    // Not a document: never a policy.
+    let img = [("content-type", "image/png")];
+    match csp_case(CspMode::Enforce, true).plan(200, &img) {
+        ResponsePlan::Untouched => {}
+        ResponsePlan::Pass(h) => assert!(all(&h, "content-security-policy").is_empty()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn unknown_origin_cookies_are_discovered_only_when_csp_is_on() {
+    use consent_edge_config::CspMode;
+    let cfg_for = |mode| {
+        let embedded = Config::embedded();
+        let mut settings = embedded.settings().clone();
+        settings.csp.mode = mode;
+        Config::new(settings, embedded.catalog_file().clone()).unwrap()
+    };
+    let url = Url::parse("https://shop.example/basket?id=7").unwrap();
+    let facts = RequestFacts {
+        method: "GET",
+        url: &url,
+        headers: &[],
+    };
+    let settings = Settings::default();
+    let headers = pairs(&[
+        ("set-cookie", "_ga=1; Path=/"),
+        ("set-cookie", "mystery_id=v; Path=/"),
+    ]);
+    let resp = ResponseFacts {
+        status: 200,
+        headers: &headers,
+    };
+    for (mode, want) in [(CspMode::Report, 1), (CspMode::Off, 0)] {
+        let cfg = cfg_for(mode);
+        let visit = Visit::new(&facts, &cfg, &settings, None, 0);
+        let ctx = Context {
+            visit: &visit,
+            bypass: false,
+            upgrade: false,
+            settings: &settings,
+            cfg: &cfg,
+            catalog: Catalog::configured(),
+            now: 0,
+            random: [0; 16],
+        };
+        let s = discovered_cookies(&resp, &ctx);
+        assert_eq!(s.len(), want, "{mode:?}");
+        if want == 1 {
+            assert_eq!(
+                (s[0].name.as_str(), s[0].path.as_str()),
+                ("mystery_id", "/basket")
+            );
+        }
+    }
 }

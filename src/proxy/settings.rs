@@ -30,6 +30,10 @@ pub struct Settings {
     pub origin_timeout_ms: u64,
     /// `DEV_FAULTS = "true"`: fault injection for the hardening tests.
     pub dev_faults: bool,
+    /// `CSP_MODE` (`off`, `report`, `enforce`): overrides `[csp] mode`
+    /// without a rebuild (moving from report to enforce); any other value
+    /// is ignored.
+    pub csp_mode: Option<consent_edge_config::CspMode>,
 }
 
 /// Where the page comes from.
@@ -100,7 +104,19 @@ impl Settings {
                 .filter(|ms| *ms > 0)
                 .unwrap_or(DEFAULT_ORIGIN_TIMEOUT_MS),
             dev_faults: flag("DEV_FAULTS"),
+            csp_mode: serde_json::from_value(serde_json::Value::String(
+                var("CSP_MODE").trim().into(),
+            ))
+            .ok(),
         }
+    }
+
+    /// The CSP mode in force: `CSP_MODE`, else `[csp] mode`.
+    pub fn csp_mode(
+        &self,
+        configured: consent_edge_config::CspMode,
+    ) -> consent_edge_config::CspMode {
+        self.csp_mode.unwrap_or(configured)
     }
 
     /// Where pages come from. `has_assets`: the `ASSETS` binding exists.
@@ -219,5 +235,29 @@ mod tests {
             Ok(OriginChoice::Zone),
             "no binding"
         );
+    }
+
+    #[test]
+    fn csp_mode_overrides_the_configured_mode_only_when_valid() {
+        use consent_edge_config::CspMode;
+        assert_eq!(
+            from(&[("CSP_MODE", "enforce")]).csp_mode(CspMode::Off),
+            CspMode::Enforce
+        );
+        assert_eq!(
+            from(&[("CSP_MODE", " report ")]).csp_mode(CspMode::Off),
+            CspMode::Report
+        );
+        assert_eq!(
+            from(&[("CSP_MODE", "off")]).csp_mode(CspMode::Enforce),
+            CspMode::Off
+        );
+        for v in ["", "ENFORCE", "block", "1"] {
+            assert_eq!(
+                from(&[("CSP_MODE", v)]).csp_mode(CspMode::Report),
+                CspMode::Report,
+                "{v}"
+            );
+        }
     }
 }

@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod banner;
+pub mod csp;
 mod error;
 pub mod filter;
 pub mod jurisdictions;
@@ -33,6 +34,7 @@ pub mod routes;
 pub mod trackers;
 
 pub use banner::{BannerSettings, ConsentMode, Position, ReopenButton, Strings, BUILTIN_LANGS};
+pub use csp::{CspMode, CspSettings};
 pub use error::{ConfigError, Invalid, Path, Seg};
 pub use filter::{Blocking, FilterSettings};
 pub use jurisdictions::{Jurisdictions, Model, RegimeDef};
@@ -79,6 +81,9 @@ pub struct Config {
     /// `[[cookies]]`: the site's own cookie inventory.
     #[serde(default)]
     pub cookies: Vec<CookieDecl>,
+    /// `[csp]`: the Content-Security-Policy backstop and tracker discovery.
+    #[serde(default)]
+    pub csp: CspSettings,
 }
 
 /// `[policy]`.
@@ -183,6 +188,7 @@ impl Config {
         self.filter.check()?;
         self.banner.check()?;
         self.records.check()?;
+        self.csp.check()?;
         for (i, route) in self.routes.iter().enumerate() {
             let at = Path::key("routes").i(i);
             route.check(&at)?;
@@ -195,6 +201,14 @@ impl Config {
                         ),
                     ));
                 }
+            }
+        }
+        for (j, id) in self.csp.vendors.iter().enumerate() {
+            if !catalog.knows(&self.trackers, id) {
+                return Err(Invalid::at(
+                    Path::key("csp").k("vendors").i(j),
+                    format!("unknown vendor {id:?} (not in trackers.toml or [[trackers.vendors]])"),
+                ));
             }
         }
         for (i, c) in self.cookies.iter().enumerate() {
