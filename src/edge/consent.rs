@@ -36,8 +36,8 @@ pub async fn endpoint(
     let mut out = endpoint::handle(
         &ereq,
         &visit.state,
-        &crate::consent::CookiePolicy::of(cfg),
-        &settings.secrets,
+        &visit.cookie_policy(cfg),
+        &visit.secrets,
         now(),
         random16(),
     );

@@ -119,8 +119,8 @@ mod tests {
         let mut out = handle(
             &req,
             &visit.state,
-            &crate::consent::CookiePolicy::of(cfg),
-            &settings.secrets,
+            &visit.cookie_policy(cfg),
+            &visit.secrets,
             1_700_000_000,
             [7; 16],
         );

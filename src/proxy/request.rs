@@ -2,7 +2,7 @@
 //! goes ([`Dispatch`]).
 
 use super::settings::Settings;
-use crate::consent::State;
+use crate::consent::{cookie, State};
 use crate::jurisdiction::{self, Geo};
 use crate::rules::{Config, Mode, Route};
 use percent_encoding::percent_decode_str;
@@ -69,6 +69,12 @@ pub struct Visit<'c> {
     pub route: Option<&'c Route>,
     /// The visitor's consent state.
     pub state: State,
+    /// The consent cookie's name for this request ([`crate::consent::cookie::cookie_name`]:
+    /// `__Host-`/`__Secure-` prefixed unless plain-http localhost).
+    pub cookie_name: String,
+    /// The cookie keys bound to this request's site (host, or `COOKIE_DOMAIN`)
+    /// and environment: sign and verify the consent cookie with these only.
+    pub secrets: crate::consent::Secrets,
     /// A document navigation ([`RequestFacts::is_navigation`]).
     pub navigation: bool,
     /// The method exactly as sent.
@@ -91,16 +97,26 @@ impl<'c> Visit<'c> {
         let regime = crate::jurisdiction::resolve(&cfg.jurisdictions, geo.as_ref());
         let gpc = facts.header("sec-gpc").is_some_and(|v| v.trim() == "1");
         let cookie_header = facts.header("cookie").map(str::to_owned);
+        let secure = url.scheme() == "https" || !is_local(url.host_str().unwrap_or_default());
+        let domain = cookie::domain_for_host(&host, settings.cookie_domain.as_deref());
+        let cookie_name = cookie::cookie_name(&cfg.cookie.name, secure, domain);
+        let secrets = settings.secrets.bound(cookie::Scope::site(&host, domain));
+        let policy = crate::consent::CookiePolicy {
+            name: &cookie_name,
+            revision: cfg.policy.revision,
+        };
         let state = State::resolve(
             cookie_header.as_deref(),
-            &crate::consent::CookiePolicy::of(cfg),
-            &settings.secrets,
+            &policy,
+            &secrets,
             regime,
             gpc,
             now,
         );
         Visit {
-            secure: url.scheme() == "https" || !is_local(url.host_str().unwrap_or_default()),
+            secure,
+            cookie_name,
+            secrets,
             route: cfg.route_for(&host, &served_path(url.path())),
             host,
             geo,
@@ -118,6 +134,15 @@ impl<'c> Visit<'c> {
         match self.url.query() {
             Some(q) => format!("{}?{q}", self.url.path()),
             None => self.url.path().to_string(),
+        }
+    }
+
+    /// The consent cookie's policy for this request (its derived name, the
+    /// current revision): what [`crate::consent::endpoint::handle`] takes.
+    pub fn cookie_policy<'v>(&'v self, cfg: &Config) -> crate::consent::CookiePolicy<'v> {
+        crate::consent::CookiePolicy {
+            name: &self.cookie_name,
+            revision: cfg.policy.revision,
         }
     }
 
