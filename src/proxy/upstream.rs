@@ -185,10 +185,7 @@ mod tests {
         let up = plan(
             "GET",
             "https://w.example/",
-            &[(
-                "cookie",
-                "session=abc; _ga=GA1.1; __Host-consent=xyz; consent=legacy",
-            )],
+            &[("cookie", "session=abc; _ga=GA1.1; __Host-consent=xyz")],
             &base(),
         );
         assert!(up
