@@ -543,10 +543,16 @@ pub fn set_cookie(
 /// given domain or host-only. Uses `Max-Age=0` and an `Expires` at the epoch
 /// (for clients that ignore `Max-Age`). No clock needed.
 pub fn expiry(name: &str, domain: Option<&str>, secure: bool) -> String {
+    expiry_at(name, domain, "/", secure)
+}
+
+/// [`expiry`] at `path` (a cookie set on `Path=/shop` is another cookie
+/// than the one on `Path=/`).
+pub fn expiry_at(name: &str, domain: Option<&str>, path: &str, secure: bool) -> String {
     use ::cookie::time::{Duration, OffsetDateTime};
     use ::cookie::{Cookie, SameSite};
     let mut c = Cookie::build((name, ""))
-        .path("/")
+        .path(path)
         .max_age(Duration::ZERO)
         .expires(OffsetDateTime::UNIX_EPOCH)
         .http_only(true)
@@ -1155,8 +1161,8 @@ mod props {
                 let _ = read(input, "consent", &secrets(), 1, 182, u64::MAX);
                 let classify = |n: &str| (n.len() % 2 == 0).then_some(super::super::Category::Analytics);
                 let _ = enforce::request_cookie_header(input, Grants::NECESSARY_ONLY, "consent", false, &classify);
-                let _ = enforce::keep_set_cookie(input, Grants::NECESSARY_ONLY, &classify);
-                let _ = enforce::expire_refused(input, Grants::NECESSARY_ONLY, &classify, Some("example.com"), true);
+                let _ = enforce::keep_set_cookie(input, Grants::NECESSARY_ONLY, &classify, 1_750_000_000);
+                let _ = enforce::expire_refused(input, Grants::NECESSARY_ONLY, &classify, &crate::consent::reach::Reach::of("www.example.com", input), true);
                 let to = crate::consent::endpoint::safe_return_to(input);
                 prop_assert!(to == "/" || (to.starts_with('/') && !to.starts_with("//") && !to.contains('\\')));
                 prop_assert!(to.bytes().all(|b| b.is_ascii_graphic()));

@@ -5,7 +5,8 @@
 //!   verify, `Set-Cookie` values);
 //! - [`State`]: the effective consent of one request (cookie, regime, GPC);
 //! - [`endpoint`]: the `/__consent` endpoint (`GET`, `POST` form/JSON, `DELETE`);
-//! - [`enforce`]: keeping refused cookies from the origin and the browser.
+//! - [`enforce`]: keeping refused cookies from the origin and the browser;
+//! - [`reach`]: every domain and path a refused cookie may live on (PSL).
 //!
 //! All of it is pure: time (`now`, unix seconds) and entropy (`random`) are
 //! inputs, and no input makes it panic.
@@ -15,6 +16,7 @@ use crate::jurisdiction::{Model, Regime};
 pub mod cookie;
 pub mod endpoint;
 pub mod enforce;
+pub mod reach;
 
 pub use self::cookie::Secrets;
 

@@ -42,7 +42,7 @@ pub async fn endpoint(
         random16(),
     );
     if let Some(d) = out.decision.take() {
-        decision::expire_refused(&mut out, &d, visit, settings, cfg, Catalog::configured());
+        decision::expire_refused(&mut out, &d, visit, cfg, Catalog::configured());
         if cfg.records.enabled {
             let record = decision::record(&d, visit, headers, out.header("location"), cfg);
             let queue = cfg.records.queue || settings.records_queue;

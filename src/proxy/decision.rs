@@ -17,20 +17,15 @@ pub fn expire_refused(
     out: &mut EndpointResponse,
     decision: &Decision,
     visit: &Visit<'_>,
-    settings: &Settings,
     cfg: &Config,
     catalog: &Catalog,
 ) {
     let classify =
         |name: &str| crate::consent::enforce::classify_cookie(&cfg.cookies, catalog, name);
     if let Some(h) = visit.cookie_header.as_deref() {
-        for e in enforce::expire_refused(
-            h,
-            decision.grants,
-            &classify,
-            visit.cookie_domain(settings),
-            visit.secure,
-        ) {
+        for e in
+            enforce::expire_refused(h, decision.grants, &classify, &visit.reach(), visit.secure)
+        {
             out.headers.push(("set-cookie".into(), e));
         }
     }
@@ -125,7 +120,7 @@ mod tests {
             [7; 16],
         );
         let d = out.decision.take().expect("a decision");
-        expire_refused(&mut out, &d, &visit, &settings, cfg, Catalog::configured());
+        expire_refused(&mut out, &d, &visit, cfg, Catalog::configured());
         let rec = record(&d, &visit, &headers, out.header("location"), cfg);
         (out, rec)
     }

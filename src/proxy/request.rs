@@ -79,6 +79,8 @@ pub struct Visit<'c> {
     pub navigation: bool,
     /// The method exactly as sent.
     pub method: String,
+    /// When the request arrived (unix seconds).
+    pub now: u64,
 }
 
 impl<'c> Visit<'c> {
@@ -125,6 +127,7 @@ impl<'c> Visit<'c> {
             state,
             navigation: facts.is_navigation(),
             method: facts.method.to_owned(),
+            now,
             url,
         }
     }
@@ -144,6 +147,13 @@ impl<'c> Visit<'c> {
             name: &self.cookie_name,
             revision: cfg.policy.revision,
         }
+    }
+
+    /// Every domain and path a refused cookie may live on, seen from this
+    /// request (host-only, parent domains down to the registrable one, the
+    /// URL's path prefixes).
+    pub fn reach(&self) -> crate::consent::reach::Reach {
+        crate::consent::reach::Reach::of(&self.host, self.url.path())
     }
 
     /// The cookie `Domain` for this host, if `COOKIE_DOMAIN` covers it.
