@@ -87,6 +87,9 @@ pub struct View<'a> {
     pub nonce: Option<&'a str>,
     /// Jurisdiction id (`"eu"`, `"us-ca"`, …).
     pub jurisdiction: &'a str,
+    /// Refused cookies that still arrived with this request and are
+    /// expired again ([`crate::consent::State::residual`]).
+    pub residual: usize,
 }
 
 // ---------------------------------------------------------------------------
@@ -753,6 +756,20 @@ pub fn status_html(view: &View, cfg: &Config) -> String {
     h.push('>');
     esc(&mut h, method);
     h.push_str("</dd></dl>");
+    if decided && view.residual > 0 {
+        // The residual audit: the browser kept refused cookies despite the
+        // expiries; this response deletes them again.
+        let _ = write!(
+            h,
+            "<p class=\"ce-status-residual\" data-consent-field=\"residual\" data-count=\"{}\">",
+            view.residual
+        );
+        esc(
+            &mut h,
+            &t.residual.replace("{count}", &view.residual.to_string()),
+        );
+        h.push_str("</p>");
+    }
     h.push_str("<p class=\"ce-status-heading\"><strong>");
     esc(&mut h, &t.status_heading);
     h.push_str("</strong></p><dl class=\"ce-status-state\">");

@@ -86,6 +86,7 @@ pub fn page(req: &PageRequest<'_>, cfg: &PageSettings<'_>) -> Page {
         policy_url: cfg.policy_url,
         nonce: nonce.as_deref(),
         jurisdiction: &state.regime.id,
+        residual: state.residual,
     };
     let t = texts(&lang, cfg.banner);
     let mut allow_vendors: Vec<String> = route.map(|r| r.allow_vendors.clone()).unwrap_or_default();

@@ -168,6 +168,21 @@ pub fn refused_names<'h>(
     names
 }
 
+/// The residual audit of one request: the number of distinct refused
+/// cookies it carries while a decision is in force (`decided`); 0 without
+/// a decision (the regime's defaults were never acted on by the visitor).
+pub fn residual(
+    cookie_header: Option<&str>,
+    decided: bool,
+    grants: Grants,
+    classify: Classify<'_>,
+) -> usize {
+    match cookie_header {
+        Some(h) if decided => refused_names(h, grants, classify).len(),
+        _ => 0,
+    }
+}
+
 /// `Set-Cookie` values deleting every cookie the request still carries for a
 /// refused category (after a withdrawal or narrowing of consent, and again
 /// on every later request while they keep arriving).

@@ -2,7 +2,7 @@
 //! goes ([`Dispatch`]).
 
 use super::settings::Settings;
-use crate::consent::{cookie, State};
+use crate::consent::{cookie, enforce, State};
 use crate::jurisdiction::{self, Geo};
 use crate::rules::{Config, Mode, Route};
 use percent_encoding::percent_decode_str;
@@ -107,13 +107,22 @@ impl<'c> Visit<'c> {
             name: &cookie_name,
             revision: cfg.policy.revision,
         };
-        let state = State::resolve(
+        let mut state = State::resolve(
             cookie_header.as_deref(),
             &policy,
             &secrets,
             regime,
             gpc,
             now,
+        );
+        let classify = |name: &str| {
+            enforce::classify_cookie(&cfg.cookies, crate::trackers::Catalog::configured(), name)
+        };
+        state.residual = enforce::residual(
+            cookie_header.as_deref(),
+            state.decision.is_some(),
+            state.grants,
+            &classify,
         );
         Visit {
             secure,
