@@ -158,6 +158,10 @@ test("history shows only the caller's own records", async () => {
   assert.ok(h.records.every((r) => r.consent_id === a.state.consent_id));
   // No IP, user agent or row id in the visitor's history (security review C2).
   assert.ok(h.records.every((r) => !("ip" in r) && !("user_agent" in r) && !("id" in r)), JSON.stringify(h));
+  assert.equal(h.residual, 0, "no refused cookie arrived");
+  // The residual audit: b refused everything, yet the browser still sends _ga and _fbp.
+  const rb = await mf.dispatchFetch("https://site.example/__consent/history", { cf: DE, headers: { cookie: `__Host-consent=${b.cookie}; _ga=GA1.1.1.1; _fbp=fb.1` } });
+  assert.equal((await rb.json()).residual, 2);
   const none = await mf.dispatchFetch("https://site.example/__consent/history", { cf: DE });
   assert.equal(none.status, 404);
 });
