@@ -16,11 +16,15 @@ use consent_edge_config::CookieDecl;
 
 /// The most expiry cookie names [`expire_refused`] emits for one request.
 pub const MAX_EXPIRED_NAMES: usize = 64;
-/// The most `Set-Cookie` expiries [`expire_refused`] emits for one response
-/// (≈ 110 bytes each, so about 28 KB of headers at most). What does not fit
-/// is reached on the next request: the cookies still arrive, and are
+/// The most `Set-Cookie` expiries [`expire_refused`] emits for one response.
+pub const MAX_EXPIRIES: usize = 128;
+/// The most bytes of expiry values one response carries. Clients cap a
+/// response's header block (Node/undici: 16 KB in all; a 64 KB `Cookie`
+/// header full of `_ga_N` cookies made ≈ 33 KB of expiries, and the
+/// response failed), so the expiries stay well under it. What does not fit
+/// is reached on the next requests: the cookies still arrive, and are
 /// expired again (the residual audit).
-pub const MAX_EXPIRIES: usize = 256;
+pub const MAX_EXPIRY_BYTES: usize = 12 * 1024;
 /// The first year an `Expires` date can name (RFC 6265 §5.1.1: a year
 /// before 1601 fails to parse, so the browser keeps a session cookie).
 const FIRST_COOKIE_YEAR: i32 = 1601;
@@ -193,7 +197,7 @@ pub fn residual(
 /// `Max-Age=0`, an epoch `Expires` and `HttpOnly`, and `Secure` when
 /// `secure`; a server response deletes `HttpOnly` cookies as well.
 /// `__Host-` cookies get only host-only at `Path=/` (browsers allow nothing
-/// else). At most [`MAX_EXPIRIES`] values.
+/// else). At most [`MAX_EXPIRIES`] values and [`MAX_EXPIRY_BYTES`] bytes.
 pub fn expire_refused(
     cookie_header: &str,
     grants: Grants,
@@ -202,7 +206,8 @@ pub fn expire_refused(
     secure: bool,
 ) -> Vec<String> {
     let names = refused_names(cookie_header, grants, classify);
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    let mut bytes = 0;
     'paths: for path in &reach.paths {
         for name in &names {
             let host_cookie = name.starts_with("__Host-");
@@ -211,10 +216,12 @@ pub fn expire_refused(
             }
             let domains = reach.domains.iter().filter(|_| !host_cookie);
             for domain in std::iter::once(None).chain(domains.map(|d| Some(d.as_str()))) {
-                if out.len() >= MAX_EXPIRIES {
+                let e = super::cookie::expiry_at(name, domain, path, secure);
+                if out.len() >= MAX_EXPIRIES || bytes + e.len() > MAX_EXPIRY_BYTES {
                     break 'paths;
                 }
-                out.push(super::cookie::expiry_at(name, domain, path, secure));
+                bytes += e.len();
+                out.push(e);
             }
         }
     }
@@ -522,13 +529,19 @@ mod tests {
     fn expiry_count_is_bounded() {
         let h: String = (0..1000).map(|i| format!("_ga_{i}=1; ")).collect();
         let v = expire_refused(&h, Grants::NECESSARY_ONLY, C, &reach(), true);
-        assert_eq!(v.len(), MAX_EXPIRIES);
+        assert!(v.len() <= MAX_EXPIRIES, "{}", v.len());
+        let total: usize = v.iter().map(String::len).sum();
+        assert!(
+            total <= MAX_EXPIRY_BYTES
+                && (v.len() == MAX_EXPIRIES || total > MAX_EXPIRY_BYTES - 200),
+            "{total}"
+        );
         assert_eq!(
             refused_names(&h, Grants::NECESSARY_ONLY, C).len(),
             MAX_EXPIRED_NAMES
         );
-        // all of `/` first: 64 names × 3 places fit before the deeper paths
-        assert!(v[..MAX_EXPIRED_NAMES * 3]
+        // `/` first: 64 names × 3 places exceed the budget, so all is at `/`
+        assert!(v
             .iter()
             .all(|s| s.contains("Path=/;") || s.ends_with("Path=/")));
     }

@@ -54,7 +54,8 @@ pub fn parent_domains(host: &str) -> Vec<String> {
     if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
         return Vec::new();
     }
-    if super::cookie::valid_domain(host).is_none() {
+    // `valid_domain` allows one leading dot (a configured domain); a host has none.
+    if host.starts_with('.') || super::cookie::valid_domain(host).is_none() {
         return Vec::new();
     }
     let Some(registrable) = psl::domain_str(host) else {
