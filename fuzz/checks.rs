@@ -29,6 +29,7 @@ pub fn secrets() -> Secrets {
     Secrets {
         current: SECRET.to_vec(),
         previous: Some(PREVIOUS.to_vec()),
+        scope: cookie::Scope::default(),
     }
 }
 
@@ -342,15 +343,16 @@ fn classify(name: &str) -> Option<Category> {
 ///
 /// Layout: byte 0 = grants (bits 0-3, necessary forced), forward the consent
 /// cookie (4), secure (5); then 0x00-separated: Cookie header, Set-Cookie
-/// value, cookie domain.
+/// value, request host and path (`host/path`).
 ///
 /// - never panics;
 /// - the forwarded header consists only of pieces of the input, in order,
 ///   none of them a refused category's cookie, and not the consent cookie
 ///   unless asked; filtering it again changes nothing;
-/// - a kept `Set-Cookie` never sets a refused category's cookie;
+/// - a kept `Set-Cookie` never sets a refused category's cookie (RFC 6265:
+///   `Max-Age` wins; nameless values read as a browser would);
 /// - expiries are bounded, well-formed, header-safe, one name at most once
-///   per variant, and only for refused cookies.
+///   per (domain, path), on the request's reach, and only for refused cookies.
 pub fn check_enforce(data: &[u8]) {
     if data.is_empty() {
         return;
@@ -391,38 +393,69 @@ pub fn check_enforce(data: &[u8]) {
         assert_eq!(again.as_deref(), Some(out.as_str()), "not idempotent");
     }
 
-    let keep = enforce::keep_set_cookie(&set_cookie, grants, &classify);
+    const NOW: u64 = 1_750_000_000;
+    let keep = enforce::keep_set_cookie(&set_cookie, grants, &classify, NOW);
     if keep {
-        if let Ok(c) = ::cookie::Cookie::parse(set_cookie.as_str()) {
-            if let Some(cat) = classify(c.name()) {
-                let deletes = c.max_age().is_some_and(|a| a.whole_seconds() <= 0)
-                    || c.expires_datetime().is_some_and(|t| t.year() < 2000);
-                assert!(
-                    grants.has(cat) || deletes,
-                    "kept refused Set-Cookie {set_cookie:?}"
-                );
+        match ::cookie::Cookie::parse(set_cookie.as_str()) {
+            Ok(c) if !c.name().trim().is_empty() => {
+                if let Some(cat) = classify(c.name()) {
+                    let deletes = match c.max_age() {
+                        Some(a) => a.whole_seconds() <= 0,
+                        None => c.expires_datetime().is_some_and(|t| {
+                            t.year() >= 1601
+                                && t.unix_timestamp() < NOW as i64
+                                && c.value().is_empty()
+                        }),
+                    };
+                    assert!(
+                        grants.has(cat) || deletes,
+                        "kept refused Set-Cookie {set_cookie:?}"
+                    );
+                }
+            }
+            _ => {
+                for n in enforce::names_in(&set_cookie) {
+                    assert!(
+                        classify(n).is_none_or(|cat| grants.has(cat)),
+                        "kept unparseable refused Set-Cookie {set_cookie:?}"
+                    );
+                }
             }
         }
     }
 
-    let dom = (!domain.is_empty()).then_some(domain.as_str());
-    let exp = enforce::expire_refused(&header, grants, &classify, dom, secure);
-    assert!(
-        exp.len() <= 2 * enforce::MAX_EXPIRED_NAMES,
-        "{} expiries",
-        exp.len()
-    );
+    let (host, path) = domain
+        .split_once('/')
+        .map_or((domain.as_str(), String::from("/")), |(h, p)| {
+            (h, format!("/{p}"))
+        });
+    let reach = consent_edge::consent::reach::Reach::of(host, &path);
+    let exp = enforce::expire_refused(&header, grants, &classify, &reach, secure);
+    assert!(exp.len() <= enforce::MAX_EXPIRIES, "{} expiries", exp.len());
+    assert!(exp.iter().map(String::len).sum::<usize>() <= enforce::MAX_EXPIRY_BYTES);
     let mut seen = std::collections::HashSet::new();
     for e in &exp {
         assert!(no_ctl(e), "control character in {e:?}");
         let c = ::cookie::Cookie::parse(e.as_str()).expect("an expiry parses");
         assert!(c.max_age().is_some_and(|a| a.whole_seconds() == 0), "{e}");
-        assert_eq!(c.path(), Some("/"));
+        assert!(
+            c.path().is_some_and(|p| reach.paths.iter().any(|r| r == p)),
+            "{e}"
+        );
+        assert!(
+            c.domain()
+                .is_none_or(|d| reach.domains.iter().any(|r| r == d)),
+            "{e}"
+        );
         assert_eq!(c.secure().unwrap_or(false), secure);
         let cat = classify(c.name()).expect("only classified cookies are expired");
         assert!(!grants.has(cat), "expired a granted cookie {e}");
         assert!(
-            seen.insert((c.name().to_string(), c.domain().map(str::to_string))),
+            seen.insert((
+                c.name().to_string(),
+                c.domain().map(str::to_string),
+                c.path().map(str::to_string)
+            )),
             "twice: {e}"
         );
     }

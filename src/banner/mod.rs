@@ -94,6 +94,9 @@ pub struct View<'a> {
     /// script sends (`data-form-token` → `X-Consent-Token`); `None` without a
     /// usable consent secret.
     pub token: Option<&'a str>,
+    /// Refused cookies that still arrived with this request and are
+    /// expired again ([`crate::consent::State::residual`]).
+    pub residual: usize,
 }
 
 // ---------------------------------------------------------------------------
@@ -774,6 +777,20 @@ pub fn status_html(view: &View, cfg: &Config) -> String {
     h.push('>');
     esc(&mut h, method);
     h.push_str("</dd></dl>");
+    if decided && view.residual > 0 {
+        // The residual audit: the browser kept refused cookies despite the
+        // expiries; this response deletes them again.
+        let _ = write!(
+            h,
+            "<p class=\"ce-status-residual\" data-consent-field=\"residual\" data-count=\"{}\">",
+            view.residual
+        );
+        esc(
+            &mut h,
+            &t.residual.replace("{count}", &view.residual.to_string()),
+        );
+        h.push_str("</p>");
+    }
     h.push_str("<p class=\"ce-status-heading\"><strong>");
     esc(&mut h, &t.status_heading);
     h.push_str("</strong></p><dl class=\"ce-status-state\">");

@@ -122,6 +122,7 @@ pub fn page_with(req: &PageRequest<'_>, cfg: &PageSettings<'_>, ex: &PageExtras<
         nonce: nonce.as_deref(),
         jurisdiction: &state.regime.id,
         token: req.token,
+        residual: state.residual,
     };
     let t = texts(&lang, cfg.banner);
     let mut allow_vendors: Vec<String> = route.map(|r| r.allow_vendors.clone()).unwrap_or_default();

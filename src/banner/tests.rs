@@ -20,6 +20,7 @@ fn view<'a>(variant: &'a str, model: Model, grants: Grants, decided: bool) -> Vi
         nonce: None,
         jurisdiction: "eu",
         token: Some("1.1700000000.tok"),
+        residual: 0,
     }
 }
 
@@ -612,6 +613,17 @@ fn status_shows_decision_and_controls() {
     assert!(form.contains("data-consent-form"));
     assert!(h.contains("name=\"action\" value=\"withdraw\">Withdraw consent</button>"));
     assert!(h.contains("name=\"return_to\" value=\"/shop?item=1&amp;x=2\""));
+    assert!(
+        !h.contains("data-consent-field=\"residual\""),
+        "nothing residual"
+    );
+    // The residual audit: refused cookies the browser still sent.
+    let mut v = view("opt-in", Model::OptIn, g, true);
+    v.decision = Some(&d);
+    v.residual = 3;
+    v.lang = "de";
+    let h = status_html(&v, &cfg());
+    assert!(h.contains("data-consent-field=\"residual\" data-count=\"3\">Abgelehnte Cookies, die noch vorhanden waren und erneut gelöscht wurden: 3</p>"), "{h}");
     // No decision yet.
     let v = view("opt-in", Model::OptIn, Grants::NECESSARY_ONLY, false);
     let h = status_html(&v, &cfg());

@@ -1,14 +1,17 @@
 //! The consent cookie: a compact, versioned, HMAC-SHA256-signed encoding of a
-//! [`Decision`], and the `Set-Cookie` values that store it.
+//! [`Decision`], bound to the site and deployment that issued it, and the
+//! `Set-Cookie` values that store it.
 //!
-//! # Format (version 1)
+//! # Format (version 2)
 //!
 //! Nine fields separated by `.`, every one of them cookie- and URL-safe:
 //!
 //! ```text
-//! 1 . g . revision . decided_at . consent_id . m . jurisdiction . gpc . signature
+//! 2 . g . revision . decided_at . consent_id . m . jurisdiction . gpc . signature
 //! │   │                            │            │                 │     └ base64url (no padding) of
-//! │   │                            │            │                 │       HMAC-SHA256(secret, "consent-edge.v1." + all before it)
+//! │   │                            │            │                 │       HMAC-SHA256(secret, "consent-edge.v2."
+//! │   │                            │            │                 │         + len32(env) + env + len32(site) + site
+//! │   │                            │            │                 │         + all before it)
 //! │   │                            │            │                 └ 0 or 1
 //! │   │                            │            └ a = accept_all, r = reject_all, c = custom, g = gpc, w = withdrawn
 //! │   │                            └ 22 base64url characters (16 random bytes, 128 bits)
@@ -16,15 +19,33 @@
 //! └ format version
 //! ```
 //!
+//! `env` (`CONSENT_ENV`, default `production`) and `site` ([`Scope`]: `h:` +
+//! the host for a host-only cookie, `d:` + `COOKIE_DOMAIN` for a domain
+//! cookie) are not in the value: the verifier supplies its own, so a cookie
+//! minted on another host, a sibling subdomain or another environment sharing
+//! the secret fails as [`CookieError::BadSignature`] (security review B6, C8).
+//! `len32` is the length as 4 big-endian bytes, so no two (env, site) pairs
+//! give the same MAC input.
+//!
 //! `revision` and `decided_at` (unix seconds) are plain decimal without
 //! leading zeros; `jurisdiction` is 1–32 of `[A-Za-z0-9_-]`. A typical value is
 //! about 100 bytes; anything over [`MAX_VALUE_LEN`] is rejected unread.
+//! Version 1 values (unbound) are [`CookieError::OldFormat`].
+//!
+//! # Name
+//!
+//! The cookie's name is derived from `[cookie] name` ([`cookie_name`]):
+//! `__Host-consent` host-only, `__Secure-consent` with `COOKIE_DOMAIN`, the
+//! plain name only without `Secure` (plain-http localhost, where browsers
+//! reject the prefixes). A `__Host-` cookie cannot be set by a sibling
+//! subdomain at all, and the MAC binding catches what the prefix cannot.
 //!
 //! Every way a value can be wrong — missing, malformed, truncated, tampered,
-//! signed with another key, dated in the future, of an unknown version,
-//! oversized, given under an older policy revision, or older than the
-//! jurisdiction's maximum age — is a [`CookieError`], and callers treat it as
-//! "no decision yet". Nothing here panics on input.
+//! signed with another key or for another site or environment, dated in the
+//! future, of an old or unknown version, oversized, given under an older
+//! policy revision, or older than the jurisdiction's maximum age — is a
+//! [`CookieError`], and callers treat it as "no decision yet". Nothing here
+//! panics on input.
 
 use super::{Decision, Grants, Method};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -36,7 +57,7 @@ use std::fmt;
 type HmacSha256 = Hmac<Sha256>;
 
 /// The only format version this build writes and reads.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// The longest cookie value accepted (bytes). Longer values are not parsed.
 pub const MAX_VALUE_LEN: usize = 200;
 /// How far in the future a `decided_at` may lie (clock skew between edges), in seconds.
@@ -50,7 +71,9 @@ pub const MIN_SECRET_LEN: usize = 16;
 pub const CONSENT_ID_LEN: usize = 22;
 
 const SIG_LEN: usize = 43; // 32 bytes, base64url without padding
-const LABEL: &[u8] = b"consent-edge.v1.";
+const LABEL: &[u8] = b"consent-edge.v2.";
+/// `CONSENT_ENV` when unset or blank.
+pub const DEFAULT_ENV: &str = "production";
 const MAX_JURISDICTION_LEN: usize = 32;
 
 /// The keys the consent cookie is signed with (`CONSENT_SECRET`, and the
@@ -66,6 +89,45 @@ pub struct Secrets {
     pub current: Vec<u8>,
     /// A previous key still accepted for verification (rotation).
     pub previous: Option<Vec<u8>>,
+    /// What cookies signed or verified with these keys are bound to (the
+    /// deployment's environment and, per request, the site): see
+    /// [`Secrets::bound`].
+    pub scope: Scope,
+}
+
+/// What a consent cookie is bound to: part of the MAC input, never of the
+/// value (see the module docs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// The deployment's environment (`CONSENT_ENV`, default [`DEFAULT_ENV`]).
+    pub env: String,
+    /// `h:<host>` for a host-only cookie, `d:<domain>` for a `COOKIE_DOMAIN`
+    /// one (lower case, no port, no leading or trailing dot); empty when not
+    /// bound to a request yet.
+    pub site: String,
+}
+
+impl Scope {
+    /// The site a cookie for a request to `host` (`host[:port]`) is bound to:
+    /// `domain` (from [`domain_for_host`]) when given, else the host.
+    pub fn site(host: &str, domain: Option<&str>) -> String {
+        match domain.and_then(valid_domain) {
+            Some(d) => format!("d:{}", d.trim_end_matches('.').to_ascii_lowercase()),
+            None => format!("h:{}", bare_host(host)),
+        }
+    }
+}
+
+/// The consent cookie's name for a request: `base` (`[cookie] name`) with
+/// the `__Host-` prefix when host-only and `__Secure-` with a cookie domain;
+/// the plain name when the cookie is not `Secure` (plain-http localhost:
+/// browsers reject prefixed cookies without `Secure`).
+pub fn cookie_name(base: &str, secure: bool, domain: Option<&str>) -> String {
+    match (secure, domain.and_then(valid_domain)) {
+        (false, _) => base.to_owned(),
+        (true, None) => format!("__Host-{base}"),
+        (true, Some(_)) => format!("__Secure-{base}"),
+    }
 }
 
 impl fmt::Debug for Secrets {
@@ -77,16 +139,30 @@ impl fmt::Debug for Secrets {
                 "previous",
                 &format_args!("{:?}", self.previous.as_ref().map(|p| p.len())),
             )
+            .field("scope", &self.scope)
             .finish()
     }
 }
 
 impl Secrets {
-    /// Secrets with only a current key.
+    /// Secrets with only a current key (and an empty scope).
     pub fn new(current: impl Into<Vec<u8>>) -> Secrets {
         Secrets {
             current: current.into(),
             previous: None,
+            scope: Scope::default(),
+        }
+    }
+
+    /// The same keys bound to the site `site` (see [`Scope::site`]); the
+    /// environment is kept.
+    pub fn bound(&self, site: String) -> Secrets {
+        Secrets {
+            scope: Scope {
+                env: self.scope.env.clone(),
+                site,
+            },
+            ..self.clone()
         }
     }
 
@@ -111,6 +187,8 @@ pub enum CookieError {
     Malformed(&'static str),
     /// A format version this build does not know.
     UnknownVersion,
+    /// An older format version (version 1 was not bound to a site).
+    OldFormat,
     /// The signature does not verify under any configured key (tampered,
     /// wrongly signed, or no usable key).
     BadSignature,
@@ -128,6 +206,7 @@ impl fmt::Display for CookieError {
             CookieError::TooLong => write!(f, "consent cookie longer than {MAX_VALUE_LEN} bytes"),
             CookieError::Malformed(what) => write!(f, "malformed consent cookie: {what}"),
             CookieError::UnknownVersion => f.write_str("unknown consent cookie version"),
+            CookieError::OldFormat => f.write_str("consent cookie of an older format"),
             CookieError::BadSignature => f.write_str("consent cookie signature does not verify"),
             CookieError::FutureDated => f.write_str("consent cookie dated in the future"),
             CookieError::OldRevision => f.write_str("consent given under an older policy revision"),
@@ -194,13 +273,18 @@ fn method_from_code(s: &str) -> Option<Method> {
     })
 }
 
-fn mac(key: &[u8], payload: &str) -> HmacSha256 {
+fn mac(key: &[u8], scope: &Scope, payload: &str) -> HmacSha256 {
     // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
     let mut m = match HmacSha256::new_from_slice(key) {
         Ok(m) => m,
         Err(_) => unreachable_hmac(),
     };
     m.update(LABEL);
+    for part in [&scope.env, &scope.site] {
+        // Length-prefixed: ("ab", "c") and ("a", "bc") differ.
+        m.update(&u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes());
+        m.update(part.as_bytes());
+    }
     m.update(payload.as_bytes());
     m
 }
@@ -234,7 +318,11 @@ pub fn encode(d: &Decision, secrets: &Secrets) -> Option<String> {
         stored_jurisdiction(&d.jurisdiction),
         u8::from(d.gpc),
     );
-    let sig = URL_SAFE_NO_PAD.encode(mac(&secrets.current, &payload).finalize().into_bytes());
+    let sig = URL_SAFE_NO_PAD.encode(
+        mac(&secrets.current, &secrets.scope, &payload)
+            .finalize()
+            .into_bytes(),
+    );
     Some(format!("{payload}.{sig}"))
 }
 
@@ -259,7 +347,8 @@ pub fn decode(value: &str, secrets: &Secrets, now: u64) -> Result<Decision, Cook
     };
     let fields: Vec<&str> = payload.split('.').collect();
     match fields.first() {
-        Some(&"1") => {}
+        Some(&"2") => {}
+        Some(&"1") => return Err(CookieError::OldFormat),
         Some(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
             return Err(CookieError::UnknownVersion)
         }
@@ -276,7 +365,7 @@ pub fn decode(value: &str, secrets: &Secrets, now: u64) -> Result<Decision, Cook
         .map_err(|_| CookieError::Malformed("signature"))?;
     if !secrets
         .verifying_keys()
-        .any(|k| mac(k, payload).verify_slice(&sig).is_ok())
+        .any(|k| mac(k, &secrets.scope, payload).verify_slice(&sig).is_ok())
     {
         return Err(CookieError::BadSignature);
     }
@@ -395,6 +484,13 @@ pub fn valid_domain(domain: &str) -> Option<&str> {
 /// a domain the host is not part of), otherwise none (host-only).
 pub fn domain_for_host<'a>(host: &str, domain: Option<&'a str>) -> Option<&'a str> {
     let d = valid_domain(domain?)?;
+    let host = bare_host(host);
+    let dl = d.to_ascii_lowercase();
+    (host == dl || host.ends_with(&format!(".{dl}"))).then_some(d)
+}
+
+/// `host[:port]` without its port and trailing dot, in lower case.
+pub fn bare_host(host: &str) -> String {
     let host = host.rsplit_once(':').map_or(host, |(h, port)| {
         if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(']') {
             h
@@ -402,9 +498,7 @@ pub fn domain_for_host<'a>(host: &str, domain: Option<&'a str>) -> Option<&'a st
             host
         }
     });
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    let dl = d.to_ascii_lowercase();
-    (host == dl || host.ends_with(&format!(".{dl}"))).then_some(d)
+    host.trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// The `Set-Cookie` values storing `d` in the cookie `name`.
@@ -449,10 +543,16 @@ pub fn set_cookie(
 /// given domain or host-only. Uses `Max-Age=0` and an `Expires` at the epoch
 /// (for clients that ignore `Max-Age`). No clock needed.
 pub fn expiry(name: &str, domain: Option<&str>, secure: bool) -> String {
+    expiry_at(name, domain, "/", secure)
+}
+
+/// [`expiry`] at `path` (a cookie set on `Path=/shop` is another cookie
+/// than the one on `Path=/`).
+pub fn expiry_at(name: &str, domain: Option<&str>, path: &str, secure: bool) -> String {
     use ::cookie::time::{Duration, OffsetDateTime};
     use ::cookie::{Cookie, SameSite};
     let mut c = Cookie::build((name, ""))
-        .path("/")
+        .path(path)
         .max_age(Duration::ZERO)
         .expires(OffsetDateTime::UNIX_EPOCH)
         .http_only(true)
@@ -489,7 +589,8 @@ mod tests {
     }
 
     fn resign(payload: &str, key: &[u8]) -> String {
-        let sig = URL_SAFE_NO_PAD.encode(mac(key, payload).finalize().into_bytes());
+        let sig =
+            URL_SAFE_NO_PAD.encode(mac(key, &Scope::default(), payload).finalize().into_bytes());
         format!("{payload}.{sig}")
     }
 
@@ -573,10 +674,14 @@ mod tests {
             (format!("{good}x"), CookieError::Malformed("signature")),
             ("x".repeat(201), CookieError::TooLong),
             (format!("{good}{}", "A".repeat(200)), CookieError::TooLong),
-            (good.replacen("1.", "2.", 1), CookieError::UnknownVersion),
+            (good.replacen("2.", "3.", 1), CookieError::UnknownVersion),
             (
-                resign(&payload.replacen("1.", "9.", 1), key),
+                resign(&payload.replacen("2.", "9.", 1), key),
                 CookieError::UnknownVersion,
+            ),
+            (
+                resign(&payload.replacen("2.", "1.", 1), key),
+                CookieError::OldFormat,
             ),
             // tampered: grants bumped to "all", old signature kept
             (
@@ -658,6 +763,7 @@ mod tests {
         let rotated = Secrets {
             current: b"the-new-secret-key-0002".to_vec(),
             previous: Some(old.current.clone()),
+            scope: Scope::default(),
         };
         assert!(decode(&v_old, &rotated, NOW).is_ok());
         let v_new = encode(&decision(), &rotated).unwrap();
@@ -690,6 +796,7 @@ mod tests {
         let p = Secrets {
             current: vec![],
             previous: Some(b"".to_vec()),
+            scope: Scope::default(),
         };
         assert_eq!(decode(&v, &p, NOW), Err(CookieError::BadSignature));
         assert!(!format!("{:?}", secrets()).contains("current-key"));
@@ -817,6 +924,140 @@ mod tests {
         assert!(!v[0].contains("Domain"), "{}", v[0]);
     }
 
+    fn scoped(env: &str, host: &str, domain: Option<&str>) -> Secrets {
+        let mut s = secrets();
+        s.scope.env = env.into();
+        s.bound(Scope::site(host, domain))
+    }
+
+    #[test]
+    fn a_cookie_verifies_only_for_the_site_and_environment_it_was_issued_for() {
+        let www = scoped("production", "www.example.com", None);
+        let v = encode(&decision(), &www).unwrap();
+        assert_eq!(decode(&v, &www, NOW), Ok(decision()));
+        // the same host however the request spelled it
+        assert_eq!(
+            decode(&v, &scoped("production", "WWW.example.com.:443", None), NOW),
+            Ok(decision())
+        );
+        for (other, why) in [
+            (
+                scoped("production", "shop.example.com", None),
+                "sibling host",
+            ),
+            (scoped("production", "evil.example", None), "another site"),
+            (
+                scoped("staging", "www.example.com", None),
+                "another environment",
+            ),
+            (scoped("", "www.example.com", None), "no environment"),
+            (
+                scoped("production", "www.example.com", Some("example.com")),
+                "the domain cookie of the same host",
+            ),
+            (secrets(), "unbound"),
+        ] {
+            assert_eq!(
+                decode(&v, &other, NOW),
+                Err(CookieError::BadSignature),
+                "{why}"
+            );
+        }
+        // A COOKIE_DOMAIN cookie is shared by the hosts under it, and only them.
+        let dom = scoped("production", "www.example.com", Some(".example.com"));
+        let v = encode(&decision(), &dom).unwrap();
+        let shop = scoped("production", "shop.example.com", Some("example.com"));
+        assert_eq!(decode(&v, &shop, NOW), Ok(decision()));
+        let other_domain = scoped("production", "www.example.org", Some("example.org"));
+        assert_eq!(
+            decode(&v, &other_domain, NOW),
+            Err(CookieError::BadSignature)
+        );
+        // length prefixes: no ambiguity between env and site
+        let mut a = secrets();
+        a.scope = Scope {
+            env: "ab".into(),
+            site: "c".into(),
+        };
+        let mut b = secrets();
+        b.scope = Scope {
+            env: "a".into(),
+            site: "bc".into(),
+        };
+        let v = encode(&decision(), &a).unwrap();
+        assert_eq!(decode(&v, &b, NOW), Err(CookieError::BadSignature));
+    }
+
+    #[test]
+    fn rotation_keeps_working_under_a_scope() {
+        let mut old = scoped("production", "www.example.com", None);
+        old.current = b"the-old-secret-key-0001".to_vec();
+        let v_old = encode(&decision(), &old).unwrap();
+        let mut rotated = old.clone();
+        rotated.current = b"the-new-secret-key-0002".to_vec();
+        rotated.previous = Some(old.current.clone());
+        assert_eq!(decode(&v_old, &rotated, NOW), Ok(decision()));
+        // …but the previous key does not open another site's cookie
+        let elsewhere = rotated.bound(Scope::site("shop.example.com", None));
+        assert_eq!(
+            decode(&v_old, &elsewhere, NOW),
+            Err(CookieError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn version_1_cookies_count_as_no_decision() {
+        // A well-formed version 1 value, signed as version 1 was (no scope).
+        let s = secrets();
+        let payload = format!("1.5.3.{}.{}.c.us-ca.1", NOW - 10, new_consent_id([7; 16]));
+        let mut m = HmacSha256::new_from_slice(&s.current).unwrap();
+        m.update(b"consent-edge.v1.");
+        m.update(payload.as_bytes());
+        let v1 = format!(
+            "{payload}.{}",
+            URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
+        );
+        assert_eq!(decode(&v1, &s, NOW), Err(CookieError::OldFormat));
+        assert_eq!(
+            read(&format!("consent={v1}"), "consent", &s, 3, 182, NOW),
+            None
+        );
+    }
+
+    #[test]
+    fn the_name_carries_the_strictest_prefix_the_cookie_allows() {
+        assert_eq!(cookie_name("consent", true, None), "__Host-consent");
+        assert_eq!(
+            cookie_name("consent", true, Some("example.com")),
+            "__Secure-consent"
+        );
+        assert_eq!(cookie_name("consent", false, None), "consent");
+        assert_eq!(
+            cookie_name("consent", false, Some("example.com")),
+            "consent"
+        );
+        // an unusable domain is ignored by set_cookie, so it is host-only
+        assert_eq!(
+            cookie_name("consent", true, Some("bad domain")),
+            "__Host-consent"
+        );
+        assert_eq!(
+            Scope::site("WWW.Example.com:8443", None),
+            "h:www.example.com"
+        );
+        assert_eq!(
+            Scope::site("www.example.com", Some(".Example.com")),
+            "d:example.com"
+        );
+        // A __Host- cookie as set_cookie writes it meets the prefix's rules.
+        let v = set_cookie("__Host-consent", &decision(), &secrets(), 182, true, None).unwrap();
+        let c = ::cookie::Cookie::parse(v[0].as_str()).unwrap();
+        assert_eq!(
+            (c.secure(), c.path(), c.domain()),
+            (Some(true), Some("/"), None)
+        );
+    }
+
     #[test]
     fn domain_must_contain_the_host() {
         let d = Some("example.com");
@@ -890,6 +1131,29 @@ mod props {
         }
 
         #[test]
+        fn a_cookie_never_verifies_for_another_site_or_env(
+            h1 in "[a-z]{1,8}(\\.[a-z]{1,8}){0,2}", h2 in "[a-z]{1,8}(\\.[a-z]{1,8}){0,2}",
+            e1 in "[a-z]{0,8}", e2 in "[a-z]{0,8}", d1: bool, d2: bool) {
+            let bind = |h: &str, e: &str, d: bool| {
+                let mut s = secrets();
+                s.scope.env = e.into();
+                s.bound(Scope::site(h, d.then_some(h)))
+            };
+            let d = Decision {
+                grants: Grants::ALL,
+                revision: 1,
+                decided_at: 1_000,
+                consent_id: new_consent_id([5; 16]),
+                method: Method::AcceptAll,
+                jurisdiction: "eu".into(),
+                gpc: false,
+            };
+            let v = encode(&d, &bind(&h1, &e1, d1)).unwrap();
+            let same = h1 == h2 && e1 == e2 && d1 == d2;
+            prop_assert_eq!(decode(&v, &bind(&h2, &e2, d2), 1_000).is_ok(), same);
+        }
+
+        #[test]
         fn hostile_input_never_panics(s in "\\PC{0,300}", raw in proptest::collection::vec(any::<u8>(), 0..300)) {
             let lossy = String::from_utf8_lossy(&raw).into_owned();
             for input in [&s, &lossy] {
@@ -897,8 +1161,8 @@ mod props {
                 let _ = read(input, "consent", &secrets(), 1, 182, u64::MAX);
                 let classify = |n: &str| (n.len() % 2 == 0).then_some(super::super::Category::Analytics);
                 let _ = enforce::request_cookie_header(input, Grants::NECESSARY_ONLY, "consent", false, &classify);
-                let _ = enforce::keep_set_cookie(input, Grants::NECESSARY_ONLY, &classify);
-                let _ = enforce::expire_refused(input, Grants::NECESSARY_ONLY, &classify, Some("example.com"), true);
+                let _ = enforce::keep_set_cookie(input, Grants::NECESSARY_ONLY, &classify, 1_750_000_000);
+                let _ = enforce::expire_refused(input, Grants::NECESSARY_ONLY, &classify, &crate::consent::reach::Reach::of("www.example.com", input), true);
                 let to = crate::consent::endpoint::safe_return_to(input);
                 prop_assert!(to == "/" || (to.starts_with('/') && !to.starts_with("//") && !to.contains('\\')));
                 prop_assert!(to.bytes().all(|b| b.is_ascii_graphic()));

@@ -8,14 +8,26 @@
 //! touched: only cookies positively known to belong to a refused category
 //! are removed.
 
+use super::reach::Reach;
 use super::{Category, Grants};
 use crate::trackers::Catalog;
 use ::cookie::Cookie;
 use consent_edge_config::CookieDecl;
 
-/// The most expiry cookie names [`expire_refused`] emits for one request
-/// (each name gives one or two `Set-Cookie` values).
+/// The most expiry cookie names [`expire_refused`] emits for one request.
 pub const MAX_EXPIRED_NAMES: usize = 64;
+/// The most `Set-Cookie` expiries [`expire_refused`] emits for one response.
+pub const MAX_EXPIRIES: usize = 128;
+/// The most bytes of expiry values one response carries. Clients cap a
+/// response's header block (Node/undici: 16 KB in all; a 64 KB `Cookie`
+/// header full of `_ga_N` cookies made ≈ 33 KB of expiries, and the
+/// response failed), so the expiries stay well under it. What does not fit
+/// is reached on the next requests: the cookies still arrive, and are
+/// expired again (the residual audit).
+pub const MAX_EXPIRY_BYTES: usize = 12 * 1024;
+/// The first year an `Expires` date can name (RFC 6265 §5.1.1: a year
+/// before 1601 fails to parse, so the browser keeps a session cookie).
+const FIRST_COOKIE_YEAR: i32 = 1601;
 
 /// A classifier: cookie name → category, `None` when unknown.
 pub type Classify<'a> = &'a dyn Fn(&str) -> Option<Category>;
@@ -78,25 +90,56 @@ pub fn request_cookie_header(
     (!kept.is_empty()).then(|| kept.join("; "))
 }
 
-/// Whether one origin `Set-Cookie` value may reach the browser. Apply it to
-/// each `Set-Cookie` header separately.
+/// Whether one origin `Set-Cookie` value may reach the browser at `now`
+/// (unix seconds). Apply it to each `Set-Cookie` header separately.
 ///
-/// A cookie of a refused category is dropped — unless the value deletes it
-/// (`Max-Age` ≤ 0, or `Expires` before 2000), which only helps. A value the
-/// `cookie` crate cannot parse is kept unless the text before its first `=`
-/// classifies as refused.
-pub fn keep_set_cookie(value: &str, grants: Grants, classify: Classify<'_>) -> bool {
+/// A cookie of a refused category is dropped unless the value really
+/// deletes it, as RFC 6265 §5.3 step 3 reads it ([`deletes`]). A value the
+/// `cookie` crate cannot parse, or a nameless one (`=_ga=GA1.1`, which a
+/// browser stores with an empty name and sends back as `_ga=GA1.1`), is
+/// dropped when any name a browser or a script could read from it
+/// classifies as refused ([`names_in`]).
+pub fn keep_set_cookie(value: &str, grants: Grants, classify: Classify<'_>, now: u64) -> bool {
     match Cookie::parse(value) {
-        Ok(c) => {
-            if !refused(c.name(), grants, classify) {
-                return true;
-            }
-            // Deleting a refused cookie only helps: keep such values.
-            c.max_age().is_some_and(|a| a.whole_seconds() <= 0)
-                || c.expires_datetime().is_some_and(|t| t.year() < 2000)
+        Ok(c) if !c.name().trim().is_empty() => {
+            !refused(c.name(), grants, classify) || deletes(&c, now)
         }
-        Err(_) => !refused(piece_name(value), grants, classify),
+        _ => !names_in(value).iter().any(|n| refused(n, grants, classify)),
     }
+}
+
+/// Whether a parsed `Set-Cookie` deletes its cookie at `now`: `Max-Age`
+/// ≤ 0 when there is a `Max-Age` (it wins over `Expires`), otherwise an
+/// `Expires` in the past, in a year a browser can parse (≥ 1601), with an
+/// empty value. The empty value is asked only of the `Expires` form: date
+/// parsers differ between browsers and the `cookie` crate, so a value that
+/// might end up a session cookie must at least carry nothing.
+pub fn deletes(c: &Cookie<'_>, now: u64) -> bool {
+    if let Some(age) = c.max_age() {
+        return age.whole_seconds() <= 0;
+    }
+    c.expires_datetime().is_some_and(|t| {
+        t.year() >= FIRST_COOKIE_YEAR
+            && t.unix_timestamp() < i64::try_from(now).unwrap_or(i64::MAX)
+            && c.value().is_empty()
+    })
+}
+
+/// The names a browser or script could read from a `Set-Cookie` the
+/// `cookie` crate rejects: the trimmed text before the first `=` (the whole
+/// pair without one), and for a nameless pair (`=_ga=x`, `==_ga=x`) the
+/// name inside its value.
+pub fn names_in(value: &str) -> Vec<&str> {
+    let pair = value.split(';').next().unwrap_or(value);
+    let mut out = vec![piece_name(pair)];
+    if pair.trim_start().starts_with('=') {
+        out.push(piece_name(
+            pair.trim_start_matches(|c: char| c == '=' || c.is_whitespace()),
+        ));
+    }
+    out.retain(|n| !n.is_empty());
+    out.dedup();
+    out
 }
 
 /// Whether `name` is an RFC 6265 cookie-name token (safe to echo into a
@@ -108,39 +151,78 @@ fn is_token(name: &str) -> bool {
             .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
 }
 
-/// `Set-Cookie` values deleting every cookie the request still carries for a
-/// refused category (after a withdrawal or narrowing of consent).
-///
-/// Each name gets a host-only expiry and, when `domain` is given, one for
-/// that domain too (the two are different cookies to a browser). All use
-/// `Path=/`, `Max-Age=0`, an epoch `Expires` and `HttpOnly`, and `Secure`
-/// when `secure`; a server response can delete `HttpOnly` cookies as well.
-/// `__Host-` cookies get no domain variant (browsers forbid one). Names that
-/// are not cookie tokens are skipped; duplicates are expired once; at most
-/// [`MAX_EXPIRED_NAMES`] names per request. Cookies set on a narrower `Path`
-/// cannot be seen as such in a request and are not reached.
-pub fn expire_refused(
-    cookie_header: &str,
+/// The distinct names of the refused cookies in a `Cookie` request
+/// header, in order, at most [`MAX_EXPIRED_NAMES`]; names that are not
+/// cookie tokens are skipped.
+pub fn refused_names<'h>(
+    cookie_header: &'h str,
     grants: Grants,
     classify: Classify<'_>,
-    domain: Option<&str>,
-    secure: bool,
-) -> Vec<String> {
-    let domain = domain.and_then(super::cookie::valid_domain);
+) -> Vec<&'h str> {
     let mut names: Vec<&str> = Vec::new();
-    let mut out = Vec::new();
     for piece in cookie_header.split(';') {
         let name = piece_name(piece.trim());
         if names.len() >= MAX_EXPIRED_NAMES {
             break;
         }
-        if !is_token(name) || names.contains(&name) || !refused(name, grants, classify) {
-            continue;
+        if is_token(name) && !names.contains(&name) && refused(name, grants, classify) {
+            names.push(name);
         }
-        names.push(name);
-        out.push(super::cookie::expiry(name, None, secure));
-        if let Some(d) = domain.filter(|_| !name.starts_with("__Host-")) {
-            out.push(super::cookie::expiry(name, Some(d), secure));
+    }
+    names
+}
+
+/// The residual audit of one request: the number of distinct refused
+/// cookies it carries while a decision is in force (`decided`); 0 without
+/// a decision (the regime's defaults were never acted on by the visitor).
+pub fn residual(
+    cookie_header: Option<&str>,
+    decided: bool,
+    grants: Grants,
+    classify: Classify<'_>,
+) -> usize {
+    match cookie_header {
+        Some(h) if decided => refused_names(h, grants, classify).len(),
+        _ => 0,
+    }
+}
+
+/// `Set-Cookie` values deleting every cookie the request still carries for a
+/// refused category (after a withdrawal or narrowing of consent, and again
+/// on every later request while they keep arriving).
+///
+/// Each name is expired everywhere it may live ([`Reach`]): host-only and on
+/// each domain of `reach.domains`, at each path of `reach.paths` (shortest
+/// first, so `/` is covered for every name before deeper paths). All use
+/// `Max-Age=0`, an epoch `Expires` and `HttpOnly`, and `Secure` when
+/// `secure`; a server response deletes `HttpOnly` cookies as well.
+/// `__Host-` cookies get only host-only at `Path=/` (browsers allow nothing
+/// else). At most [`MAX_EXPIRIES`] values and [`MAX_EXPIRY_BYTES`] bytes.
+pub fn expire_refused(
+    cookie_header: &str,
+    grants: Grants,
+    classify: Classify<'_>,
+    reach: &Reach,
+    secure: bool,
+) -> Vec<String> {
+    let names = refused_names(cookie_header, grants, classify);
+    let mut out: Vec<String> = Vec::new();
+    let mut bytes = 0;
+    'paths: for path in &reach.paths {
+        for name in &names {
+            let host_cookie = name.starts_with("__Host-");
+            if host_cookie && path != "/" {
+                continue;
+            }
+            let domains = reach.domains.iter().filter(|_| !host_cookie);
+            for domain in std::iter::once(None).chain(domains.map(|d| Some(d.as_str()))) {
+                let e = super::cookie::expiry_at(name, domain, path, secure);
+                if out.len() >= MAX_EXPIRIES || bytes + e.len() > MAX_EXPIRY_BYTES {
+                    break 'paths;
+                }
+                bytes += e.len();
+                out.push(e);
+            }
         }
     }
     out
@@ -269,7 +351,7 @@ mod tests {
             origin
                 .iter()
                 .copied()
-                .filter(|v| keep_set_cookie(v, g, C))
+                .filter(|v| keep_set_cookie(v, g, C, NOW))
                 .collect()
         };
         assert_eq!(
@@ -296,37 +378,110 @@ mod tests {
             ]
         );
         assert_eq!(kept(Grants::ALL).len(), origin.len());
-        assert!(keep_set_cookie("", Grants::NECESSARY_ONLY, C));
+        assert!(keep_set_cookie("", Grants::NECESSARY_ONLY, C, NOW));
+    }
+
+    const NOW: u64 = 1_750_000_000;
+
+    #[test]
+    fn a_refused_set_cookie_is_kept_only_if_it_really_deletes() {
+        let n = Grants::NECESSARY_ONLY;
+        let keep = |v: &str| keep_set_cookie(v, n, C, NOW);
+        // RFC 6265 §5.3 step 3: Max-Age wins over Expires (review B7's reproduction)
+        assert!(!keep("_ga=GA1.1.111.222; Path=/; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=63072000"));
+        assert!(keep(
+            "_ga=; Expires=Thu, 01 Jan 2099 00:00:00 GMT; Max-Age=0"
+        ));
+        assert!(
+            keep("_ga=x; Max-Age=0"),
+            "Max-Age=0 deletes whatever the value"
+        );
+        assert!(keep("_ga=; Max-Age=-1"));
+        assert!(!keep("_ga=; Max-Age=1"));
+        // the last Max-Age counts, as in a browser
+        assert!(!keep("_ga=; Max-Age=0; Max-Age=100"));
+        assert!(keep("_ga=; Max-Age=100; Max-Age=0"));
+        // no Max-Age: an Expires in the past, relative to now
+        assert!(keep("_ga=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"));
+        assert!(keep("_ga=; Expires=Sat, 01 Jan 2000 00:00:00 GMT"));
+        assert!(
+            !keep("_ga=; Expires=Fri, 01 Jan 2049 00:00:00 GMT"),
+            "future"
+        );
+        assert!(
+            !keep("_ga=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+            "a value: fail closed"
+        );
+        // before 1601 a browser cannot parse the date: a session cookie
+        assert!(!keep("_ga=; Expires=Mon, 01 Jan 1000 00:00:00 GMT"));
+        assert!(!keep("_ga=; Expires=never"));
+        assert!(!keep("_ga=GA1.2"), "no expiry at all: a session cookie");
+        // nameless and unparseable values whose value names a refused cookie
+        for v in [
+            "=_ga=GA1.1.1.1",
+            " = _ga=GA1.1; Path=/",
+            "==_gid=1",
+            "=_fbp",
+            "_ga_XYZ",
+        ] {
+            assert!(!keep(v), "{v:?}");
+        }
+        for v in ["=theme=dark", "=", "novalue", "=session=1"] {
+            assert!(keep(v), "{v:?}");
+        }
+        // granted or unknown: untouched whatever the attributes
+        assert!(keep_set_cookie("=_ga=1", Grants::ALL, C, NOW));
+        assert!(keep("theme=dark; Max-Age=999999"));
     }
 
     #[test]
-    fn withdrawal_expires_every_refused_cookie() {
+    fn names_in_reads_what_a_browser_would_send() {
+        assert_eq!(names_in("=_ga=GA1; Path=/"), ["_ga"]);
+        assert_eq!(names_in("_ga_X; Path=/"), ["_ga_X"]);
+        assert_eq!(names_in(" a = b "), ["a"]);
+        assert!(names_in("=").is_empty());
+        assert!(names_in("").is_empty());
+    }
+
+    fn reach() -> Reach {
+        Reach::of("www.example.com", "/shop/cart")
+    }
+
+    #[test]
+    fn withdrawal_expires_every_refused_cookie_everywhere_it_may_live() {
         let h =
             "session=1; _ga=2; _ga_X=3; lang=4; _fbp=5; _ga=6; __Host-ad=7; bad name=8; consent=9";
-        let v = expire_refused(h, Grants::NECESSARY_ONLY, C, Some("example.com"), true);
+        let v = expire_refused(h, Grants::NECESSARY_ONLY, C, &reach(), true);
         let parsed: Vec<Cookie<'_>> = v
             .iter()
             .map(|s| Cookie::parse(s.as_str()).unwrap())
             .collect();
-        let got: Vec<(&str, Option<&str>)> =
-            parsed.iter().map(|c| (c.name(), c.domain())).collect();
+        let got: Vec<(&str, Option<&str>, Option<&str>)> = parsed
+            .iter()
+            .map(|c| (c.name(), c.domain(), c.path()))
+            .collect();
+        // 4 names × 3 places × 4 paths, and __Host-ad once
+        assert_eq!(got.len(), 4 * 3 * 4 + 1, "{got:?}");
+        for name in ["_ga", "_ga_X", "lang", "_fbp"] {
+            for path in ["/", "/shop", "/shop/", "/shop/cart"] {
+                for domain in [None, Some("www.example.com"), Some("example.com")] {
+                    assert!(
+                        got.contains(&(name, domain, Some(path))),
+                        "{name} {domain:?} {path}"
+                    );
+                }
+            }
+        }
         assert_eq!(
-            got,
-            [
-                ("_ga", None),
-                ("_ga", Some("example.com")),
-                ("_ga_X", None),
-                ("_ga_X", Some("example.com")),
-                ("lang", None),
-                ("lang", Some("example.com")),
-                ("_fbp", None),
-                ("_fbp", Some("example.com")),
-                ("__Host-ad", None),
-            ]
+            got.iter()
+                .filter(|g| g.0 == "__Host-ad")
+                .collect::<Vec<_>>(),
+            [&("__Host-ad", None, Some("/"))]
         );
+        // `/` first for every name
+        assert!(got[..4 * 3 + 1].iter().all(|g| g.2 == Some("/")));
         for c in &parsed {
             assert_eq!(c.value(), "");
-            assert_eq!(c.path(), Some("/"));
             assert_eq!(c.max_age().map(|a| a.whole_seconds()), Some(0));
             assert_eq!(c.secure(), Some(true));
             assert_eq!(c.http_only(), Some(true));
@@ -336,7 +491,7 @@ mod tests {
             h,
             only(&[Category::Analytics, Category::Functional]),
             C,
-            None,
+            &Reach::host_only(),
             false,
         );
         assert_eq!(v.len(), 2, "{v:?}");
@@ -344,13 +499,85 @@ mod tests {
             .iter()
             .all(|s| s.starts_with("_fbp=;") || s.starts_with("__Host-ad=;")));
         assert!(v.iter().all(|s| !s.contains("Secure")));
-        assert!(expire_refused(h, Grants::ALL, C, Some("example.com"), true).is_empty());
+        assert!(expire_refused(h, Grants::ALL, C, &reach(), true).is_empty());
+    }
+
+    #[test]
+    fn a_multi_label_public_suffix_is_never_a_cookie_domain() {
+        let r = Reach::of("shop.example.co.uk", "/");
+        let v = expire_refused("_ga=1", Grants::NECESSARY_ONLY, C, &r, true);
+        let domains: Vec<Option<String>> = v
+            .iter()
+            .map(|s| {
+                Cookie::parse(s.as_str())
+                    .unwrap()
+                    .domain()
+                    .map(str::to_owned)
+            })
+            .collect();
+        assert_eq!(
+            domains,
+            [
+                None,
+                Some("shop.example.co.uk".into()),
+                Some("example.co.uk".into())
+            ]
+        );
     }
 
     #[test]
     fn expiry_count_is_bounded() {
         let h: String = (0..1000).map(|i| format!("_ga_{i}=1; ")).collect();
-        let v = expire_refused(&h, Grants::NECESSARY_ONLY, C, Some("example.com"), true);
-        assert_eq!(v.len(), 2 * MAX_EXPIRED_NAMES);
+        let v = expire_refused(&h, Grants::NECESSARY_ONLY, C, &reach(), true);
+        assert!(v.len() <= MAX_EXPIRIES, "{}", v.len());
+        let total: usize = v.iter().map(String::len).sum();
+        assert!(
+            total <= MAX_EXPIRY_BYTES
+                && (v.len() == MAX_EXPIRIES || total > MAX_EXPIRY_BYTES - 200),
+            "{total}"
+        );
+        assert_eq!(
+            refused_names(&h, Grants::NECESSARY_ONLY, C).len(),
+            MAX_EXPIRED_NAMES
+        );
+        // `/` first: 64 names × 3 places exceed the budget, so all is at `/`
+        assert!(v
+            .iter()
+            .all(|s| s.contains("Path=/;") || s.ends_with("Path=/")));
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn classify(name: &str) -> Option<Category> {
+        (name == "_ga").then_some(Category::Analytics)
+    }
+
+    proptest! {
+        /// Whatever the attributes, a refused `_ga` survives only as a
+        /// deletion under RFC 6265's rules.
+        #[test]
+        fn a_kept_refused_cookie_is_a_deletion(
+            value in "[a-zA-Z0-9.]{0,6}",
+            max_age in proptest::option::of(-5i64..100_000_000),
+            expires_year in proptest::option::of(900i32..2100),
+            lead in "(=|==| =)?") {
+            let mut v = format!("{lead}_ga={value}");
+            if let Some(y) = expires_year {
+                v.push_str(&format!("; Expires=Thu, 01 Jan {y:04} 00:00:00 GMT"));
+            }
+            if let Some(a) = max_age {
+                v.push_str(&format!("; Max-Age={a}"));
+            }
+            let kept = keep_set_cookie(&v, Grants::NECESSARY_ONLY, &classify, 1_750_000_000);
+            let expected = lead.is_empty() && match max_age {
+                Some(a) => a <= 0,
+                None => expires_year.is_some_and(|y| (1601..2026).contains(&y)) && value.is_empty(),
+            };
+            prop_assert_eq!(kept, expected, "{}", v);
+        }
     }
 }

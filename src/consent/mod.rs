@@ -5,7 +5,8 @@
 //!   verify, `Set-Cookie` values);
 //! - [`State`]: the effective consent of one request (cookie, regime, GPC);
 //! - [`endpoint`]: the `/__consent` endpoint (`GET`, `POST` form/JSON, `DELETE`);
-//! - [`enforce`]: keeping refused cookies from the origin and the browser.
+//! - [`enforce`]: keeping refused cookies from the origin and the browser;
+//! - [`reach`]: every domain and path a refused cookie may live on (PSL).
 //!
 //! All of it is pure: time (`now`, unix seconds) and entropy (`random`) are
 //! inputs, and no input makes it panic.
@@ -17,6 +18,7 @@ pub mod endpoint;
 pub mod enforce;
 pub mod ratelimit;
 pub mod token;
+pub mod reach;
 
 pub use self::cookie::Secrets;
 
@@ -69,6 +71,14 @@ pub struct State {
     /// How `grants` came about: the decision's method, [`Method::Gpc`] for a
     /// GPC-derived refusal, `None` for the regime's defaults.
     pub method: Option<Method>,
+    /// The residual audit: how many refused cookies (distinct names) still
+    /// arrived with this request although a decision refusing them is in
+    /// force — the browser kept them despite the expiries sent with the
+    /// decision. The response expires them again. Always 0 without a
+    /// decision; set by the caller that can classify cookies
+    /// ([`enforce::residual`]). Shown in the status block, `GET
+    /// /__consent` and `/__consent/history`; not stored.
+    pub residual: usize,
 }
 
 impl State {
@@ -112,6 +122,7 @@ impl State {
             grants,
             gpc,
             method,
+            residual: 0,
         }
     }
 
@@ -122,13 +133,13 @@ impl State {
     ///   "decided": true,
     ///   "categories": {"necessary": true, "functional": false, "analytics": true, "advertising": false},
     ///   "consent_id": "…", "revision": 3, "decided_at": 1750000000,
-    ///   "method": "custom", "gpc": false }
+    ///   "method": "custom", "gpc": false, "residual": 0 }
     /// ```
     ///
     /// `consent_id` and `decided_at` are `null` without a decision; `method` is
     /// `null` for plain defaults; `revision` is the decision's revision, or
     /// `revision` (the current policy revision) without one; `gpc` is this
-    /// request's `Sec-GPC` signal.
+    /// request's `Sec-GPC` signal; `residual` is [`State::residual`].
     pub fn to_json(&self, revision: u32) -> serde_json::Value {
         let mut categories = serde_json::Map::new();
         for c in Category::ALL {
@@ -146,6 +157,7 @@ impl State {
             "decided_at": d.map(|d| d.decided_at),
             "method": self.method.map(Method::id),
             "gpc": self.gpc,
+            "residual": self.residual,
         })
     }
 }
@@ -336,7 +348,7 @@ mod tests {
                 "decided": true,
                 "categories": {"necessary": true, "functional": false, "analytics": true, "advertising": false},
                 "consent_id": d.consent_id, "revision": 3, "decided_at": NOW,
-                "method": "custom", "gpc": false
+                "method": "custom", "gpc": false, "residual": 0
             })
         );
         let s = State::with_decision(Regime::strictest(), None, false);
@@ -347,7 +359,7 @@ mod tests {
                 "decided": false,
                 "categories": {"necessary": true, "functional": false, "analytics": false, "advertising": false},
                 "consent_id": null, "revision": 7, "decided_at": null,
-                "method": null, "gpc": false
+                "method": null, "gpc": false, "residual": 0
             })
         );
     }

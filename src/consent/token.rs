@@ -359,6 +359,7 @@ mod tests {
         let rotated = Secrets {
             current: secrets().current,
             previous: Some(old.current.clone()),
+            scope: Default::default(),
         };
         assert_eq!(verify(Some(&t), &rotated, HOST, None, NOW), Ok(()));
         assert_eq!(

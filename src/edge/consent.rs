@@ -37,13 +37,13 @@ pub async fn endpoint(
     let mut out = endpoint::handle(
         &ereq,
         &visit.state,
-        &crate::consent::CookiePolicy::of(cfg),
-        &settings.secrets,
+        &visit.cookie_policy(cfg),
+        &visit.secrets,
         now(),
         random16(),
     );
     if let Some(d) = out.decision.take() {
-        decision::expire_refused(&mut out, &d, visit, settings, cfg, Catalog::configured());
+        decision::expire_refused(&mut out, &d, visit, cfg, Catalog::configured());
         if out.record && cfg.records.enabled && !within_limit(env, headers).await {
             endpoint::over_limit(&mut out);
         }

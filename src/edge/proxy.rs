@@ -32,7 +32,7 @@ pub async fn proxy(
     let up = upstream_request(
         visit,
         &choice,
-        &cfg.cookie.name,
+        &visit.cookie_name,
         cfg.cookie.forward_to_origin,
         &classify,
     );

@@ -62,7 +62,7 @@ pub async fn records_endpoint(
             }
         },
     };
-    admin_response(out)
+    admin_response(out.with_residual(v.state.residual))
 }
 
 fn admin_response(out: AdminResponse) -> Result<Response> {

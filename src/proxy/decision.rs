@@ -2,7 +2,6 @@
 //! proof-of-consent record (what the shell must do, as data).
 
 use super::request::Visit;
-use super::settings::Settings;
 use crate::banner;
 use crate::consent::endpoint::EndpointResponse;
 use crate::consent::{enforce, Decision};
@@ -17,20 +16,15 @@ pub fn expire_refused(
     out: &mut EndpointResponse,
     decision: &Decision,
     visit: &Visit<'_>,
-    settings: &Settings,
     cfg: &Config,
     catalog: &Catalog,
 ) {
     let classify =
         |name: &str| crate::consent::enforce::classify_cookie(&cfg.cookies, catalog, name);
     if let Some(h) = visit.cookie_header.as_deref() {
-        for e in enforce::expire_refused(
-            h,
-            decision.grants,
-            &classify,
-            visit.cookie_domain(settings),
-            visit.secure,
-        ) {
+        for e in
+            enforce::expire_refused(h, decision.grants, &classify, &visit.reach(), visit.secure)
+        {
             out.headers.push(("set-cookie".into(), e));
         }
     }
@@ -78,6 +72,7 @@ mod tests {
     use crate::consent::Secrets;
     use crate::jurisdiction::Geo;
     use crate::proxy::request::RequestFacts;
+    use crate::proxy::settings::Settings;
     use url::Url;
 
     const SECRET: &[u8] = b"unit-secret-0123456789abcdef0123456789";
@@ -140,13 +135,13 @@ mod tests {
         let mut out = handle(
             &req,
             &visit.state,
-            &crate::consent::CookiePolicy::of(cfg),
-            &settings.secrets,
+            &visit.cookie_policy(cfg),
+            &visit.secrets,
             1_700_000_000,
             [7; 16],
         );
         let d = out.decision.take().expect("a decision");
-        expire_refused(&mut out, &d, &visit, &settings, cfg, Catalog::configured());
+        expire_refused(&mut out, &d, &visit, cfg, Catalog::configured());
         let rec = record(&d, &visit, &headers, out.header("location"), cfg);
         (out, rec)
     }
@@ -200,5 +195,132 @@ mod tests {
         );
         let json = serde_json::to_value(&rec).unwrap();
         assert_eq!(json["path"], "/p", "the Referer's path: {json}");
+    }
+}
+
+#[cfg(test)]
+mod binding_tests {
+    //! The consent cookie as the proxy reads it: bound to the host (or
+    //! `COOKIE_DOMAIN`) and the environment, and the residual audit.
+    use super::*;
+    use crate::consent::endpoint::{handle, EndpointRequest};
+    use crate::consent::Secrets;
+    use crate::proxy::request::RequestFacts;
+    use crate::proxy::settings::Settings;
+    use url::Url;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn settings(env: &str, domain: Option<&str>) -> Settings {
+        let mut s = Settings {
+            secrets: Secrets::new(b"unit-secret-0123456789abcdef0123456789".to_vec()),
+            cookie_domain: domain.map(str::to_owned),
+            ..Settings::default()
+        };
+        s.secrets.scope.env = env.into();
+        s
+    }
+
+    /// Decides `reject_all` on `url`; returns the consent cookie `name=value`.
+    fn decide(url: &str, s: &Settings) -> String {
+        let cfg = Config::embedded();
+        let url = Url::parse(url).unwrap();
+        let headers = vec![
+            ("sec-fetch-site".to_string(), "same-origin".to_string()),
+            ("content-type".to_string(), "application/json".to_string()),
+        ];
+        let facts = RequestFacts {
+            method: "POST",
+            url: &url,
+            headers: &headers,
+        };
+        let visit = Visit::new(&facts, cfg, s, None, NOW);
+        let req = EndpointRequest {
+            method: "POST",
+            host: &visit.host,
+            headers: &headers,
+            body: br#"{"action":"reject_all"}"#,
+            body_too_large: false,
+            secure: visit.secure,
+            cookie_domain: s.cookie_domain.as_deref(),
+        };
+        let out = handle(
+            &req,
+            &visit.state,
+            &visit.cookie_policy(cfg),
+            &visit.secrets,
+            NOW,
+            [3; 16],
+        );
+        let set = out.header("set-cookie").expect("a consent cookie");
+        set.split(';').next().unwrap().to_owned()
+    }
+
+    fn visit_with(url: &str, cookie: &str, s: &Settings) -> crate::consent::State {
+        let url = Url::parse(url).unwrap();
+        let headers = vec![("cookie".to_string(), cookie.to_string())];
+        let facts = RequestFacts {
+            method: "GET",
+            url: &url,
+            headers: &headers,
+        };
+        Visit::new(&facts, Config::embedded(), s, None, NOW + 5).state
+    }
+
+    #[test]
+    fn a_cookie_counts_only_where_it_was_issued() {
+        let prod = settings("production", None);
+        let c = decide("https://www.example.com/__consent", &prod);
+        assert!(c.starts_with("__Host-consent="), "{c}");
+        assert!(visit_with("https://www.example.com/", &c, &prod)
+            .decision
+            .is_some());
+        // another host, a sibling subdomain, another environment: no decision
+        for (url, s) in [
+            ("https://evil.example/", prod.clone()),
+            ("https://shop.example.com/", prod.clone()),
+            ("https://www.example.com/", settings("staging", None)),
+        ] {
+            assert_eq!(visit_with(url, &c, &s).decision, None, "{url}");
+        }
+        // tossed under the domain-cookie name by a sibling: still no decision
+        let tossed = c.replacen("__Host-", "__Secure-", 1);
+        let dom = settings("production", Some("example.com"));
+        assert_eq!(
+            visit_with("https://www.example.com/", &tossed, &dom).decision,
+            None
+        );
+        // COOKIE_DOMAIN: shared by www. and shop., named __Secure-
+        let c = decide("https://www.example.com/__consent", &dom);
+        assert!(c.starts_with("__Secure-consent="), "{c}");
+        assert!(visit_with("https://shop.example.com/", &c, &dom)
+            .decision
+            .is_some());
+        // plain-http localhost keeps the plain name
+        let c = decide("http://localhost:8787/__consent", &prod);
+        assert!(c.starts_with("consent="), "{c}");
+        assert!(visit_with("http://localhost:8787/", &c, &prod)
+            .decision
+            .is_some());
+    }
+
+    #[test]
+    fn refused_cookies_that_still_arrive_are_the_residual() {
+        let s = settings("production", None);
+        let c = decide("https://www.example.com/__consent", &s);
+        let st = visit_with(
+            "https://www.example.com/p",
+            &format!("{c}; _ga=1; _fbp=2; _ga=3; sid=4"),
+            &s,
+        );
+        assert!(st.decision.is_some());
+        assert_eq!(st.residual, 2, "_ga and _fbp, once each");
+        assert_eq!(st.to_json(1)["residual"], 2);
+        assert_eq!(visit_with("https://www.example.com/p", &c, &s).residual, 0);
+        // no decision: the regime's defaults, nothing residual
+        assert_eq!(
+            visit_with("https://www.example.com/p", "_ga=1", &s).residual,
+            0
+        );
     }
 }

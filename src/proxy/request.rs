@@ -2,7 +2,7 @@
 //! goes ([`Dispatch`]).
 
 use super::settings::Settings;
-use crate::consent::State;
+use crate::consent::{cookie, enforce, State};
 use crate::jurisdiction::{self, Geo};
 use crate::rules::{Config, Mode, Route};
 use percent_encoding::percent_decode_str;
@@ -77,12 +77,20 @@ pub struct Visit<'c> {
     pub route: Option<&'c Route>,
     /// The visitor's consent state.
     pub state: State,
+    /// The consent cookie's name for this request ([`crate::consent::cookie::cookie_name`]:
+    /// `__Host-`/`__Secure-` prefixed unless plain-http localhost).
+    pub cookie_name: String,
+    /// The cookie keys bound to this request's site (host, or `COOKIE_DOMAIN`)
+    /// and environment: sign and verify the consent cookie with these only.
+    pub secrets: crate::consent::Secrets,
     /// A document navigation ([`RequestFacts::is_navigation`]).
     pub navigation: bool,
     /// A document loaded into a frame ([`RequestFacts::is_frame`]).
     pub frame: bool,
     /// The method exactly as sent.
     pub method: String,
+    /// When the request arrived (unix seconds).
+    pub now: u64,
 }
 
 impl<'c> Visit<'c> {
@@ -101,16 +109,35 @@ impl<'c> Visit<'c> {
         let regime = crate::jurisdiction::resolve(&cfg.jurisdictions, geo.as_ref());
         let gpc = facts.header("sec-gpc").is_some_and(|v| v.trim() == "1");
         let cookie_header = facts.header("cookie").map(str::to_owned);
-        let state = State::resolve(
+        let secure = url.scheme() == "https" || !is_local(url.host_str().unwrap_or_default());
+        let domain = cookie::domain_for_host(&host, settings.cookie_domain.as_deref());
+        let cookie_name = cookie::cookie_name(&cfg.cookie.name, secure, domain);
+        let secrets = settings.secrets.bound(cookie::Scope::site(&host, domain));
+        let policy = crate::consent::CookiePolicy {
+            name: &cookie_name,
+            revision: cfg.policy.revision,
+        };
+        let mut state = State::resolve(
             cookie_header.as_deref(),
-            &crate::consent::CookiePolicy::of(cfg),
-            &settings.secrets,
+            &policy,
+            &secrets,
             regime,
             gpc,
             now,
         );
+        let classify = |name: &str| {
+            enforce::classify_cookie(&cfg.cookies, crate::trackers::Catalog::configured(), name)
+        };
+        state.residual = enforce::residual(
+            cookie_header.as_deref(),
+            state.decision.is_some(),
+            state.grants,
+            &classify,
+        );
         Visit {
-            secure: url.scheme() == "https" || !is_local(url.host_str().unwrap_or_default()),
+            secure,
+            cookie_name,
+            secrets,
             route: cfg.route_for(&host, &served_path(url.path())),
             host,
             geo,
@@ -120,6 +147,7 @@ impl<'c> Visit<'c> {
             navigation: facts.is_navigation(),
             frame: facts.is_frame(),
             method: facts.method.to_owned(),
+            now,
             url,
         }
     }
@@ -130,6 +158,22 @@ impl<'c> Visit<'c> {
             Some(q) => format!("{}?{q}", self.url.path()),
             None => self.url.path().to_string(),
         }
+    }
+
+    /// The consent cookie's policy for this request (its derived name, the
+    /// current revision): what [`crate::consent::endpoint::handle`] takes.
+    pub fn cookie_policy<'v>(&'v self, cfg: &Config) -> crate::consent::CookiePolicy<'v> {
+        crate::consent::CookiePolicy {
+            name: &self.cookie_name,
+            revision: cfg.policy.revision,
+        }
+    }
+
+    /// Every domain and path a refused cookie may live on, seen from this
+    /// request (host-only, parent domains down to the registrable one, the
+    /// URL's path prefixes).
+    pub fn reach(&self) -> crate::consent::reach::Reach {
+        crate::consent::reach::Reach::of(&self.host, self.url.path())
     }
 
     /// The cookie `Domain` for this host, if `COOKIE_DOMAIN` covers it.

@@ -190,7 +190,9 @@ fn filter_headers(
     for (name, value) in origin {
         let name = name.to_ascii_lowercase();
         let keep = match name.as_str() {
-            "set-cookie" => enforce::keep_set_cookie(value, visit.state.grants, &classify),
+            "set-cookie" => {
+                enforce::keep_set_cookie(value, visit.state.grants, &classify, visit.now)
+            }
             "refresh" => !refresh_refused(value, refusal),
             "link" => match filter_link(value, refusal) {
                 Some(v) if v == *value => true,
@@ -214,7 +216,7 @@ fn filter_headers(
             h,
             visit.state.grants,
             &classify,
-            visit.cookie_domain(ctx.settings),
+            &visit.reach(),
             visit.secure,
         ) {
             out.push(("set-cookie".into(), e));

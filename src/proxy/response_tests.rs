@@ -277,11 +277,17 @@ fn refused_cookies_the_request_carries_are_expired() {
     let c = Case::get("https://www.example.com/p.html").with(&[("cookie", "_ga=GA1.1; sid=2")]);
     let (h, _) = rewritten(c.plan(200, &[("content-type", PAGE_CT)]));
     let set = all(&h, "set-cookie");
-    assert_eq!(set.len(), 2, "host-only and Domain=example.com: {set:?}");
+    assert_eq!(
+        set.len(),
+        6,
+        "host-only, Domain=www.example.com and Domain=example.com, on / and /p.html: {set:?}"
+    );
     assert!(set
         .iter()
         .all(|s| s.starts_with("_ga=;") && s.contains("Max-Age=0")));
     assert!(set.iter().any(|s| s.contains("Domain=example.com")));
+    assert!(set.iter().any(|s| s.contains("Domain=www.example.com")));
+    assert!(set.iter().any(|s| s.contains("Path=/p.html")));
     let mut granted = Case::get("https://www.example.com/p.html").with(&[("cookie", "_ga=GA1.1")]);
     granted.grants = Grants::ALL;
     let (h, _) = rewritten(granted.plan(

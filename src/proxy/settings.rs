@@ -1,6 +1,7 @@
 //! The worker's environment (wrangler vars and secrets) as one typed value,
 //! read through a lookup function so it is built and tested natively.
 
+use crate::consent::cookie::{Scope, DEFAULT_ENV};
 use crate::consent::Secrets;
 use std::fmt;
 use url::Url;
@@ -20,7 +21,9 @@ pub struct Settings {
     pub dev_geo_override: bool,
     /// `COOKIE_DOMAIN`, when not blank.
     pub cookie_domain: Option<String>,
-    /// `CONSENT_SECRET` and `CONSENT_SECRET_PREVIOUS`.
+    /// `CONSENT_SECRET` and `CONSENT_SECRET_PREVIOUS`, their scope's
+    /// environment from `CONSENT_ENV` (default `production`; cookies of one
+    /// environment never count in another that shares the secret).
     pub secrets: Secrets,
     /// `ADMIN_TOKEN`, when not blank.
     pub admin_token: Option<String>,
@@ -94,6 +97,10 @@ impl Settings {
             secrets: Secrets {
                 current: var("CONSENT_SECRET").into_bytes(),
                 previous: non_empty("CONSENT_SECRET_PREVIOUS").map(String::into_bytes),
+                scope: Scope {
+                    env: non_empty("CONSENT_ENV").unwrap_or_else(|| DEFAULT_ENV.to_string()),
+                    site: String::new(),
+                },
             },
             admin_token: non_empty("ADMIN_TOKEN"),
             records_queue: flag("RECORDS_QUEUE"),
@@ -159,6 +166,7 @@ mod tests {
         assert_eq!(s.cookie_domain, None);
         assert_eq!(s.admin_token, None);
         assert!(s.secrets.current.is_empty() && s.secrets.previous.is_none());
+        assert_eq!(s.secrets.scope.env, "production");
         assert_eq!(s.origin_timeout_ms, DEFAULT_ORIGIN_TIMEOUT_MS);
         assert_eq!(s.origin_choice(true), Ok(OriginChoice::Zone));
     }
@@ -171,6 +179,7 @@ mod tests {
             ("ADMIN_TOKEN", " tok "),
             ("CONSENT_SECRET", "s3cret"),
             ("CONSENT_SECRET_PREVIOUS", "old"),
+            ("CONSENT_ENV", " staging "),
             ("DEV_GEO_OVERRIDE", "TRUE"),
             ("DEV_FAULTS", "true"),
             ("RECORDS_QUEUE", "1"),
@@ -181,6 +190,7 @@ mod tests {
         assert_eq!(s.admin_token.as_deref(), Some("tok"));
         assert_eq!(s.secrets.current, b"s3cret");
         assert_eq!(s.secrets.previous.as_deref(), Some(&b"old"[..]));
+        assert_eq!(s.secrets.scope.env, "staging");
         assert!(
             !s.dev_geo_override,
             "only the exact string true switches a flag on"

@@ -136,7 +136,7 @@ mod tests {
         };
         let visit = Visit::new(&facts, cfg, &Settings::default(), None, 0);
         let classify = cookie_classifier(cfg, Catalog::configured());
-        upstream_request(&visit, origin, &cfg.cookie.name, false, &classify)
+        upstream_request(&visit, origin, &visit.cookie_name, false, &classify)
     }
 
     fn base() -> OriginChoice {
@@ -185,7 +185,7 @@ mod tests {
         let up = plan(
             "GET",
             "https://w.example/",
-            &[("cookie", "session=abc; _ga=GA1.1; consent=xyz")],
+            &[("cookie", "session=abc; _ga=GA1.1; __Host-consent=xyz")],
             &base(),
         );
         assert!(up

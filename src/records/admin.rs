@@ -97,6 +97,23 @@ impl AdminResponse {
         self
     }
 
+    /// A 200 `/__consent/history` answer with the request's residual audit
+    /// added (`"residual"`: refused cookies that still arrived with this
+    /// request, [`crate::consent::State::residual`]); any other answer
+    /// unchanged. The residual is per request, not stored.
+    pub fn with_residual(mut self, residual: usize) -> AdminResponse {
+        if self.status != 200 {
+            return self;
+        }
+        if let Ok(Value::Object(mut m)) = serde_json::from_slice::<Value>(&self.body) {
+            if m.contains_key("consent_id") && m.contains_key("records") {
+                m.insert("residual".into(), residual.into());
+                self.body = Value::Object(m).to_string().into_bytes();
+            }
+        }
+        self
+    }
+
     /// The first header called `name` (lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -291,3 +308,19 @@ pub fn bearer_ok(authorization: Option<&str>, admin_token: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod residual_tests {
+    use super::*;
+
+    #[test]
+    fn history_carries_the_residual_and_nothing_else_changes() {
+        let h = AdminResponse::json(200, &json!({"consent_id": "x", "records": []}));
+        let v: Value = serde_json::from_slice(&h.clone().with_residual(2).body).unwrap();
+        assert_eq!(v, json!({"consent_id": "x", "records": [], "residual": 2}));
+        let e = AdminResponse::error(404, "no valid consent cookie: no history to show");
+        assert_eq!(e.clone().with_residual(2), e);
+        let stats = AdminResponse::json(200, &json!({"total": 1}));
+        assert_eq!(stats.clone().with_residual(2), stats);
+    }
+}

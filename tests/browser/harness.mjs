@@ -243,7 +243,7 @@ export function vendorsHit(attempts, vendors = catalog()) {
 
 /** The consent cookie of the context, or undefined. */
 export async function consentCookie(context) {
-  return (await context.cookies()).find((c) => c.name === "consent");
+  return (await context.cookies()).find((c) => /^(__Host-|__Secure-)?consent$/.test(c.name));
 }
 
 // Where the tests save their screenshots: a scratch folder, so `make test`

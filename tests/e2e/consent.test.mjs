@@ -40,7 +40,7 @@ after(async () => {
 /** The `consent` cookie value from a response's Set-Cookie headers. */
 function consentCookie(res) {
   for (const c of res.headers.getSetCookie()) {
-    const m = /^consent=([^;]*)/.exec(c);
+    const m = /^__Host-consent=([^;]*)/.exec(c);
     if (m && m[1]) return { value: m[1], raw: c };
   }
   return null;
@@ -75,7 +75,7 @@ test("accept all → reject all → withdraw, each remembered by the signed cook
   assert.match(accepted.raw, /Secure/);
   assert.match(accepted.raw, /Max-Age=15724800/, "182 days in the EU");
   assert.ok(accepted.value.length <= 200);
-  let s = await state(DE, { cookie: `consent=${accepted.value}` });
+  let s = await state(DE, { cookie: `__Host-consent=${accepted.value}` });
   assert.equal(s.decided, true);
   assert.equal(s.method, "accept_all");
   assert.deepEqual(s.categories, { necessary: true, functional: true, analytics: true, advertising: true });
@@ -85,19 +85,19 @@ test("accept all → reject all → withdraw, each remembered by the signed cook
   // No-JS form: reject all, 303 back to the page.
   res = await mf.dispatchFetch("https://site.example/__consent", {
     method: "POST", cf: DE, redirect: "manual",
-    headers: { ...SAME, "content-type": "application/x-www-form-urlencoded", cookie: `consent=${accepted.value}; _ga=GA1.1.1.1` },
+    headers: { ...SAME, "content-type": "application/x-www-form-urlencoded", cookie: `__Host-consent=${accepted.value}; _ga=GA1.1.1.1` },
     body: `action=reject_all&return_to=%2Fabout.html%3Fx%3D1&token=${consentToken({ path: "/about.html" })}`,
   });
   assert.equal(res.status, 303);
   assert.equal(res.headers.get("location"), "/about.html?x=1");
   const rejected = consentCookie(res);
-  s = await state(DE, { cookie: `consent=${rejected.value}` });
+  s = await state(DE, { cookie: `__Host-consent=${rejected.value}` });
   assert.equal(s.method, "reject_all");
   assert.equal(s.consent_id, id, "the consent id is kept across decisions");
   assert.deepEqual(s.categories, { necessary: true, functional: false, analytics: false, advertising: false });
 
   // Withdraw: DELETE.
-  res = await mf.dispatchFetch("https://site.example/__consent", { method: "DELETE", cf: DE, headers: { ...SAME, cookie: `consent=${accepted.value}` } });
+  res = await mf.dispatchFetch("https://site.example/__consent", { method: "DELETE", cf: DE, headers: { ...SAME, cookie: `__Host-consent=${accepted.value}` } });
   assert.equal(res.status, 200);
   const withdrawn = await res.json();
   assert.equal(withdrawn.method, "withdrawn");
@@ -111,7 +111,7 @@ test("a tampered cookie is no decision, not an error", async () => {
   const c = consentCookie(res).value;
   const tampered = c.slice(0, 2) + (c[2] === "f" ? "e" : "f") + c.slice(3);
   for (const bad of [tampered, c.slice(0, -5), "garbage", "%%%", "x".repeat(5000)]) {
-    const s = await state(DE, { cookie: `consent=${bad}` });
+    const s = await state(DE, { cookie: `__Host-consent=${bad}` });
     assert.equal(s.decided, false, bad.slice(0, 20));
   }
 });
@@ -163,14 +163,14 @@ test("GPC in California refuses advertising before any choice; in Germany nothin
   const res = await mf.dispatchFetch("https://site.example/__consent", {
     method: "POST", cf: CA, headers: { ...SAME, "sec-gpc": "1", "content-type": "application/json" }, body: '{"action":"accept_all"}',
   });
-  const s = await state(CA, { "sec-gpc": "1", cookie: `consent=${consentCookie(res).value}` });
+  const s = await state(CA, { "sec-gpc": "1", cookie: `__Host-consent=${consentCookie(res).value}` });
   assert.equal(s.method, "accept_all");
   assert.equal(s.categories.advertising, true);
 });
 
 test("refused categories' cookies never reach the origin; the consent cookie is not forwarded", async () => {
   const res = await mf.dispatchFetch("https://site.example/echo-cookies", {
-    cf: DE, headers: { cookie: "session=abc; _ga=GA1.1.1.1; _ga_ABC123=GS1.1; _fbp=fb.1.2; consent=whatever" },
+    cf: DE, headers: { cookie: "session=abc; _ga=GA1.1.1.1; _ga_ABC123=GS1.1; _fbp=fb.1.2; __Host-consent=whatever" },
   });
   const { cookie } = await res.json();
   assert.equal(cookie, "session=abc");
@@ -186,7 +186,7 @@ test("with everything accepted, the origin gets its cookies", async () => {
     method: "POST", cf: DE, headers: { ...SAME, "content-type": "application/json" }, body: '{"action":"accept_all"}',
   });
   const c = consentCookie(acc).value;
-  const res = await mf.dispatchFetch("https://site.example/echo-cookies", { cf: DE, headers: { cookie: `session=abc; _ga=GA1.1.1.1; consent=${c}` } });
+  const res = await mf.dispatchFetch("https://site.example/echo-cookies", { cf: DE, headers: { cookie: `session=abc; _ga=GA1.1.1.1; __Host-consent=${c}` } });
   assert.equal((await res.json()).cookie, "session=abc; _ga=GA1.1.1.1");
 });
 

@@ -231,9 +231,9 @@ test("no ORIGIN and the zone's origin is the worker itself (plain `wrangler dev`
 
 /** The `consent` cookie value a response sets. */
 function consentCookie(res) {
-  const c = res.headers.getSetCookie().find((v) => /^consent=[^;]+;/.test(v));
+  const c = res.headers.getSetCookie().find((v) => /^__Host-consent=[^;]+;/.test(v));
   assert.ok(c, JSON.stringify(res.headers.getSetCookie()));
-  return /^consent=([^;]+)/.exec(c)[1];
+  return /^__Host-consent=([^;]+)/.exec(c)[1];
 }
 
 const liveGA = (html) => /<script async src="https:\/\/www\.googletagmanager\.com\/gtag\/js\?id=G-XXXXXXXXXX"><\/script>/.test(html);
@@ -255,11 +255,11 @@ test("caching: accept → page with validators → withdraw → the next view ha
   const yes = consentCookie(accepted);
   // The browser's first view: GA live. (A cache upstream of an older worker
   // version, or the browser's own copy, still holds it with ETag "a1".)
-  const first = await mf.dispatchFetch("https://site.example/article", { cf: DE, headers: { ...NAV, cookie: `consent=${yes}` } });
+  const first = await mf.dispatchFetch("https://site.example/article", { cf: DE, headers: { ...NAV, cookie: `__Host-consent=${yes}` } });
   assert.equal(first.status, 200);
   assert.ok(liveGA(await first.text()), "GA live after accepting");
   const withdrawn = await mf.dispatchFetch("https://site.example/__consent", {
-    method: "DELETE", cf: DE, headers: { ...SAME, cookie: `consent=${yes}` },
+    method: "DELETE", cf: DE, headers: { ...SAME, cookie: `__Host-consent=${yes}` },
   });
   assert.equal(withdrawn.status, 200);
   const no = consentCookie(withdrawn);
@@ -267,7 +267,7 @@ test("caching: accept → page with validators → withdraw → the next view ha
   const seen = origin.requests.length;
   const next = await mf.dispatchFetch("https://site.example/article", {
     cf: DE,
-    headers: { ...NAV, cookie: `consent=${no}`, "if-none-match": '"a1"', "if-modified-since": "Mon, 30 Nov 2026 10:00:00 GMT" },
+    headers: { ...NAV, cookie: `__Host-consent=${no}`, "if-none-match": '"a1"', "if-modified-since": "Mon, 30 Nov 2026 10:00:00 GMT" },
   });
   assert.equal(next.status, 200, "not 304");
   const html = await next.text();
@@ -295,7 +295,7 @@ test("response headers: Link entries and a Refresh to refused vendors are remove
   const ok = await mf.dispatchFetch("https://site.example/__consent", {
     method: "POST", cf: DE, headers: { ...SAME, "content-type": "application/json" }, body: '{"action":"accept_all"}',
   });
-  const res = await mf.dispatchFetch("https://site.example/linked.html", { cf: DE, headers: { cookie: `consent=${consentCookie(ok)}` } });
+  const res = await mf.dispatchFetch("https://site.example/linked.html", { cf: DE, headers: { cookie: `__Host-consent=${consentCookie(ok)}` } });
   assert.equal(res.headers.get("link"), LINK);
   assert.match(res.headers.get("refresh"), /facebook/);
   await res.text();

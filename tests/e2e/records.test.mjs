@@ -35,7 +35,7 @@ async function decide(worker, body, headers = {}, cf = DE) {
     method: "POST", cf, headers: { ...SAME, "content-type": "application/json", ...headers }, body: JSON.stringify(body),
   });
   assert.equal(res.status, 200);
-  const cookie = res.headers.getSetCookie().map((c) => /^consent=([^;]+)/.exec(c)).find(Boolean)?.[1];
+  const cookie = res.headers.getSetCookie().map((c) => /^__Host-consent=([^;]+)/.exec(c)).find(Boolean)?.[1];
   return { state: await res.json(), cookie };
 }
 
@@ -154,7 +154,7 @@ test("history shows only the caller's own records", async () => {
   const a = await decide(mf, { action: "accept_all" });
   const b = await decide(mf, { action: "reject_all" });
   await eventually(async () => (await rows(`consent_id IN ('${a.state.consent_id}','${b.state.consent_id}')`)).length === 2, "both records");
-  const res = await mf.dispatchFetch("https://site.example/__consent/history", { cf: DE, headers: { cookie: `consent=${a.cookie}` } });
+  const res = await mf.dispatchFetch("https://site.example/__consent/history", { cf: DE, headers: { cookie: `__Host-consent=${a.cookie}` } });
   assert.equal(res.status, 200);
   const h = await res.json();
   assert.equal(h.consent_id, a.state.consent_id);
@@ -162,6 +162,10 @@ test("history shows only the caller's own records", async () => {
   assert.ok(h.records.every((r) => r.consent_id === a.state.consent_id));
   // No IP, user agent or row id in the visitor's history (security review C2).
   assert.ok(h.records.every((r) => !("ip" in r) && !("user_agent" in r) && !("id" in r)), JSON.stringify(h));
+  assert.equal(h.residual, 0, "no refused cookie arrived");
+  // The residual audit: b refused everything, yet the browser still sends _ga and _fbp.
+  const rb = await mf.dispatchFetch("https://site.example/__consent/history", { cf: DE, headers: { cookie: `__Host-consent=${b.cookie}; _ga=GA1.1.1.1; _fbp=fb.1` } });
+  assert.equal((await rb.json()).residual, 2);
   const none = await mf.dispatchFetch("https://site.example/__consent/history", { cf: DE });
   assert.equal(none.status, 404);
 });
@@ -239,7 +243,7 @@ test("D1 missing or broken: consent is still set, the page still served", async 
       const { state, cookie } = await decide(w, { action: "accept_all" });
       assert.equal(state.method, "accept_all");
       assert.ok(cookie);
-      const page = await w.dispatchFetch("https://site.example/", { cf: DE, headers: { cookie: `consent=${cookie}` } });
+      const page = await w.dispatchFetch("https://site.example/", { cf: DE, headers: { cookie: `__Host-consent=${cookie}` } });
       assert.equal(page.status, 200);
       assert.match(await page.text(), /ok/);
     }

@@ -97,11 +97,11 @@ test("COOKIE_DOMAIN: a consent on www. holds on shop.; the old host-only cookie 
     method: "POST", cf: DE, headers: { "sec-fetch-site": "same-origin", "content-type": "application/json", "x-consent-token": consentToken({ host: "www.example.com" }) }, body: '{"action":"accept_all"}',
   });
   const set = res.headers.getSetCookie();
-  const domainCookie = set.find((c) => /^consent=[^;]+;/.test(c) && /Domain=example\.com/i.test(c));
+  const domainCookie = set.find((c) => /^__Secure-consent=[^;]+;/.test(c) && /Domain=example\.com/i.test(c));
   assert.ok(domainCookie, JSON.stringify(set));
-  assert.ok(set.some((c) => /^consent=;/.test(c) && !/Domain=/i.test(c) && /Max-Age=0/.test(c)), "host-only duplicate expired: " + JSON.stringify(set));
-  const value = /^consent=([^;]+)/.exec(domainCookie)[1];
-  const s = await (await mf.dispatchFetch("https://shop.example.com/__consent", { cf: DE, headers: { cookie: `consent=${value}` } })).json();
+  assert.ok(set.some((c) => /^__Secure-consent=;/.test(c) && !/Domain=/i.test(c) && /Max-Age=0/.test(c)), "host-only duplicate expired: " + JSON.stringify(set));
+  const value = /^__Secure-consent=([^;]+)/.exec(domainCookie)[1];
+  const s = await (await mf.dispatchFetch("https://shop.example.com/__consent", { cf: DE, headers: { cookie: `__Secure-consent=${value}` } })).json();
   assert.equal(s.decided, true);
   // A host outside the domain gets a host-only cookie.
   const other = await mf.dispatchFetch("https://preview.workers.dev/__consent", {

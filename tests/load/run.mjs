@@ -92,9 +92,9 @@ async function decide(action) {
     body: JSON.stringify({ action }),
   });
   if (res.status !== 200) throw new Error(`POST /__consent ${action}: ${res.status} ${await res.text()}`);
-  const c = res.headers.getSetCookie().map((s) => /^consent=([^;]+)/.exec(s)).find(Boolean);
+  const c = res.headers.getSetCookie().map((s) => /^((?:__Host-|__Secure-)?consent)=([^;]+)/.exec(s)).find(Boolean);
   if (!c) throw new Error(`POST /__consent ${action}: no consent cookie`);
-  return `consent=${c[1]}`;
+  return `${c[1]}=${c[2]}`;
 }
 
 function wrk(seconds, cookies) {

@@ -90,6 +90,9 @@ macro_rules! banner_text_fields {
             date,
             /// "Method" (how the decision was given).
             method,
+            /// The residual audit in the status block: `{count}` refused
+            /// cookies still arrived with this request and were deleted again.
+            residual,
             /// State of a granted category.
             granted,
             /// State of a refused category.

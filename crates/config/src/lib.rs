@@ -114,7 +114,11 @@ impl Default for Policy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CookieSettings {
-    /// Cookie name (default `consent`).
+    /// The consent cookie's base name (default `consent`). The worker
+    /// derives the name it sets from it: `__Host-<name>` for a host-only
+    /// cookie, `__Secure-<name>` when `COOKIE_DOMAIN` applies, the plain
+    /// name only without `Secure` (plain-http localhost, where browsers
+    /// reject the prefixes). So the name must not carry a prefix itself.
     #[serde(default = "default_cookie_name")]
     pub name: String,
     /// Path of the consent endpoint (default `/__consent`).
@@ -157,6 +161,16 @@ impl CookieSettings {
                 at.k("name"),
                 format!(
                     "{:?}: expected a non-empty name of letters, digits, '_' or '-'",
+                    self.name
+                ),
+            ));
+        }
+        let lower = self.name.to_ascii_lowercase();
+        if lower.starts_with("__host-") || lower.starts_with("__secure-") {
+            return Err(Invalid::at(
+                at.k("name"),
+                format!(
+                    "{:?}: give the base name without __Host-/__Secure-; the worker adds the prefix the cookie allows",
                     self.name
                 ),
             ));

@@ -189,6 +189,11 @@ fn semantic_errors_point_at_the_value() {
             "cookie.name: \"my cookie\"",
         ),
         (
+            "[cookie]\nname = \"__Host-consent\"\n",
+            "consent.toml:2:8",
+            "cookie.name: \"__Host-consent\": give the base name without __Host-/__Secure-",
+        ),
+        (
             "[cookie]\nendpoint = \"consent\"\n",
             "consent.toml:2:12",
             "cookie.endpoint: \"consent\"",
