@@ -835,3 +835,6 @@ fn reopen_buttons_submit_the_banner_form() {
     // No banner on the page: the site's buttons are left alone.
     assert_eq!(run(html, Grants::NECESSARY_ONLY), html);
 }
+
+// ---------------------------------------------------------------------------
+// Issue 12 classes 4, 8, 9 (code), 10: src/filter/code.rs, script.rs, hold.rs

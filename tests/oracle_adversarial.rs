@@ -25,9 +25,6 @@ use std::collections::{BTreeMap, HashMap};
 /// engineers fixing the filter remove an id once it passes (the test fails
 /// until they do).
 const KNOWN_OPEN: &[&str] = &[
-    // 10.fail-open-limits
-    "10.fail-open-limits/inline-script-over-256k-default",
-    "10.fail-open-limits/inline-script-over-max-held",
     // 13.mixed-vendors (labelled with the first refused vendor's category:
     // granting it re-activates the other vendor's URL too)
     "13.mixed-vendors/img-src-srcset",
@@ -45,28 +42,11 @@ const KNOWN_OPEN: &[&str] = &[
     "2.author-tagged/necessary-javascript-iframe",
     "2.author-tagged/script-data-consent-analytics",
     "2.author-tagged/script-data-consent-empty",
-    // 4.script-types
-    "4.script-types/empty-type-inline",
-    "4.script-types/empty-type-vbscript",
-    "4.script-types/importmap",
-    "4.script-types/importmap-scopes",
-    "4.script-types/partytown-inline",
-    "4.script-types/partytown-src",
-    "4.script-types/rocket-loader-inline",
-    "4.script-types/rocket-loader-src",
     // 5.base-href
     "5.base-href/base-img",
     "5.base-href/base-in-body",
     "5.base-href/base-protocol-relative",
     "5.base-href/base-script",
-    // 6.host-spelling
-    "6.host-spelling/fullwidth-full-stop",
-    "6.host-spelling/fullwidth-letter",
-    "6.host-spelling/ideographic-full-stop",
-    "6.host-spelling/numeric-ref-zeros-dec",
-    "6.host-spelling/numeric-ref-zeros-hex",
-    "6.host-spelling/soft-hyphen-entity",
-    "6.host-spelling/soft-hyphen-raw",
     // 7.elements
     "7.elements/body-background",
     "7.elements/frameset-frame",
@@ -86,23 +66,7 @@ const KNOWN_OPEN: &[&str] = &[
     "7.elements/svg-use",
     "7.elements/td-background",
     "7.elements/track-src",
-    // 8.parser-differential
-    "8.parser-differential/svg-svg-p-cdata",
-    "8.parser-differential/svg-svg-p-style-comment",
-    "8.parser-differential/template-svg-svg-p-cdata",
     // 9.css-handlers-urls
-    "9.css-handlers-urls/a-javascript-href",
-    "9.css-handlers-urls/body-onload-snippet",
-    "9.css-handlers-urls/embed-data-svg",
-    "9.css-handlers-urls/iframe-data-html",
-    "9.css-handlers-urls/iframe-data-html-base64",
-    "9.css-handlers-urls/iframe-javascript-entity-tab",
-    "9.css-handlers-urls/iframe-javascript-url",
-    "9.css-handlers-urls/img-onload",
-    "9.css-handlers-urls/math-onclick",
-    "9.css-handlers-urls/meta-refresh",
-    "9.css-handlers-urls/object-data-html",
-    "9.css-handlers-urls/script-data-js",
     "9.css-handlers-urls/style-attr-css-escape",
     "9.css-handlers-urls/style-attr-image-set",
     "9.css-handlers-urls/style-attr-quoted",
@@ -111,7 +75,6 @@ const KNOWN_OPEN: &[&str] = &[
     "9.css-handlers-urls/style-font-face",
     "9.css-handlers-urls/style-import-string",
     "9.css-handlers-urls/style-import-url",
-    "9.css-handlers-urls/svg-onload",
     "9.css-handlers-urls/svg-style-element",
 ];
 

@@ -82,6 +82,7 @@
 //! | `handlers/` | one file per kind of element: media, script, author tags, srcdoc, injection |
 //! | `failsafe.rs` | the clean end after a bail-out |
 
+mod code;
 mod config;
 mod failsafe;
 mod handlers;
@@ -236,6 +237,7 @@ impl Filter {
         // registered: trackers first, then raw-text tracking, then injection.
         let s = base_settings(cfg, enc, header_enc.is_none());
         let s = tracker_handlers(s, &ctx, &core);
+        let s = code::code_handlers(s, &ctx, &core);
         let s = failsafe::failsafe_handlers(s, &ctx, &core, &body_end);
         let s = injection_handlers(s, injection, &core);
         let sink = Sink {
