@@ -61,8 +61,10 @@ pub(super) fn code_handlers(s: Rewriting, ctx: &Rc<Ctx>, _core: &SharedCore) -> 
             Ok(())
         })
         .text(move |t: &mut TextChunk| {
-            if f3.get() >= 2 && t.text_type() == TextType::CDataSection && t.as_str().contains('<')
-            {
+            // Any CDATA text, not only text holding `<`: lol_html hands it
+            // over in chunks, and the cut must fall at the same place
+            // however the input was chunked (at its first chunk).
+            if f3.get() >= 2 && t.text_type() == TextType::CDataSection && !t.as_str().is_empty() {
                 return Err(Differential.into());
             }
             Ok(())
@@ -152,7 +154,8 @@ const BREAKOUT: &[&str] = &[
 ///   browser has it in HTML, so lol_html's view is wrong from here on;
 /// * while two or more `svg`/`math` elements are open (counted from their
 ///   start and end tags, an over-estimate when end tags are missing), a
-///   CDATA section or a comment holding `<`: what an end-tag breakout
+///   non-empty CDATA section or a comment holding `<` (lol_html hands a
+///   comment over whole, CDATA text in chunks): what an end-tag breakout
 ///   (`</p>`, `</br>`, not visible to element handlers) could hide.
 ///
 /// Either one makes the handler fail, and lol_html's graceful bail-out cuts
