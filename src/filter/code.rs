@@ -41,7 +41,14 @@ const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 /// document: lol_html re-encodes every text chunk a handler sees, which
 /// would replace invalid bytes of a mislabelled page everywhere (the
 /// filter passes untouched markup byte for byte).
+///
+/// Nothing is registered when the visitor granted every category: nothing
+/// can be refused, and the page passes byte for byte (the differential
+/// cut included: it only protects refusals).
 pub(super) fn code_handlers(s: Rewriting, ctx: &Rc<Ctx>, _core: &SharedCore) -> Rewriting {
+    if ctx.strictest_refused().is_none() {
+        return s;
+    }
     static FOREIGN: OnceLock<Selector> = OnceLock::new();
     let sel = FOREIGN.get_or_init(|| "svg, math".parse().expect("foreign selector"));
     let foreign = Rc::new(Cell::new(0u32));
