@@ -214,7 +214,7 @@ pub(super) fn handle_code_attrs(ctx: &Ctx, el: &mut Element) {
             }
             continue;
         }
-        if !value.contains(':') && !value.contains('&') {
+        if !may_be_code_url(&value) {
             continue;
         }
         if let Some(r) = url_code_refused(ctx, &value) {
@@ -256,6 +256,30 @@ pub(super) fn handle_code_attrs(ctx: &Ctx, el: &mut Element) {
             let _ = el.set_attribute(markup::CATEGORY, strictest.0.id());
             let _ = el.set_attribute(markup::VENDOR, &strictest.1);
         }
+    }
+}
+
+/// Whether an attribute value can be a `javascript:` or `data:` URL,
+/// without allocating (the hot path: every attribute of every element).
+/// A value with a character reference goes to the full check (the scheme
+/// may be spelled with references); otherwise the scheme is read as the
+/// URL parser reads it: leading C0 controls and spaces skipped, tabs and
+/// newlines ignored, ASCII case-insensitive.
+fn may_be_code_url(v: &str) -> bool {
+    if v.contains('&') {
+        return true;
+    }
+    let mut letters = v
+        .bytes()
+        .skip_while(|b| *b <= b' ')
+        .filter(|b| !matches!(b, b'\t' | b'\n' | b'\r'))
+        .map(|b| b.to_ascii_lowercase());
+    let starts =
+        |want: &[u8], it: &mut dyn Iterator<Item = u8>| want.iter().all(|w| it.next() == Some(*w));
+    match letters.next() {
+        Some(b'j') => starts(b"avascript:", &mut letters),
+        Some(b'd') => starts(b"ata:", &mut letters),
+        _ => false,
     }
 }
 
@@ -501,7 +525,32 @@ pub(super) fn importmap_refused(
 
 #[cfg(test)]
 mod tests {
-    use super::refresh_url;
+    use super::{may_be_code_url, refresh_url};
+
+    #[test]
+    fn code_url_precheck_lets_every_spelling_through() {
+        for v in [
+            "javascript:x",
+            " JavaScript:x",
+            "\x01java\tscript:x",
+            "java\nscript:x",
+            "DATA:text/html,x",
+            "&#106;avascript:x",
+            "java&#9;script:x",
+        ] {
+            assert!(may_be_code_url(v), "{v:?}");
+        }
+        for v in [
+            "https://a.b/",
+            "/javascript:x",
+            "color:red",
+            "dat:x",
+            "",
+            "j",
+        ] {
+            assert!(!may_be_code_url(v), "{v:?}");
+        }
+    }
 
     #[test]
     fn refresh_urls_as_the_spec_reads_them() {
