@@ -1027,3 +1027,235 @@ fn style_sheets_with_tracker_urls_are_made_inert() {
     let html = "<style>/* url(x) */ a{background:url(/a.png)} @import 'b.css';</style>";
     assert_eq!(refused(html), html);
 }
+
+// ---------------------------------------------------------------------------
+// Issue 12 classes 4, 8, 9 (code), 10: src/filter/code.rs, script.rs, hold.rs
+/// Whole and byte-by-byte through `cfg`: the same output.
+fn run_cfg(html: &str, grants: Grants, cfg: &Config) -> String {
+    let whole = run_with(
+        html.as_bytes(),
+        grants,
+        cfg,
+        Page::default(),
+        None,
+        usize::MAX,
+    );
+    let bytes = run_with(html.as_bytes(), grants, cfg, Page::default(), None, 1);
+    assert_eq!(whole, bytes, "chunking changed the output");
+    String::from_utf8(whole).unwrap()
+}
+
+const GTAG: &str = "https://www.googletagmanager.com/gtag/js?id=G-X";
+const FBQ: &str = "https://connect.facebook.net/en_US/fbevents.js";
+
+#[test]
+fn script_types_as_the_spec_and_loaders_read_them() {
+    // a present but empty type is JavaScript whatever `language` says
+    let out = refused(&format!(
+        "<script type=\"\" language=\"vbscript\" src=\"{GTAG}\"></script>"
+    ));
+    assert!(out.contains("type=\"text/plain\""), "{out}");
+    let out = refused("<script type=\"\" language=\"vbscript\">fbq('init', '1');</script>");
+    assert!(out.contains("type=\"text/plain\""), "{out}");
+    // absent type: `language` decides (vbscript never runs: left alone)
+    let html = format!("<script language=\"vbscript\" src=\"{GTAG}\"></script>");
+    assert_eq!(refused(&html), html);
+    // loaders: Partytown, Rocket Loader; the original type is kept for re-activation
+    for ty in [
+        "text/partytown",
+        "4f3a9c1e2b7d8a6f-text/javascript",
+        "4f3a9c1e2b7d8a6f-module",
+    ] {
+        let out = refused(&format!("<script type=\"{ty}\" src=\"{GTAG}\"></script>"));
+        assert!(out.contains("type=\"text/plain\""), "{ty}: {out}");
+        assert_eq!(
+            attr(&out, "data-consent-type").as_deref(),
+            Some(ty),
+            "{out}"
+        );
+        let out = refused(&format!("<script type=\"{ty}\">fbq('init', '1');</script>"));
+        assert!(out.contains("type=\"text/plain\""), "{ty}: {out}");
+    }
+    // a non-JS type nobody runs stays as it is
+    let html = format!("<script type=\"text/template\" src=\"{GTAG}\"></script>");
+    assert_eq!(refused(&html), html);
+}
+
+#[test]
+fn import_maps_to_refused_vendors_are_neutralised() {
+    for map in [
+        format!("{{\"imports\":{{\"g\":\"{GTAG}\"}}}}"),
+        format!(
+            "{{\"scopes\":{{\"/\":{{\"g\":\"{}\"}}}}}}",
+            GTAG.replace('/', "\\/")
+        ),
+    ] {
+        let html = format!("<script type=\"importmap\">{map}</script><script type=\"module\">import \"g\";</script>");
+        let out = refused(&html);
+        assert!(
+            out.starts_with("<script type=\"text/plain\" data-consent-type=\"importmap\""),
+            "{out}"
+        );
+        assert!(
+            out.contains(&map),
+            "the map is kept for re-activation: {out}"
+        );
+        assert_eq!(run(&html, Grants::ALL), html);
+    }
+    // first-party modules and invalid JSON (no import map to the browser): untouched
+    for html in [
+        "<script type=\"importmap\">{\"imports\":{\"a\":\"/js/a.js\"}}</script>",
+        "<script type=\"importmap\">{\"imports\":</script>",
+    ] {
+        assert_eq!(refused(html), html);
+    }
+}
+
+#[test]
+fn an_inline_script_longer_than_max_held_fails_closed() {
+    let cfg = Config {
+        max_held_bytes: 1024,
+        ..Config::default()
+    };
+    let pad = "x".repeat(4096);
+    let html = format!("<p>a</p><script>/*{pad}*/fbq('init', '1');</script><p>b</p>");
+    // nothing scanned past 1 KiB: neutralised as the strictest refused category
+    let out = run_cfg(&html, Grants::NECESSARY_ONLY, &cfg);
+    assert!(out.contains("<script type=\"text/plain\" data-consent-category=\"advertising\" data-consent-vendor=\"unknown\">"), "{out:.200}");
+    assert!(out.ends_with("</script><p>b</p>"));
+    let out = run_cfg(&html, only(Category::Advertising), &cfg);
+    assert!(
+        out.contains("data-consent-category=\"analytics\""),
+        "{out:.200}"
+    );
+    // a signature within the limit still names its vendor
+    let early = format!("<script>fbq('init', '1');/*{pad}*/</script>");
+    let out = run_cfg(&early, Grants::NECESSARY_ONLY, &cfg);
+    assert!(
+        out.contains("data-consent-vendor=\"meta-pixel\""),
+        "{out:.200}"
+    );
+    // everything granted: released as it is
+    assert_eq!(run_cfg(&html, Grants::ALL, &cfg), html);
+}
+
+#[test]
+fn event_handlers_that_reach_a_refused_vendor_are_removed() {
+    let load =
+        format!("var s=document.createElement('script');s.src='{FBQ}';document.head.append(s)");
+    for html in [
+        format!("<img src=\"/logo.png\" onload=\"{load}\">"),
+        format!("<svg onload=\"{load}\"></svg>"),
+        format!("<math onclick=\"{load}\"><mi>x</mi></math>"),
+        "<body onload=\"fbq(&quot;init&quot;, &quot;1&quot;)\"><p>x</p></body>".to_string(),
+    ] {
+        let out = refused(&html);
+        assert!(!out.contains("onload") && !out.contains("onclick"), "{out}");
+        assert_eq!(run(&html, only(Category::Advertising)), html);
+    }
+    // handlers that name no refused vendor, and share links in them, stay
+    for html in [
+        "<button onclick=\"toggle(this)\">x</button>",
+        "<a href=\"/x\" onclick=\"window.open('https://www.example.org/share')\">x</a>",
+    ] {
+        assert_eq!(refused(html), html);
+    }
+}
+
+#[test]
+fn javascript_and_data_urls_carrying_tracker_code_are_neutralised() {
+    let ga = "https://www.google-analytics.com/analytics.js";
+    let cases = [
+        (
+            format!("<a href=\"javascript:s.src='{FBQ}'\">x</a>"),
+            "href",
+        ),
+        (
+            format!("<iframe src=\"java&#9;script:'<script src={ga}></script>'\"></iframe>"),
+            "src",
+        ),
+        (
+            format!("<iframe src=\"data:text/html,<script src={ga}></script>\"></iframe>"),
+            "src",
+        ),
+        (
+            format!("<iframe src=\"data:text/html;base64,{}\"></iframe>", {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode(format!("<img src={FBQ}>"))
+            }),
+            "src",
+        ),
+        (
+            format!("<object data=\"data:text/html,<img src={FBQ}>\"></object>"),
+            "data",
+        ),
+        (
+            format!("<embed src=\"data:image/svg+xml,<svg><image href='{FBQ}'/></svg>\">"),
+            "src",
+        ),
+    ];
+    for (html, a) in &cases {
+        let out = refused(html);
+        assert!(out.contains(&format!("data-consent-{a}=")), "{out}");
+        assert!(attr(&out, a).is_none(), "{out}");
+        assert!(attr(&out, "data-consent-category").is_some(), "{out}");
+        assert_eq!(run(html, Grants::ALL), *html);
+    }
+    // a data: script
+    let out = refused("<script src=\"data:text/javascript,fbq('init','1')\"></script>");
+    assert!(out.contains("type=\"text/plain\""), "{out}");
+    // harmless ones stay
+    for html in [
+        "<a href=\"javascript:void(0)\">x</a>",
+        "<img src=\"data:image/png;base64,iVBORw0KGgo=\">",
+        "<iframe src=\"data:text/html,<p>hello</p>\"></iframe>",
+    ] {
+        assert_eq!(refused(html), html);
+    }
+}
+
+#[test]
+fn meta_refresh_to_a_refused_vendor_is_neutralised() {
+    let html = format!("<meta http-equiv=\"refresh\" content=\"0; url={FBQ}\">");
+    let out = refused(&html);
+    assert!(!out.contains("http-equiv"), "{out}");
+    assert_eq!(run(&html, Grants::ALL), html);
+    let own = "<meta http-equiv=\"refresh\" content=\"5; url=/next\">";
+    assert_eq!(refused(own), own);
+}
+
+#[test]
+fn nested_foreign_content_breakouts_cut_the_page() {
+    let script = format!("<script src=\"{GTAG}\"></script>");
+    // lol_html stays in SVG where the browser is back in HTML: cut there
+    for html in [
+        format!("<p>a</p><svg><svg><p><![CDATA[>{script}]]>"),
+        format!("<p>a</p><svg><svg><p><style><!--</style>{script}<!-- -->"),
+        format!("<p>a</p><math><math><div><![CDATA[>{script}]]>"),
+        // end-tag breakout (no element to see): CDATA / comment with markup
+        format!("<p>a</p><svg><svg></p><![CDATA[>{script}]]>"),
+        format!("<p>a</p><svg><svg></p><style><!--</style>{script}<!-- -->"),
+        // any CDATA while nested: the cut must not depend on the chunking
+        "<p>a</p><svg><svg><style><![CDATA[.a{fill:red}]]></style>".to_string(),
+    ] {
+        let out = refused(&html);
+        assert!(out.starts_with("<p>a</p>"), "{out}");
+        assert!(
+            out.ends_with("<!--consent-edge: document truncated-->"),
+            "{html}\n{out}"
+        );
+        assert!(!out.contains("googletagmanager"), "{out}");
+        assert!(!out.contains("fill:red"), "{out}");
+        // everything granted: nothing to protect, byte for byte
+        assert_eq!(run(&html, Grants::ALL), html);
+    }
+    // well-formed nesting, one level (CDATA included): untouched
+    for html in [
+        "<svg><svg><rect/></svg><p>x</p></svg><div>y</div>",
+        "<svg><p>x</p></svg><div>y</div>",
+        "<svg><style><![CDATA[.a{fill:red}]]></style><!-- icon --></svg>",
+        "<svg><foreignObject><div>x</div></foreignObject></svg>",
+    ] {
+        assert_eq!(refused(html), html);
+    }
+}

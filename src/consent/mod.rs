@@ -17,8 +17,8 @@ pub mod cookie;
 pub mod endpoint;
 pub mod enforce;
 pub mod ratelimit;
-pub mod token;
 pub mod reach;
+pub mod token;
 
 pub use self::cookie::Secrets;
 

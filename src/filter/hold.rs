@@ -12,6 +12,7 @@
 use super::handlers::rewrite_fragment;
 use super::policy::Ctx;
 use super::Blocking;
+use crate::consent::Category;
 use crate::html::requote_raw;
 use crate::markup;
 use crate::trackers::Vendor;
@@ -23,6 +24,8 @@ use std::rc::Rc;
 pub(super) enum HoldKind {
     /// An inline JavaScript script: its start tag's attributes.
     Script(Vec<(String, String)>),
+    /// A `<script type="importmap">`: its start tag's attributes.
+    ImportMap(Vec<(String, String)>),
     Noscript,
 }
 
@@ -136,9 +139,26 @@ impl Core {
     }
 
     /// A held inline script: look for refused signatures in what is new.
+    ///
+    /// A script longer than `max_held` FAILS CLOSED (issue 12 class 10):
+    /// without a refused signature in its first `max_held` bytes it is
+    /// neutralised anyway, as the unknown vendor of the strictest category
+    /// the visitor has not granted (re-activated once everything is), since
+    /// the rest of it is never scanned. Everything granted: released.
     fn scan_script(&mut self, ctx: &Ctx, tag_len: usize, at_end: bool) {
         let Some(h) = self.hold.as_mut() else { return };
         let held = &self.out[h.mark..];
+        let over = held.len() > tag_len + ctx.max_held;
+        if matches!(h.kind, HoldKind::ImportMap(_)) {
+            if at_end || over {
+                let text = &self.out[h.mark + tag_len..];
+                match crate::filter::code::importmap_refused(ctx, text, self.encoding, over) {
+                    Some((cat, id)) => self.block_held_script(ctx, cat, &id),
+                    None => self.hold = None,
+                }
+            }
+            return;
+        }
         // Only the first `max_held` bytes of a script are scanned, so the
         // verdict is the same for every chunking of the input.
         let limit = held.len().min(tag_len + ctx.max_held);
@@ -151,9 +171,16 @@ impl Core {
             }
         }
         h.scanned = h.scanned.max(limit);
-        if at_end || held.len() > tag_len + ctx.max_held {
-            match h.refused {
-                Some(v) => self.block_held_script(ctx, v),
+        if at_end || over {
+            let verdict = match (h.refused, over) {
+                (Some(v), _) => Some((v.category, v.id.clone())),
+                (None, true) => ctx
+                    .strictest_refused()
+                    .map(|c| (c, ctx.catalog.unknown_vendor().id.clone())),
+                (None, false) => None,
+            };
+            match verdict {
+                Some((cat, id)) => self.block_held_script(ctx, cat, &id),
                 None => self.hold = None,
             }
         }
@@ -177,21 +204,23 @@ impl Core {
         }
     }
 
-    /// The held script is vendor `v`'s: remove it, or rebuild its start tag
-    /// as an inert `text/plain` script.
-    fn block_held_script(&mut self, ctx: &Ctx, v: &Vendor) {
+    /// The held script is refused (category `cat`, vendor id `vendor`):
+    /// remove it, or rebuild its start tag as an inert `text/plain` script.
+    fn block_held_script(&mut self, ctx: &Ctx, cat: Category, vendor: &str) {
         let Some(h) = self.hold.take() else { return };
-        let (HoldKind::Script(attrs), Some(tag_len)) = (h.kind, h.tag_len) else {
+        let (HoldKind::Script(attrs) | HoldKind::ImportMap(attrs), Some(tag_len)) =
+            (h.kind, h.tag_len)
+        else {
             return;
         };
-        ctx.saw(v.category);
+        ctx.saw(cat);
         match ctx.blocking {
             Blocking::Remove => {
                 self.out.truncate(h.mark);
                 self.dropping = true;
             }
             Blocking::Neutralize => {
-                let tag = neutralized_script_tag(&attrs, v, &ctx.token);
+                let tag = neutralized_script_tag(&attrs, cat, vendor, &ctx.token);
                 let text = self.out.split_off(h.mark + tag_len);
                 self.out.truncate(h.mark);
                 let (bytes, _, _) = self.encoding.encode(&tag);
@@ -205,7 +234,12 @@ impl Core {
 /// The start tag of a neutralised inline script: its attributes as written
 /// (less `type` and any stale markers), `type="text/plain"`, the original
 /// type in `data-consent-type`, and the category and vendor.
-fn neutralized_script_tag(attrs: &[(String, String)], v: &Vendor, token: &str) -> String {
+fn neutralized_script_tag(
+    attrs: &[(String, String)],
+    cat: Category,
+    vendor: &str,
+    token: &str,
+) -> String {
     let mut tag = String::from("<script");
     let mut orig_type = None;
     let push_attr = |tag: &mut String, name: &str, value: &str| {
@@ -237,8 +271,8 @@ fn neutralized_script_tag(attrs: &[(String, String)], v: &Vendor, token: &str) -
     if let Some(t) = orig_type {
         push_attr(&mut tag, markup::TYPE, t);
     }
-    push_attr(&mut tag, markup::CATEGORY, v.category.id());
-    push_attr(&mut tag, markup::VENDOR, &v.id);
+    push_attr(&mut tag, markup::CATEGORY, cat.id());
+    push_attr(&mut tag, markup::VENDOR, vendor);
     if !token.is_empty() {
         push_attr(&mut tag, markup::TOKEN, token);
     }

@@ -60,9 +60,13 @@
 //! text of an inline JavaScript `<script>` (and of a `<noscript>`) is held back
 //! from its start tag until either a refused vendor's signature is found in
 //! it (the start tag is rewritten and everything is released), or its end tag
-//! arrives. A script longer than `[filter] max_held_bytes` is released
-//! unchanged past that point (signatures further in are not caught); a
-//! `<noscript>` that long has its content dropped.
+//! arrives. A script longer than `[filter] max_held_bytes` fails closed: it
+//! is neutralised as the unknown vendor of the strictest refused category
+//! (signatures further in are never scanned; see `hold.rs`); a
+//! `<noscript>` that long has its content dropped. Import maps are held
+//! and judged the same way; event handlers, `javascript:`/`data:` URLs,
+//! `<meta refresh>` and the nested-foreign-content fail-safe are in
+//! `code.rs`.
 //!
 //! # When the memory limit trips (fail-safe)
 //!
@@ -95,8 +99,10 @@
 //! | `css.rs` | the URLs of a piece of CSS |
 //! | `hold.rs` | the output buffer and the hold of inline scripts / noscripts |
 //! | `handlers/` | one file per kind of element: media, script, author tags, srcdoc, injection |
+//! | `code.rs` | code outside script text: `on*` handlers, `javascript:`/`data:` URLs, `<meta refresh>`, import maps, the nested-foreign-content fail-safe |
 //! | `failsafe.rs` | the clean end after a bail-out |
 
+mod code;
 mod config;
 mod css;
 mod failsafe;
@@ -260,6 +266,7 @@ impl Filter {
         let s = base_settings(cfg, enc, header_enc.is_none());
         let s = early_handlers(s, &injection.head_start, &core);
         let s = tracker_handlers(s, &ctx, &core);
+        let s = code::code_handlers(s, &ctx, &core);
         let s = failsafe::failsafe_handlers(s, &ctx, &core, &body_end);
         let s = injection_handlers(s, injection, &core);
         let sink = Sink {

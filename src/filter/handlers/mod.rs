@@ -114,6 +114,7 @@ pub(super) fn rewrite_fragment(ctx: &Ctx, content: &[u8], encoding: &'static Enc
         .append_element_content_handler(on(&selectors().any, |el| {
             let tag = el.tag_name();
             media_or_tagged(ctx, el, true, &tag);
+            super::code::handle_code_attrs(ctx, el);
             Ok(())
         }))
         .with_encoding(enc)

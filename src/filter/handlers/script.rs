@@ -3,11 +3,12 @@
 //! raw content rewritten as a fragment).
 
 use super::author::handle_author_tagged;
+use crate::consent::Category;
+use crate::filter::code;
 use crate::filter::hold::{HoldKind, SharedCore};
 use crate::filter::policy::Ctx;
 use crate::filter::Blocking;
 use crate::markup;
-use crate::trackers::Vendor;
 use lol_html::html_content::{Element, EndTag};
 use lol_html::HandlerResult;
 use std::rc::Rc;
@@ -20,12 +21,21 @@ pub(super) fn handle_script(ctx: &Rc<Ctx>, core: &SharedCore, el: &mut Element) 
         return Ok(());
     }
     let ty = el.get_attribute("type");
-    if !is_js_type(ty.as_deref(), el.get_attribute("language").as_deref()) {
+    // An import map is held and its JSON scanned like an inline script's
+    // text (an external one, `src`, is not supported by browsers: no fetch).
+    let importmap = is_importmap_type(ty.as_deref());
+    if !importmap && !is_js_type(ty.as_deref(), el.get_attribute("language").as_deref()) {
         return Ok(());
     }
-    if let Some(src) = el.get_attribute("src") {
-        if let Some(v) = ctx.refused_script_src(&src) {
-            neutralize_script_src(ctx, el, v);
+    if let Some(src) = el.get_attribute("src").filter(|_| !importmap) {
+        let refused = match code::data_url_refused(ctx, &src) {
+            Some(hit) => Some(hit),
+            None => ctx
+                .refused_script_src(&src)
+                .map(|v| (v.category, v.id.clone())),
+        };
+        if let Some((cat, id)) = refused {
+            neutralize_script_src(ctx, el, cat, &id);
         }
         return Ok(());
     }
@@ -39,7 +49,11 @@ pub(super) fn handle_script(ctx: &Rc<Ctx>, core: &SharedCore, el: &mut Element) 
                 .iter()
                 .map(|a| (a.name_preserve_case(), a.value()))
                 .collect();
-            c.start_hold(HoldKind::Script(attrs));
+            c.start_hold(if importmap {
+                HoldKind::ImportMap(attrs)
+            } else {
+                HoldKind::Script(attrs)
+            });
         }
     }
     let (k, c2) = (core.clone(), ctx.clone());
@@ -76,10 +90,11 @@ pub(super) fn hold_noscript(ctx: &Rc<Ctx>, core: &SharedCore, el: &mut Element) 
     }))
 }
 
-/// An external script of a refused vendor: removed, or made inert
-/// (`type="text/plain"`, the original type kept in `data-consent-type`).
-fn neutralize_script_src(ctx: &Ctx, el: &mut Element, v: &Vendor) {
-    ctx.saw(v.category);
+/// An external script of a refused vendor (category `cat`, vendor id
+/// `vendor`): removed, or made inert (`type="text/plain"`, the original
+/// type kept in `data-consent-type`).
+fn neutralize_script_src(ctx: &Ctx, el: &mut Element, cat: Category, vendor: &str) {
+    ctx.saw(cat);
     if ctx.blocking == Blocking::Remove {
         el.remove();
         return;
@@ -88,25 +103,53 @@ fn neutralize_script_src(ctx: &Ctx, el: &mut Element, v: &Vendor) {
         let _ = el.set_attribute(markup::TYPE, &t);
     }
     let _ = el.set_attribute("type", "text/plain");
-    let _ = el.set_attribute(markup::CATEGORY, v.category.id());
-    let _ = el.set_attribute(markup::VENDOR, &v.id);
+    let _ = el.set_attribute(markup::CATEGORY, cat.id());
+    let _ = el.set_attribute(markup::VENDOR, vendor);
     ctx.stamp(el);
 }
 
-/// Whether a `<script>` with this `type` (and `language`) runs as JavaScript.
+/// Whether a `<script>` with this `type` (and `language`) runs as JavaScript,
+/// in a browser or through a loader that executes it.
+///
+/// HTML "prepare the script element" step 8: a PRESENT but empty `type` is
+/// JavaScript whatever `language` says; only an absent `type` consults
+/// `language` (empty: JavaScript; else `text/<language>`). Then the type,
+/// ASCII whitespace stripped, must be a JavaScript MIME type essence or
+/// `module`. Besides those, types no browser runs but a known loader
+/// executes count as JavaScript ([`is_loader_type`]).
 fn is_js_type(ty: Option<&str>, language: Option<&str>) -> bool {
-    let t = ty.map(|t| t.trim()).unwrap_or("");
-    if t.is_empty() {
-        return match language.map(str::trim) {
-            None | Some("") => true,
-            Some(l) => is_js_mime(&format!("text/{l}")),
-        };
-    }
-    if t.eq_ignore_ascii_case("module") {
+    let t = match (ty, language) {
+        (Some(""), _) | (None, None) => return true,
+        (Some(t), _) => t.trim_matches(|c: char| c.is_ascii_whitespace()),
+        (None, Some(l)) => {
+            let l = l.trim_matches(|c: char| c.is_ascii_whitespace());
+            return l.is_empty() || is_js_mime(&format!("text/{l}"));
+        }
+    };
+    if t.eq_ignore_ascii_case("module") || is_loader_type(t) {
         return true;
     }
     // Parameters are ignored: blocking a few more scripts is the safe side.
     is_js_mime(t.split(';').next().unwrap_or("").trim())
+}
+
+/// Script types that loaders execute though no browser does (issue 12
+/// class 4): Partytown's `text/partytown` (partytown.builder.io docs: the
+/// scripts run in a web worker) and Cloudflare Rocket Loader's
+/// `<hash>-text/javascript` (and `<hash>-module` for modules: Rocket Loader
+/// rewrites the type, then runs the scripts itself). Any type ending in one
+/// of those suffixes counts: the hash varies per site.
+fn is_loader_type(t: &str) -> bool {
+    let t = t.to_ascii_lowercase();
+    t == "text/partytown" || t.ends_with("-text/javascript") || t.ends_with("-module")
+}
+
+/// Whether a `<script>` with this `type` is an import map (HTML §8.1.5.3).
+pub(super) fn is_importmap_type(ty: Option<&str>) -> bool {
+    ty.is_some_and(|t| {
+        t.trim_matches(|c: char| c.is_ascii_whitespace())
+            .eq_ignore_ascii_case("importmap")
+    })
 }
 
 /// The JavaScript MIME type essences of the HTML standard (a spec table; no
