@@ -235,6 +235,11 @@ mod binding_tests {
             headers: &headers,
         };
         let visit = Visit::new(&facts, cfg, s, None, NOW);
+        // The banner's form token for this host's front page.
+        let mut headers = headers.clone();
+        let token = crate::consent::token::mint(&s.secrets, &visit.host, "/", NOW, [5; 16])
+            .expect("a usable secret");
+        headers.push((crate::consent::token::HEADER.into(), token));
         let req = EndpointRequest {
             method: "POST",
             host: &visit.host,

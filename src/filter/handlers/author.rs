@@ -159,6 +159,11 @@ pub(super) fn handle_author_tagged(ctx: &Ctx, el: &mut Element, tag: &str) {
     }
     if !is_live && granted && !only_necessary {
         activate(el, tag, &stash);
+    } else if !is_live && !granted && tag != "script" {
+        // Still inert: the banner script may activate it after a choice
+        // (it carries this response's token). Not a script: page markup
+        // could forge one; it runs on the next view, activated here.
+        ctx.stamp(el);
     }
 }
 
