@@ -24,7 +24,8 @@ pub(super) fn handle_script(ctx: &Rc<Ctx>, core: &SharedCore, el: &mut Element) 
         return Ok(());
     }
     if let Some(src) = el.get_attribute("src") {
-        if let Some(v) = ctx.refused_script_src(&src) {
+        let refused = ctx.refused_script_src(&src, &|name| el.has_attribute(name));
+        if let Some(v) = refused {
             neutralize_script_src(ctx, el, v);
         }
         return Ok(());
