@@ -191,3 +191,172 @@ fn parse_any(raw: &str) -> Option<url::Url> {
     let base = url::Url::parse(RELATIVE_BASE).ok()?;
     base.join(decoded.trim()).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Catalog, Config};
+
+    fn cat(cfg: &str) -> Catalog {
+        Catalog::with_config(&toml::from_str::<Config>(cfg).unwrap()).unwrap()
+    }
+
+    fn id<'a>(c: &'a Catalog, url: &str) -> Option<&'a str> {
+        c.match_url(url).map(|v| v.id.as_str())
+    }
+
+    #[test]
+    fn tag_ids_in_loader_urls() {
+        let c = cat("");
+        let gtag = "https://www.googletagmanager.com/gtag/js?id=";
+        assert_eq!(id(&c, &format!("{gtag}G-ABC1")), Some("google-analytics"));
+        assert_eq!(id(&c, &format!("{gtag}UA-1-1")), Some("google-analytics"));
+        assert_eq!(id(&c, &format!("{gtag}AW-123")), Some("google-ads"));
+        assert_eq!(id(&c, &format!("{gtag}DC-123")), Some("doubleclick"));
+        assert_eq!(id(&c, &format!("{gtag}GT-ABC")), Some("google-ads"));
+        assert_eq!(id(&c, &format!("{gtag}AW-1&amp;l=dl")), Some("google-ads"));
+        // no ID or an unknown prefix: the host decides, as before
+        assert_eq!(
+            id(&c, "https://www.googletagmanager.com/gtag/js"),
+            Some("google-analytics")
+        );
+        assert_eq!(id(&c, &format!("{gtag}XX-1")), Some("google-analytics"));
+        // two IDs: the strictest
+        assert_eq!(id(&c, &format!("{gtag}G-1&id=AW-2")), Some("google-ads"));
+        // first-party gateway paths, absolute and relative
+        assert_eq!(
+            id(&c, "https://shop.test/m/gtag/js?id=AW-1"),
+            Some("google-ads")
+        );
+        assert_eq!(id(&c, "/m/gtag/js?id=G-1"), Some("google-analytics"));
+        assert_eq!(id(&c, "/m/gtag/js"), None);
+        assert_eq!(id(&c, "/m/notgtag/js?id=AW-1"), None);
+        // the site names its GT- tag
+        let c = cat("[tag_ids]\n\"GT-ABC\" = \"google-analytics\"");
+        assert_eq!(id(&c, &format!("{gtag}GT-ABC")), Some("google-analytics"));
+        assert_eq!(id(&c, &format!("{gtag}GT-OTHER")), Some("google-ads"));
+    }
+
+    #[test]
+    fn tag_ids_in_inline_calls() {
+        let c = cat("");
+        let ids = |js: &str| -> Vec<String> {
+            c.match_inline_extra(js.as_bytes())
+                .iter()
+                .map(|v| v.id.clone())
+                .collect()
+        };
+        assert_eq!(ids("gtag( 'config' ,\n 'AW-1' )"), ["google-ads"]);
+        assert_eq!(
+            ids("gtag('event','conversion',{send_to:'AW-1/x_Y'})"),
+            ["google-ads"]
+        );
+        assert_eq!(ids("var o={\"send_to\" : \"DC-9/a/b\"}"), ["doubleclick"]);
+        assert_eq!(
+            ids("window.gtag('config','G-1');gtag('config','AW-2')"),
+            ["google-analytics", "google-ads"]
+        );
+        assert!(ids("mygtag('config','AW-1'); gtagx('config','AW-1')").is_empty());
+        assert!(ids("gtag('event','click',{label:'AW-ful day'})").is_empty());
+        assert!(ids("gtag('config')").is_empty());
+        // revealed only once the joints are undone
+        assert_eq!(
+            ids("s.src='//static.'+'hotjar.com/c/hotjar-'+id+'.js'"),
+            ["hotjar"]
+        );
+    }
+
+    #[test]
+    fn self_hosted_switch() {
+        let on = cat("");
+        let off = cat("self_hosted_analytics = \"exempt\"");
+        for url in ["/matomo/matomo.js", "/piwik/piwik.php?idsite=1&amp;rec=1"] {
+            assert_eq!(id(&on, url), Some("matomo-cloud"), "{url}");
+            assert_eq!(id(&off, url), None, "{url}");
+        }
+        assert_eq!(id(&on, "/matomo.php"), None, "the beacon needs idsite");
+        // cloud hosts are not self-hosted: still matched when exempt
+        assert_eq!(
+            id(&off, "https://cdn.matomo.cloud/x/matomo.js"),
+            Some("matomo-cloud")
+        );
+        let has = |a: &str| a == "data-domain";
+        assert_eq!(
+            on.classify_url("/js/script.js", &has)
+                .map(|v| v.id.as_str()),
+            Some("plausible")
+        );
+        assert_eq!(on.classify_url("/js/script.js", &|_| false), None);
+        assert!(toml::from_str::<Config>("self_hosted_analytics = \"maybe\"").is_err());
+    }
+
+    #[test]
+    fn library_cdns_and_unknown_scripts() {
+        let c = cat("unknown_scripts = \"functional\"");
+        let src = |c: &Catalog, u: &str| {
+            c.classify_script_src(u, &|_| false, "shop.test")
+                .map(|v| v.id.clone())
+        };
+        assert_eq!(src(&c, "https://cdn.jsdelivr.net/npm/x@1/x.js"), None);
+        assert_eq!(src(&c, "https://code.jquery.com/jquery-3.7.1.min.js"), None);
+        assert_eq!(src(&c, "https://static.shop.test/app.js"), None);
+        assert_eq!(
+            src(&c, "https://evil.test/x.js").as_deref(),
+            Some("unknown")
+        );
+        assert_eq!(
+            src(&c, "https://polyfill.io/v3/polyfill.min.js").as_deref(),
+            Some("unknown")
+        );
+        let strict = cat("unknown_scripts = \"functional\"\nlibrary_cdns = false");
+        assert_eq!(
+            src(&strict, "https://cdn.jsdelivr.net/npm/x@1/x.js").as_deref(),
+            Some("unknown")
+        );
+        // a catalog vendor on no library host still matches first
+        assert_eq!(
+            src(&c, "https://www.googletagmanager.com/gtag/js?id=AW-1").as_deref(),
+            Some("google-ads")
+        );
+    }
+
+    #[test]
+    fn config_is_validated() {
+        for bad in [
+            "[tag_ids]\n\"GT-ABC\" = \"nope\"",
+            "[tag_ids]\n\"gt-abc\" = \"google-ads\"",
+            "[tag_ids]\n\"GT-\" = \"google-ads\"",
+        ] {
+            let cfg: Config = toml::from_str(bad).unwrap();
+            assert!(Catalog::with_config(&cfg).is_err(), "{bad}");
+        }
+        let file = |extra: &str| {
+            format!("[[vendor]]\nid = \"a\"\nname = \"A\"\ncategory = \"analytics\"\nhosts = [\"a.test\"]\nsource = \"s\"\n{extra}")
+        };
+        for bad in [
+            "self_hosted = [{ file = \"script*.js\" }]",
+            "self_hosted = [{ file = \"a*b*.js\", attribute = \"x\" }]",
+            "self_hosted = [{ file = \"Script.js\" }]",
+            "self_hosted = [{ file = \"s.js\", dir = \"js\" }]",
+        ] {
+            assert!(
+                Catalog::parse(&file(bad), &Config::default()).is_err(),
+                "{bad}"
+            );
+        }
+        let fam = "[[tag_ids]]\nname = \"f\"\nparam = \"id\"\nsource = \"s\"\n";
+        for bad in [
+            format!("{fam}prefixes = {{ \"X-\" = \"nope\" }}"),
+            format!("{fam}prefixes = {{ \"x-\" = \"a\" }}"),
+            format!("{fam}prefixes = {{}}"),
+            format!("{fam}calls = [\"g(\"]\nprefixes = {{ \"X-\" = \"a\" }}"),
+            "[[library]]\nname = \"l\"\nhosts = [\"nodot\"]\nsource = \"s\"".to_string(),
+        ] {
+            assert!(
+                Catalog::parse(&file(&bad), &Config::default()).is_err(),
+                "{bad}"
+            );
+        }
+        let ok = format!("{fam}calls = [\"g\"]\nprefixes = {{ \"X-\" = \"a\" }}");
+        assert!(Catalog::parse(&file(&ok), &Config::default()).is_ok());
+    }
+}
