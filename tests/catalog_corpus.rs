@@ -223,6 +223,38 @@ fn loses_a_script(catalog: &'static Catalog, html: &[u8], site_host: &str) -> us
     out.matches("data-consent-vendor=\"unknown\"").count()
 }
 
+/// The hosts of the external scripts an `unknown_scripts` catalog takes
+/// from a page (a quick reading of the output: `src` of the marked tags).
+fn unknown_hosts(catalog: &'static Catalog, html: &[u8], site_host: &str) -> Vec<String> {
+    let mut f = Filter::new(
+        catalog,
+        &Config::default(),
+        Page {
+            grants: Grants::NECESSARY_ONLY,
+            site_host: site_host.to_string(),
+            ..Page::default()
+        },
+        None,
+    );
+    let mut out = f.write(html);
+    out.extend(f.end());
+    let out = String::from_utf8_lossy(&out).into_owned();
+    out.split("<script")
+        .filter(|t| {
+            t.split('>')
+                .next()
+                .unwrap_or("")
+                .contains("data-consent-vendor=\"unknown\"")
+        })
+        .filter_map(|t| {
+            let tag = t.split('>').next()?;
+            let src = attr(tag, "src")?;
+            let rest = src.split("//").nth(1)?;
+            Some(rest.split(['/', '?', ':']).next()?.to_ascii_lowercase())
+        })
+        .collect()
+}
+
 /// Issue 14: how many of the 258 pages would lose a script if
 /// `unknown_scripts` were switched on (any category: the visitor refused
 /// everything), with and without the `[[library]]` CDN allow-list. The
@@ -240,6 +272,7 @@ fn unknown_scripts_policy_cost_on_the_corpus() {
     let (with, without) = (catalog(true), catalog(false));
     let (mut pages_with, mut pages_without, mut scripts_with, mut scripts_without) = (0, 0, 0, 0);
     let mut known_host = 0;
+    let mut lost_hosts: BTreeMap<String, usize> = BTreeMap::new();
     for (_, html) in &pages {
         let host = own_host(html);
         if !host.is_empty() {
@@ -252,6 +285,14 @@ fn unknown_scripts_policy_cost_on_the_corpus() {
         pages_without += usize::from(b > 0);
         scripts_with += a;
         scripts_without += b;
+        for h in unknown_hosts(with, html, &host) {
+            *lost_hosts.entry(h).or_insert(0usize) += 1;
+        }
+    }
+    let mut top: Vec<_> = lost_hosts.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1));
+    for (h, n) in top.iter().take(25) {
+        eprintln!("  lost with the allow-list: {n:>4} scripts from {h}");
     }
     eprintln!(
         "unknown_scripts on, {} pages ({known_host} with a canonical/og:url host):\n  \
