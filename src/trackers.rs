@@ -485,7 +485,8 @@ mod tests {
         let json = include_str!(concat!(env!("OUT_DIR"), "/trackers.json"));
         let from_json: CatalogFile = serde_json::from_str(json).unwrap();
         let from_toml: CatalogFile = toml::from_str(EMBEDDED).unwrap();
-        assert_eq!(from_json.vendor, from_toml.vendor);
+        assert_eq!(from_json, from_toml);
+        assert!(!from_json.tag_ids.is_empty() && !from_json.library.is_empty());
     }
 
     #[test]
