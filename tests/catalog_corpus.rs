@@ -290,7 +290,7 @@ fn unknown_scripts_policy_cost_on_the_corpus() {
         }
     }
     let mut top: Vec<_> = lost_hosts.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|t| std::cmp::Reverse(t.1));
     for (h, n) in top.iter().take(25) {
         eprintln!("  lost with the allow-list: {n:>4} scripts from {h}");
     }

@@ -160,10 +160,7 @@ fn fold_array(out: &[u8], sep: &[u8]) -> Option<(usize, Vec<u8>)> {
     let lb = out[floor..].iter().rposition(|&b| b == b'[')? + floor;
     let mut parts: Vec<&[u8]> = Vec::new();
     let mut at = lb + 1;
-    loop {
-        let Some(start) = next_non_space(out, at) else {
-            break;
-        };
+    while let Some(start) = next_non_space(out, at) {
         let (content, end) = literal(out, start)?;
         parts.push(content);
         match next_non_space(out, end) {

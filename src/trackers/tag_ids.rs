@@ -59,7 +59,7 @@ impl TagIdRules {
                     .iter()
                     .filter_map(|(p, v)| Some((p.clone(), index(v)?)))
                     .collect();
-                prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+                prefixes.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
                 Family {
                     urls: f.urls.iter().map(|u| split_pattern(u)).collect(),
                     paths: f.paths.clone(),
