@@ -22,6 +22,11 @@
 //! * **Cookies** ([`Catalog::cookie_category`]): exact names in a `HashMap`,
 //!   then prefixes, longest first.
 
+mod classify;
+mod normalise;
+mod self_hosted;
+mod tag_ids;
+
 use crate::model::Category;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use consent_edge_config::trackers::{canonical_host, check_vendors, merge};
@@ -63,6 +68,8 @@ pub struct Catalog {
     unknown_scripts: UnknownScripts,
     first_party: Vec<String>,
     unknown: Vendor,
+    /// Tag IDs, self-hosted analytics, library CDNs (`trackers/classify.rs`).
+    rules: classify::Rules,
 }
 
 impl Catalog {
@@ -83,7 +90,9 @@ impl Catalog {
     pub fn from_file(file: &CatalogFile, cfg: &Config) -> Result<Catalog, Invalid> {
         file.check()?;
         cfg.check(file)?;
-        Catalog::build(merge(file, cfg)?, cfg)
+        let mut catalog = Catalog::build(merge(file, cfg)?, cfg)?;
+        catalog.rules = classify::Rules::new(file, &catalog.vendors, cfg);
+        Ok(catalog)
     }
 
     fn build(vendors: Vec<Vendor>, cfg: &Config) -> Result<Catalog, Invalid> {
@@ -154,6 +163,7 @@ impl Catalog {
             unknown_scripts: cfg.unknown_scripts,
             first_party,
             unknown: unknown_vendor(unknown_cat),
+            rules: classify::Rules::default(),
         })
     }
 
@@ -183,7 +193,8 @@ impl Catalog {
     /// protocol-relative URLs, any case, padded with whitespace, with HTML
     /// entities still in it. Relative URLs (same site) never match.
     pub fn match_url(&self, url: &str) -> Option<&Vendor> {
-        with_host_path(url, |host, path| self.match_host_path(host, path)).flatten()
+        // By host, tag ID and self-hosted file name: `trackers/classify.rs`.
+        self.classify_url(url, &|_| false)
     }
 
     /// The vendor for an already-normalised lowercase host and path.
@@ -285,6 +296,7 @@ fn unknown_vendor(category: Category) -> Vendor {
         cookies: Vec::new(),
         cookie_prefixes: Vec::new(),
         source: "consent.toml [trackers] unknown_scripts".into(),
+        self_hosted: Vec::new(),
         allowed: false,
     }
 }
@@ -490,7 +502,8 @@ mod tests {
         let json = include_str!(concat!(env!("OUT_DIR"), "/trackers.json"));
         let from_json: CatalogFile = serde_json::from_str(json).unwrap();
         let from_toml: CatalogFile = toml::from_str(EMBEDDED).unwrap();
-        assert_eq!(from_json.vendor, from_toml.vendor);
+        assert_eq!(from_json, from_toml);
+        assert!(!from_json.tag_ids.is_empty() && !from_json.library.is_empty());
     }
 
     #[test]

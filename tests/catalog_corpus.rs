@@ -175,3 +175,130 @@ fn corpus_inline_scripts_neutralised_are_all_justified() {
         unjustified.join("\n")
     );
 }
+
+/// The site's own host, as the page says it (`<link rel="canonical">` or
+/// `og:url`): the corpus pages are saved files without their URL.
+fn own_host(html: &[u8]) -> String {
+    let text = String::from_utf8_lossy(html).to_ascii_lowercase();
+    for key in [
+        "rel=\"canonical\"",
+        "property=\"og:url\"",
+        "rel='canonical'",
+    ] {
+        let Some(p) = text.find(key) else { continue };
+        let start = text[..p].rfind('<').unwrap_or(0);
+        let end = text[p..].find('>').map_or(text.len(), |e| p + e);
+        let tag = &text[start..end];
+        for attr in ["href=", "content="] {
+            if let Some(a) = tag.find(attr) {
+                let v = tag[a + attr.len()..].trim_start_matches(['"', '\'']);
+                if let Some(rest) = v.split("//").nth(1) {
+                    let host = rest.split(['/', '"', '\'', '?', ':']).next().unwrap_or("");
+                    if host.contains('.') {
+                        return host.to_string();
+                    }
+                }
+            }
+        }
+    }
+    String::new()
+}
+
+/// Whether the page filtered under `catalog` neutralised at least one
+/// external script as the unknown third party.
+fn loses_a_script(catalog: &'static Catalog, html: &[u8], site_host: &str) -> usize {
+    let mut f = Filter::new(
+        catalog,
+        &Config::default(),
+        Page {
+            grants: Grants::NECESSARY_ONLY,
+            site_host: site_host.to_string(),
+            ..Page::default()
+        },
+        None,
+    );
+    let mut out = f.write(html);
+    out.extend(f.end());
+    let out = String::from_utf8_lossy(&out);
+    out.matches("data-consent-vendor=\"unknown\"").count()
+}
+
+/// The hosts of the external scripts an `unknown_scripts` catalog takes
+/// from a page (a quick reading of the output: `src` of the marked tags).
+fn unknown_hosts(catalog: &'static Catalog, html: &[u8], site_host: &str) -> Vec<String> {
+    let mut f = Filter::new(
+        catalog,
+        &Config::default(),
+        Page {
+            grants: Grants::NECESSARY_ONLY,
+            site_host: site_host.to_string(),
+            ..Page::default()
+        },
+        None,
+    );
+    let mut out = f.write(html);
+    out.extend(f.end());
+    let out = String::from_utf8_lossy(&out).into_owned();
+    out.split("<script")
+        .filter(|t| {
+            t.split('>')
+                .next()
+                .unwrap_or("")
+                .contains("data-consent-vendor=\"unknown\"")
+        })
+        .filter_map(|t| {
+            let tag = t.split('>').next()?;
+            let src = attr(tag, "src")?;
+            let rest = src.split("//").nth(1)?;
+            Some(rest.split(['/', '?', ':']).next()?.to_ascii_lowercase())
+        })
+        .collect()
+}
+
+/// Issue 14: how many of the 258 pages would lose a script if
+/// `unknown_scripts` were switched on (any category: the visitor refused
+/// everything), with and without the `[[library]]` CDN allow-list. The
+/// figures are quoted in docs/CATALOG.md.
+#[test]
+fn unknown_scripts_policy_cost_on_the_corpus() {
+    let Some(pages) = corpus() else { return };
+    let catalog = |library_cdns: bool| -> &'static Catalog {
+        let cfg: consent_edge::trackers::Config = toml::from_str(&format!(
+            "unknown_scripts = \"functional\"\nlibrary_cdns = {library_cdns}"
+        ))
+        .unwrap();
+        Box::leak(Box::new(Catalog::with_config(&cfg).unwrap()))
+    };
+    let (with, without) = (catalog(true), catalog(false));
+    let (mut pages_with, mut pages_without, mut scripts_with, mut scripts_without) = (0, 0, 0, 0);
+    let mut known_host = 0;
+    let mut lost_hosts: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, html) in &pages {
+        let host = own_host(html);
+        if !host.is_empty() {
+            known_host += 1;
+        }
+        let a = loses_a_script(with, html, &host);
+        let b = loses_a_script(without, html, &host);
+        assert!(a <= b, "the allow-list can only spare scripts");
+        pages_with += usize::from(a > 0);
+        pages_without += usize::from(b > 0);
+        scripts_with += a;
+        scripts_without += b;
+        for h in unknown_hosts(with, html, &host) {
+            *lost_hosts.entry(h).or_insert(0usize) += 1;
+        }
+    }
+    let mut top: Vec<_> = lost_hosts.into_iter().collect();
+    top.sort_by_key(|t| std::cmp::Reverse(t.1));
+    for (h, n) in top.iter().take(25) {
+        eprintln!("  lost with the allow-list: {n:>4} scripts from {h}");
+    }
+    eprintln!(
+        "unknown_scripts on, {} pages ({known_host} with a canonical/og:url host):\n  \
+         without the library allow-list: {pages_without} pages lose {scripts_without} scripts\n  \
+         with it:                        {pages_with} pages lose {scripts_with} scripts",
+        pages.len()
+    );
+    assert!(pages_with <= pages_without);
+}

@@ -518,7 +518,7 @@ pub(super) fn importmap_refused(
         urls.extend(s.values().flat_map(values));
     }
     urls.into_iter()
-        .filter_map(|u| ctx.refused_script_src(u))
+        .filter_map(|u| ctx.refused_script_src(u, &|_| false))
         .max_by_key(|v| v.category)
         .map(|v| (v.category, v.id.clone()))
 }

@@ -172,6 +172,15 @@ impl Core {
         }
         h.scanned = h.scanned.max(limit);
         if at_end || over {
+            // Once over the whole scanned text (so chunking cannot change
+            // it): signatures built from string pieces, tag IDs in calls.
+            if ctx.scan_scripts {
+                for v in ctx.catalog.match_inline_extra(&held[tag_len..limit]) {
+                    if ctx.refused(v) && h.refused.is_none_or(|r| v.category > r.category) {
+                        h.refused = Some(v);
+                    }
+                }
+            }
             let verdict = match (h.refused, over) {
                 (Some(v), _) => Some((v.category, v.id.clone())),
                 (None, true) => ctx

@@ -5,7 +5,7 @@ use super::{Blocking, Config, Page};
 use crate::consent::{Category, Grants};
 use crate::html::escape_text;
 use crate::markup;
-use crate::trackers::{with_host_path, Catalog, UnknownScripts, Vendor};
+use crate::trackers::{with_host_path, Catalog, Vendor};
 use std::cell::{Cell, RefCell};
 use url::Url;
 
@@ -162,22 +162,31 @@ impl Ctx {
             .all(|c| *c == Category::Necessary || self.grants.has(*c))
     }
 
-    /// Same for a script `src`, including the unknown third-party policy.
-    pub(super) fn refused_script_src(&self, url: &str) -> Option<&'static Vendor> {
-        self.host_path(url, |host, path| {
-            match self.catalog.match_host_path(host, path) {
-                Some(v) => Some(v).filter(|v| self.refused(v)),
-                None => match self.catalog.unknown_scripts() {
-                    UnknownScripts::Allow => None,
-                    UnknownScripts::Category(_) => {
-                        let v = self.catalog.unknown_vendor();
-                        (!self.catalog.is_first_party(host, &self.site_host) && self.refused(v))
-                            .then_some(v)
-                    }
-                },
-            }
-        })
-        .flatten()
+    /// Same for a script `src` (whose attributes `has_attr` tells: a
+    /// self-hosted script is recognised by one), including the unknown
+    /// third-party policy (`trackers/classify.rs`); a relative URL after a
+    /// third-party `<base href>` is resolved against it first.
+    pub(super) fn refused_script_src(
+        &self,
+        url: &str,
+        has_attr: &dyn Fn(&str) -> bool,
+    ) -> Option<&'static Vendor> {
+        let resolved = if with_host_path(url, |_, _| ()).is_none() {
+            self.base
+                .borrow()
+                .as_ref()
+                .and_then(|b| b.join(&crate::html::decode_attribute(url)).ok())
+                .map(|u| u.to_string())
+        } else {
+            None
+        };
+        self.catalog
+            .classify_script_src(
+                resolved.as_deref().unwrap_or(url),
+                has_attr,
+                &self.site_host,
+            )
+            .filter(|v| self.refused(v))
     }
 }
 

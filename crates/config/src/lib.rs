@@ -41,7 +41,10 @@ pub use jurisdictions::{Jurisdictions, Model, RegimeDef};
 pub use model::{Category, Grants};
 pub use records::RecordsSettings;
 pub use routes::{CookieDecl, Mode, Route};
-pub use trackers::{CatalogFile, TrackerSettings, UnknownScripts, Vendor};
+pub use trackers::{
+    CatalogFile, Library, SelfHosted, SelfHostedAnalytics, TagIds, TrackerSettings, UnknownScripts,
+    Vendor,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -112,9 +112,10 @@ pub(super) fn handle_author_tagged(ctx: &Ctx, el: &mut Element, tag: &str) {
     let (live_hits, mut vendors) = refused_in(ctx, &live);
     let (_, stash_vendors) = refused_in(ctx, &stash);
     if tag == "script" {
-        if let Some(v) = el
-            .get_attribute("src")
-            .and_then(|s| ctx.refused_script_src(&s))
+        let src = el.get_attribute("src");
+        if let Some(v) = src
+            .as_deref()
+            .and_then(|s| ctx.refused_script_src(s, &|name| el.has_attribute(name)))
         {
             vendors.push(v);
         }

@@ -31,7 +31,7 @@ pub(super) fn handle_script(ctx: &Rc<Ctx>, core: &SharedCore, el: &mut Element) 
         let refused = match code::data_url_refused(ctx, &src) {
             Some(hit) => Some(hit),
             None => ctx
-                .refused_script_src(&src)
+                .refused_script_src(&src, &|name| el.has_attribute(name))
                 .map(|v| (v.category, v.id.clone())),
         };
         if let Some((cat, id)) = refused {
