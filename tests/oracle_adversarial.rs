@@ -24,59 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 /// as of the filter at the start of issue 12: closed by issue 12 work. The
 /// engineers fixing the filter remove an id once it passes (the test fails
 /// until they do).
-const KNOWN_OPEN: &[&str] = &[
-    // 13.mixed-vendors (labelled with the first refused vendor's category:
-    // granting it re-activates the other vendor's URL too)
-    "13.mixed-vendors/img-src-srcset",
-    "13.mixed-vendors/ping-two",
-    "13.mixed-vendors/source-srcset-two",
-    // 14.consent-mode-order
-    "14.consent-mode-order/gateway-no-head",
-    "14.consent-mode-order/no-head-no-body",
-    "14.consent-mode-order/script-before-head-tag",
-    // 2.author-tagged
-    "2.author-tagged/iframe-data-consent-functional",
-    "2.author-tagged/img-data-consent-bogus",
-    "2.author-tagged/necessary-activates-tracker",
-    "2.author-tagged/necessary-javascript-href",
-    "2.author-tagged/necessary-javascript-iframe",
-    "2.author-tagged/script-data-consent-analytics",
-    "2.author-tagged/script-data-consent-empty",
-    // 5.base-href
-    "5.base-href/base-img",
-    "5.base-href/base-in-body",
-    "5.base-href/base-protocol-relative",
-    "5.base-href/base-script",
-    // 7.elements
-    "7.elements/body-background",
-    "7.elements/frameset-frame",
-    "7.elements/image-element",
-    "7.elements/input-type-image",
-    "7.elements/link-apple-touch-icon",
-    "7.elements/link-href-and-imagesrcset",
-    "7.elements/link-icon",
-    "7.elements/link-imagesrcset",
-    "7.elements/link-manifest",
-    "7.elements/link-shortcut-icon",
-    "7.elements/svg-feimage",
-    "7.elements/svg-image-href",
-    "7.elements/svg-image-xlink",
-    "7.elements/svg-script-href",
-    "7.elements/svg-script-xlink",
-    "7.elements/svg-use",
-    "7.elements/td-background",
-    "7.elements/track-src",
-    // 9.css-handlers-urls
-    "9.css-handlers-urls/style-attr-css-escape",
-    "9.css-handlers-urls/style-attr-image-set",
-    "9.css-handlers-urls/style-attr-quoted",
-    "9.css-handlers-urls/style-attr-url",
-    "9.css-handlers-urls/style-element-url",
-    "9.css-handlers-urls/style-font-face",
-    "9.css-handlers-urls/style-import-string",
-    "9.css-handlers-urls/style-import-url",
-    "9.css-handlers-urls/svg-style-element",
-];
+const KNOWN_OPEN: &[&str] = &[];
 
 /// A vendor for the templates: a URL on its host and an inline snippet
 /// that carries one of its catalog signatures.

@@ -112,9 +112,23 @@ impl Ctx {
     /// The refused vendor a URL points at (a relative URL resolved against
     /// a third-party `<base href>` first).
     pub(super) fn refused_url(&self, url: &str) -> Option<&'static Vendor> {
-        self.host_path(url, |host, path| self.catalog.match_host_path(host, path))
-            .flatten()
+        let resolved = self.resolve_against_base(url);
+        self.catalog
+            .classify_url(resolved.as_deref().unwrap_or(url), &|_| false)
             .filter(|v| self.refused(v))
+    }
+
+    /// `url` resolved against the document's third-party `<base href>` when
+    /// it is relative and such a base was seen (`None`: use it as written).
+    fn resolve_against_base(&self, url: &str) -> Option<String> {
+        if with_host_path(url, |_, _| ()).is_some() {
+            return None;
+        }
+        self.base
+            .borrow()
+            .as_ref()
+            .and_then(|b| b.join(&crate::html::decode_attribute(url)).ok())
+            .map(|u| u.to_string())
     }
 
     /// [`with_host_path`] of `url`, or of `url` resolved against the
@@ -171,15 +185,7 @@ impl Ctx {
         url: &str,
         has_attr: &dyn Fn(&str) -> bool,
     ) -> Option<&'static Vendor> {
-        let resolved = if with_host_path(url, |_, _| ()).is_none() {
-            self.base
-                .borrow()
-                .as_ref()
-                .and_then(|b| b.join(&crate::html::decode_attribute(url)).ok())
-                .map(|u| u.to_string())
-        } else {
-            None
-        };
+        let resolved = self.resolve_against_base(url);
         self.catalog
             .classify_script_src(
                 resolved.as_deref().unwrap_or(url),
