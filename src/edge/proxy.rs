@@ -2,7 +2,7 @@
 //! response, carried out.
 
 use super::error::EdgeError;
-use super::http::{header, header_list, random16, to_headers};
+use super::http::{header, header_list, to_headers};
 use super::{origin, stream};
 use crate::filter::Filter;
 use crate::proxy::{

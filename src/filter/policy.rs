@@ -131,20 +131,6 @@ impl Ctx {
             .map(|u| u.to_string())
     }
 
-    /// [`with_host_path`] of `url`, or of `url` resolved against the
-    /// document's third-party base when it is relative.
-    pub(super) fn host_path<R>(&self, url: &str, mut f: impl FnMut(&str, &str) -> R) -> Option<R> {
-        if let Some(r) = with_host_path(url, &mut f) {
-            return Some(r);
-        }
-        let base = self.base.borrow();
-        let joined = base
-            .as_ref()?
-            .join(&crate::html::decode_attribute(url))
-            .ok()?;
-        with_host_path(joined.as_str(), f)
-    }
-
     /// Records the document's first `<base href>` (raw attribute value):
     /// an absolute one on another host than the page becomes the base
     /// relative URLs are resolved against.

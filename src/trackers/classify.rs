@@ -123,7 +123,7 @@ impl Catalog {
 
     /// What the plain signature scan of an inline script cannot see, run
     /// once over its whole (scanned) text: signatures spelled out only
-    /// after [`normalise`], and vendors named by tag IDs in calls and keys.
+    /// after normalisation (`trackers/normalise.rs`), and vendors named by tag IDs in calls and keys.
     pub fn match_inline_extra(&self, text: &[u8]) -> Vec<&Vendor> {
         let norm = normalise(text);
         let mut out = match &norm {
