@@ -15,7 +15,7 @@
 use super::handlers::{on, selectors, Rewriting};
 use super::hold::SharedCore;
 use super::policy::Ctx;
-use super::{Blocking, Config, Filter, Page};
+use super::Blocking;
 use crate::consent::Category;
 use crate::html::decode_attribute;
 use crate::markup;
@@ -402,27 +402,9 @@ fn nested_document_refused(ctx: &Ctx, doc: &str) -> Option<Category> {
     if ctx.depth >= 2 {
         return ctx.strictest_refused().filter(|_| doc.contains('<'));
     }
-    let cfg = Config {
-        blocking: ctx.blocking,
-        memory_limit: ctx.memory_limit,
-        max_held_bytes: ctx.max_held,
-    };
-    let page = Page {
-        grants: ctx.grants,
-        allow_vendors: ctx.allow_vendors.clone(),
-        site_host: ctx.site_host.clone(),
-        ..Page::default()
-    };
-    let mut f = Filter::nested(ctx.catalog, &cfg, page, Some("utf-8"), ctx.depth + 1);
-    let inner = f.ctx.clone();
-    let _ = f.write(doc.as_bytes());
-    let (_, failed) = f.finish();
-    let refused = inner.refused_seen.get();
-    if failed {
-        refused.max(ctx.strictest_refused())
-    } else {
-        refused
-    }
+    // The same nested run as a `srcdoc` document (its failure counts as the
+    // strictest refused category); only the verdict is kept.
+    super::handlers::srcdoc::filter_srcdoc(ctx, doc).1
 }
 
 /// The strictest refused vendor that a piece of code reaches: by a catalog

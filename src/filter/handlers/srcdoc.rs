@@ -59,7 +59,7 @@ pub(super) fn handle_srcdoc(ctx: &Ctx, el: &mut Element) {
 /// document and the strictest category refused in it. A document the nested
 /// filter cannot finish (memory limit) comes back truncated, as the
 /// strictest category the visitor has not granted.
-fn filter_srcdoc(ctx: &Ctx, doc: &str) -> (String, Option<Category>) {
+pub(in crate::filter) fn filter_srcdoc(ctx: &Ctx, doc: &str) -> (String, Option<Category>) {
     let cfg = Config {
         blocking: ctx.blocking,
         memory_limit: ctx.memory_limit,
