@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startOrigin, startWorker, SECRET } from "./harness.mjs";
+import { startOrigin, startWorker, SECRET, consentToken } from "./harness.mjs";
 
 let origin, prod, staging;
 const SAME = { "sec-fetch-site": "same-origin", "content-type": "application/json" };
@@ -47,7 +47,7 @@ after(async () => {
 /** POSTs a decision on `host`; returns { name, value, id }. */
 async function decide(w, host, action = "accept_all", cookie) {
   const res = await w.dispatchFetch(`https://${host}/__consent`, {
-    method: "POST", cf: DE, headers: { ...SAME, ...(cookie ? { cookie } : {}) }, body: JSON.stringify({ action }),
+    method: "POST", cf: DE, headers: { ...SAME, "x-consent-token": consentToken({ host }), ...(cookie ? { cookie } : {}) }, body: JSON.stringify({ action }),
   });
   assert.equal(res.status, 200);
   const body = await res.json();
@@ -165,7 +165,7 @@ test("refused cookies are expired host-only and on every parent domain, on the U
 test("withdrawal expires refused cookies on the parent domain at once", async () => {
   const c = await decide(prod, "www.example.com");
   const res = await prod.dispatchFetch("https://www.example.com/__consent", {
-    method: "DELETE", cf: DE, headers: { ...SAME, cookie: `__Host-consent=${c.value}; _ga=GA1.1.1.1` },
+    method: "DELETE", cf: DE, headers: { ...SAME, "x-consent-token": consentToken({ host: "www.example.com" }), cookie: `__Host-consent=${c.value}; _ga=GA1.1.1.1` },
   });
   const set = res.headers.getSetCookie();
   assert.ok(set.some((c) => c.startsWith("_ga=;") && /Domain=example\.com/i.test(c)), JSON.stringify(set));

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, startOrigin, startWorker } from "./harness.mjs";
+import { ROOT, startOrigin, startWorker, consentToken } from "./harness.mjs";
 
 const DB_ID = "00000000-0000-0000-0000-000000000000";
 const ADMIN = "admin-token-for-tests-0123456789abcdef";
@@ -56,10 +56,10 @@ after(async () => {
 /** The consent cookie of a decision. */
 async function decide(w, categories) {
   const res = await w.dispatchFetch("https://site.example/__consent", {
-    method: "POST", cf: DE, headers: { ...SAME, "content-type": "application/json" }, body: JSON.stringify({ categories }),
+    method: "POST", cf: DE, headers: { ...SAME, "content-type": "application/json", "x-consent-token": consentToken() }, body: JSON.stringify({ categories }),
   });
   assert.equal(res.status, 200);
-  return res.headers.getSetCookie().map((c) => /^(consent=[^;]+)/.exec(c)).find(Boolean)[1];
+  return res.headers.getSetCookie().map((c) => /^((?:__Host-|__Secure-)?consent=[^;]+)/.exec(c)).find(Boolean)[1];
 }
 
 async function page(w, cookie) {

@@ -56,7 +56,7 @@ function post(body, headers = {}, host = "site.example") {
   return mf.dispatchFetch(`https://${host}/__consent`, { method: "POST", cf: DE, redirect: "manual", headers: { ...SAME, ...headers }, body });
 }
 
-const consentSet = (res) => res.headers.getSetCookie().some((c) => /^consent=[^;]+/.test(c));
+const consentSet = (res) => res.headers.getSetCookie().some((c) => /^(?:__Host-|__Secure-)?consent=[^;]+/.test(c));
 
 before(async () => {
   dir = migratedD1();
@@ -190,15 +190,15 @@ test("an identical decision repeated within minutes is written once", async () =
   const who = { "cf-connecting-ip": "192.0.2.200", "user-agent": "repeat-clicker" };
   const first = await post('{"action":"accept_all"}', { ...JSON_CT, ...who, "x-consent-token": consentToken() });
   assert.equal(first.status, 200);
-  const cookie = first.headers.getSetCookie().map((c) => /^consent=([^;]+)/.exec(c)).find(Boolean)[1];
+  const cookie = first.headers.getSetCookie().map((c) => /^(?:__Host-|__Secure-)?consent=([^;]+)/.exec(c)).find(Boolean)[1];
   const { consent_id } = await first.json();
   for (let i = 0; i < 4; i++) {
-    const again = await post('{"action":"accept_all"}', { ...JSON_CT, ...who, cookie: `consent=${cookie}`, "x-consent-token": consentToken() });
+    const again = await post('{"action":"accept_all"}', { ...JSON_CT, ...who, cookie: `__Host-consent=${cookie}`, "x-consent-token": consentToken() });
     assert.equal(again.status, 200);
     assert.equal((await again.json()).consent_id, consent_id);
   }
   // a different choice is recorded
-  const changed = await post('{"action":"reject_all"}', { ...JSON_CT, ...who, cookie: `consent=${cookie}`, "x-consent-token": consentToken() });
+  const changed = await post('{"action":"reject_all"}', { ...JSON_CT, ...who, cookie: `__Host-consent=${cookie}`, "x-consent-token": consentToken() });
   assert.equal(changed.status, 200);
   await eventually(async () => (await rows(`consent_id = '${consent_id}'`)).length === 2, "two records");
   await settle();
