@@ -85,7 +85,7 @@ async function discovered(stack, host) {
 test("enforce: a refused vendor injected where the filter cannot see is blocked; undecided visitors are the control", T, async () => {
   const stack = stacks.enforce;
   const control = await visit(stack, false);
-  assert.ok(control.attempts.some(META), "without a decision there is no policy: the pixel leaks (what the guard is for)");
+  assert.ok(control.attempts.some(META), "without a decision there is no policy, and the guard does not watch CSS: the pixel leaks");
   await control.context.close();
 
   const { context, attempts, violations, page } = await visit(stack, true);
