@@ -9,6 +9,8 @@
 //! The corpus is looked up at `CARGO_MANIFEST_DIR/node_modules/htmlparser-benchmark/files`
 //! (or `HTMLPARSER_BENCHMARK_DIR`); the test is skipped with a notice if it is missing.
 
+mod corpus_pages;
+
 use consent_edge::consent::Grants;
 use consent_edge::filter::{Config, Filter, Page};
 use consent_edge::trackers::Catalog;
@@ -16,34 +18,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn corpus() -> Option<Vec<(String, Vec<u8>)>> {
-    let dir = std::env::var_os("HTMLPARSER_BENCHMARK_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("node_modules/htmlparser-benchmark/files")
-        });
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "NOTICE: {} missing, catalog corpus test skipped (npm install htmlparser-benchmark)",
-            dir.display()
-        );
-        return None;
-    };
-    let mut files: Vec<_> = rd
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "html"))
-        .collect();
-    files.sort();
-    Some(
-        files
-            .into_iter()
-            .map(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                (name, std::fs::read(&p).unwrap())
-            })
-            .collect(),
-    )
+    corpus_pages::pages("catalog corpus test")
 }
 
 fn refused(html: &[u8]) -> Vec<u8> {

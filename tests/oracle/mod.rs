@@ -20,6 +20,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../corpus_pages/mod.rs"]
+mod corpus_pages;
+
 use consent_edge::consent::{Category, Grants};
 use consent_edge::filter::{Config, Filter, Page};
 use consent_edge::trackers::Catalog;
@@ -27,7 +30,6 @@ use html5ever::tendril::TendrilSink;
 use html5ever::tree_builder::TreeBuilderOpts;
 use html5ever::{ns, ParseOpts, QualName};
 use markup5ever_rcdom::{Handle, NodeData, RcDom};
-use std::path::PathBuf;
 use url::Url;
 
 /// The URL of the page under test (first party).
@@ -1101,31 +1103,7 @@ pub fn run_filter(html: &[u8], page: Page, cfg: &Config, chunking: Chunking) -> 
 
 /// The 258 pages of npm `htmlparser-benchmark` (as in tests/filter_corpus.rs).
 pub fn corpus() -> Option<Vec<(String, Vec<u8>)>> {
-    let dir = std::env::var_os("HTMLPARSER_BENCHMARK_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("node_modules/htmlparser-benchmark/files")
-        });
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        eprintln!("NOTICE: {} missing, corpus oracle skipped", dir.display());
-        return None;
-    };
-    let mut files: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "html"))
-        .collect();
-    files.sort();
-    Some(
-        files
-            .into_iter()
-            .map(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                (name, std::fs::read(&p).unwrap())
-            })
-            .collect(),
-    )
+    corpus_pages::pages("corpus oracle")
 }
 
 /// Consent states: nothing, each optional category alone, everything.
