@@ -436,158 +436,25 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
     }
     let t = texts(view.lang, cfg);
     let nonce = nonce_attr(view.nonce);
-    let endpoint = escape(view.endpoint);
-    let ret = escape(safe_return(view.return_to));
-    let token = token_input(view.token);
-    let g = view.grants;
-    // Opt-in: nothing ticked before a decision.
-    let ticked = |c: Category| g.has(c) && (view.decided || variant != "opt-in");
-    let granted_ids: Vec<&str> = Category::OPTIONAL
-        .into_iter()
-        .filter(|c| g.has(*c))
-        .map(Category::id)
-        .collect();
-    let mut signals = Vec::new();
-    if cfg.google_consent_mode != ConsentMode::Off {
-        signals.push("gtag");
-    }
-    if cfg.microsoft_uet {
-        signals.push("uet");
-    }
-    if cfg.microsoft_clarity {
-        signals.push("clarity");
-    }
+    let form = PostForm::of(view);
 
     let mut h = String::with_capacity(12 * 1024);
     let _ = write!(h, "<style{nonce}>{CSS}</style>");
-    let _ = write!(
-        h,
-        "<aside id=\"consent-edge\" class=\"ce{}\" lang=\"{}\" aria-label=\"{}\" data-variant=\"{variant}\" data-decided=\"{}\" data-grants=\"{}\" data-gpc=\"{}\" data-endpoint=\"{endpoint}\" data-signals=\"{}\" data-attrs=\"{}\" data-form-token=\"{}\">",
-        if cfg.position == Position::Top { " ce-top" } else { "" },
-        escape(lang_attr(view.lang)),
-        escape(&t.reopen),
-        u8::from(view.decided),
-        granted_ids.join(" "),
-        u8::from(view.gpc),
-        signals.join(" "),
-        crate::markup::script_attrs(),
-        escape(view.token.unwrap_or("")),
-    );
+    push_root_open(&mut h, view, cfg, &t, variant);
     let _ = write!(
         h,
         "<section id=\"ce-dialog\" class=\"ce-dialog\" role=\"dialog\" aria-modal=\"false\" aria-labelledby=\"ce-title\" aria-describedby=\"ce-desc\" tabindex=\"-1\"{}>",
         if view.decided { " hidden" } else { "" }
     );
-    let _ = write!(
-        h,
-        "<form class=\"ce-form\" method=\"post\" action=\"{endpoint}\"><input type=\"hidden\" name=\"return_to\" value=\"{ret}\">{token}"
-    );
-    let body = match variant {
-        "opt-out" => &t.body_opt_out,
-        "notice" => &t.body_notice,
-        _ => &t.body_opt_in,
-    };
-    h.push_str("<h2 id=\"ce-title\" class=\"ce-title\">");
-    esc(&mut h, &t.title);
-    h.push_str("</h2><p id=\"ce-desc\">");
-    esc(&mut h, body);
-    h.push_str(" <a href=\"");
-    esc(&mut h, safe_url(view.policy_url));
-    h.push_str("\">");
-    esc(&mut h, &t.policy_link);
-    h.push_str("</a></p>");
-    if variant == "opt-out" && view.gpc {
-        h.push_str("<p class=\"ce-gpc\" role=\"status\">");
-        esc(&mut h, &t.gpc_honoured);
-        h.push_str("</p>");
-    }
-
-    // Customize: the per-category toggles, reachable without JavaScript.
-    let mut details = String::new();
-    details.push_str("<details class=\"ce-custom\"><summary class=\"ce-btn\">");
-    esc(&mut details, &t.customize);
-    details.push_str("</summary><fieldset><legend>");
-    esc(&mut details, &t.categories_legend);
-    details.push_str("</legend><div class=\"ce-cat\"><span class=\"ce-cat-name\">");
-    esc(&mut details, &t.necessary);
-    details.push_str("</span><span class=\"ce-always\">");
-    esc(&mut details, &t.always_on);
-    details.push_str("</span><p class=\"ce-cat-desc\">");
-    esc(&mut details, &t.necessary_desc);
-    details.push_str("</p></div>");
-    for c in Category::OPTIONAL {
-        let id = c.id();
-        let _ = write!(
-            details,
-            "<div class=\"ce-cat\"><input type=\"checkbox\" id=\"ce-c-{id}\" name=\"{id}\" value=\"on\" aria-describedby=\"ce-d-{id}\"{}><label for=\"ce-c-{id}\">",
-            if ticked(c) { " checked" } else { "" }
-        );
-        esc(&mut details, t.category(c));
-        let _ = write!(
-            details,
-            "</label><p id=\"ce-d-{id}\" class=\"ce-cat-desc\">"
-        );
-        esc(&mut details, t.category_desc(c));
-        details.push_str("</p></div>");
-    }
-    details.push_str("</fieldset>");
-    push_button(&mut details, "ce-btn", "save", &t.save);
-    if view.decided {
-        push_button(&mut details, "ce-btn ce-quiet", "withdraw", &t.withdraw);
-    }
-    details.push_str("</details>");
-
-    h.push_str("<div class=\"ce-actions\">");
-    match variant {
-        "opt-in" => {
-            push_button(&mut h, "ce-btn", "accept_all", &t.accept_all);
-            push_button(&mut h, "ce-btn", "reject_all", &t.reject_all);
-            h.push_str(&details);
-        }
-        _ => {
-            // Dismissing records the choice as shown (the current grants).
-            push_button(&mut h, "ce-btn", "save", &t.dismiss);
-            h.push_str(&details);
-        }
-    }
-    h.push_str("</div></form>");
-
+    form.open(&mut h, " class=\"ce-form\"", "");
+    push_intro(&mut h, view, &t, variant);
+    push_actions(&mut h, view, &t, variant);
+    h.push_str("</form>");
     if variant == "opt-out" {
-        // "Do Not Sell or Share": keeps the other current grants, refuses advertising.
-        let _ = write!(
-            h,
-            "<form class=\"ce-form ce-dns\" method=\"post\" action=\"{endpoint}\"><input type=\"hidden\" name=\"return_to\" value=\"{ret}\">{token}"
-        );
-        for c in [Category::Functional, Category::Analytics] {
-            if g.has(c) {
-                let _ = write!(
-                    h,
-                    "<input type=\"hidden\" name=\"{}\" value=\"on\">",
-                    c.id()
-                );
-            }
-        }
-        h.push_str(
-            "<button class=\"ce-btn\" type=\"submit\" name=\"action\" value=\"save\" data-ce-dns>",
-        );
-        esc(&mut h, &t.do_not_sell);
-        h.push_str("</button></form>");
+        push_do_not_sell(&mut h, &form, view.grants, &t);
     }
     h.push_str("</section>");
-
-    if cfg.reopen_button != ReopenButton::Off {
-        let _ = write!(
-            h,
-            "<a href=\"#ce-dialog\" class=\"ce-reopen{}\" data-consent-open aria-controls=\"ce-dialog\">",
-            if cfg.reopen_button == ReopenButton::BottomRight {
-                " ce-reopen-right"
-            } else {
-                ""
-            }
-        );
-        esc(&mut h, &t.reopen);
-        h.push_str("</a>");
-    }
+    push_reopen_link(&mut h, cfg, &t);
     push_reopen_form(&mut h, safe_return(view.return_to));
     // The banner stays `display:none` (see banner.css) until the parser has
     // seen all of it: a browser that paints while the dialog is half parsed
@@ -598,6 +465,187 @@ pub fn banner_html(view: &View, cfg: &Config) -> String {
         "<style{nonce}>{REVEAL_CSS}</style><script{nonce}>{JS}</script></aside>"
     );
     h
+}
+
+/// The opening of a form posting to the consent endpoint: its action, the
+/// hidden `return_to` (a same-site path) and the hidden token, escaped once
+/// for the banner's forms and the status block's.
+struct PostForm {
+    endpoint: String,
+    return_to: String,
+    token: String,
+}
+
+impl PostForm {
+    fn of(view: &View) -> PostForm {
+        PostForm {
+            endpoint: escape(view.endpoint),
+            return_to: escape(safe_return(view.return_to)),
+            token: token_input(view.token),
+        }
+    }
+
+    /// `<form{lead} method="post" action="…"{tail}>` and its hidden fields.
+    fn open(&self, h: &mut String, lead: &str, tail: &str) {
+        let _ = write!(
+            h,
+            "<form{lead} method=\"post\" action=\"{}\"{tail}><input type=\"hidden\" name=\"return_to\" value=\"{}\">{}",
+            self.endpoint, self.return_to, self.token
+        );
+    }
+}
+
+/// The consent-mode signals the banner script updates after a choice
+/// (`data-signals`), in the order [`head_signals`] sets their defaults.
+fn signal_names(cfg: &Config) -> Vec<&'static str> {
+    let mut signals = Vec::new();
+    if cfg.google_consent_mode != ConsentMode::Off {
+        signals.push("gtag");
+    }
+    if cfg.microsoft_uet {
+        signals.push("uet");
+    }
+    if cfg.microsoft_clarity {
+        signals.push("clarity");
+    }
+    signals
+}
+
+/// The banner's root `<aside>` open tag: everything its script reads
+/// (variant, decision, grants, GPC, endpoint, signals, attribute names, token).
+fn push_root_open(h: &mut String, view: &View, cfg: &Config, t: &Texts, variant: &str) {
+    let granted_ids: Vec<&str> = Category::OPTIONAL
+        .into_iter()
+        .filter(|c| view.grants.has(*c))
+        .map(Category::id)
+        .collect();
+    let _ = write!(
+        h,
+        "<aside id=\"consent-edge\" class=\"ce{}\" lang=\"{}\" aria-label=\"{}\" data-variant=\"{variant}\" data-decided=\"{}\" data-grants=\"{}\" data-gpc=\"{}\" data-endpoint=\"{}\" data-signals=\"{}\" data-attrs=\"{}\" data-form-token=\"{}\">",
+        if cfg.position == Position::Top { " ce-top" } else { "" },
+        escape(lang_attr(view.lang)),
+        escape(&t.reopen),
+        u8::from(view.decided),
+        granted_ids.join(" "),
+        u8::from(view.gpc),
+        escape(view.endpoint),
+        signal_names(cfg).join(" "),
+        crate::markup::script_attrs(),
+        escape(view.token.unwrap_or("")),
+    );
+}
+
+/// The dialog's title and text (with the policy link), and the GPC notice
+/// of the opt-out variant.
+fn push_intro(h: &mut String, view: &View, t: &Texts, variant: &str) {
+    let body = match variant {
+        "opt-out" => &t.body_opt_out,
+        "notice" => &t.body_notice,
+        _ => &t.body_opt_in,
+    };
+    h.push_str("<h2 id=\"ce-title\" class=\"ce-title\">");
+    esc(h, &t.title);
+    h.push_str("</h2><p id=\"ce-desc\">");
+    esc(h, body);
+    h.push_str(" <a href=\"");
+    esc(h, safe_url(view.policy_url));
+    h.push_str("\">");
+    esc(h, &t.policy_link);
+    h.push_str("</a></p>");
+    if variant == "opt-out" && view.gpc {
+        h.push_str("<p class=\"ce-gpc\" role=\"status\">");
+        esc(h, &t.gpc_honoured);
+        h.push_str("</p>");
+    }
+}
+
+/// The first-layer buttons, then the toggles: opt-in offers Accept and
+/// Reject side by side; the other variants one dismiss button, which
+/// records the choice as shown (the current grants).
+fn push_actions(h: &mut String, view: &View, t: &Texts, variant: &str) {
+    h.push_str("<div class=\"ce-actions\">");
+    if variant == "opt-in" {
+        push_button(h, "ce-btn", "accept_all", &t.accept_all);
+        push_button(h, "ce-btn", "reject_all", &t.reject_all);
+    } else {
+        push_button(h, "ce-btn", "save", &t.dismiss);
+    }
+    // Opt-in: nothing ticked before a decision.
+    let ticked = |c: Category| view.grants.has(c) && (view.decided || variant != "opt-in");
+    push_customize(h, view.decided, t, &ticked);
+    h.push_str("</div>");
+}
+
+/// Customize: the per-category toggles, reachable without JavaScript, with
+/// Save (and Withdraw once decided).
+fn push_customize(h: &mut String, decided: bool, t: &Texts, ticked: &dyn Fn(Category) -> bool) {
+    h.push_str("<details class=\"ce-custom\"><summary class=\"ce-btn\">");
+    esc(h, &t.customize);
+    h.push_str("</summary><fieldset><legend>");
+    esc(h, &t.categories_legend);
+    h.push_str("</legend><div class=\"ce-cat\"><span class=\"ce-cat-name\">");
+    esc(h, &t.necessary);
+    h.push_str("</span><span class=\"ce-always\">");
+    esc(h, &t.always_on);
+    h.push_str("</span><p class=\"ce-cat-desc\">");
+    esc(h, &t.necessary_desc);
+    h.push_str("</p></div>");
+    for c in Category::OPTIONAL {
+        let id = c.id();
+        let _ = write!(
+            h,
+            "<div class=\"ce-cat\"><input type=\"checkbox\" id=\"ce-c-{id}\" name=\"{id}\" value=\"on\" aria-describedby=\"ce-d-{id}\"{}><label for=\"ce-c-{id}\">",
+            if ticked(c) { " checked" } else { "" }
+        );
+        esc(h, t.category(c));
+        let _ = write!(h, "</label><p id=\"ce-d-{id}\" class=\"ce-cat-desc\">");
+        esc(h, t.category_desc(c));
+        h.push_str("</p></div>");
+    }
+    h.push_str("</fieldset>");
+    push_button(h, "ce-btn", "save", &t.save);
+    if decided {
+        push_button(h, "ce-btn ce-quiet", "withdraw", &t.withdraw);
+    }
+    h.push_str("</details>");
+}
+
+/// "Do Not Sell or Share" (opt-out variant): keeps the other current
+/// grants, refuses advertising.
+fn push_do_not_sell(h: &mut String, form: &PostForm, g: Grants, t: &Texts) {
+    form.open(h, " class=\"ce-form ce-dns\"", "");
+    for c in [Category::Functional, Category::Analytics] {
+        if g.has(c) {
+            let _ = write!(
+                h,
+                "<input type=\"hidden\" name=\"{}\" value=\"on\">",
+                c.id()
+            );
+        }
+    }
+    h.push_str(
+        "<button class=\"ce-btn\" type=\"submit\" name=\"action\" value=\"save\" data-ce-dns>",
+    );
+    esc(h, &t.do_not_sell);
+    h.push_str("</button></form>");
+}
+
+/// The floating reopen control (`[banner] reopen_button`), unless off.
+fn push_reopen_link(h: &mut String, cfg: &Config, t: &Texts) {
+    if cfg.reopen_button == ReopenButton::Off {
+        return;
+    }
+    let _ = write!(
+        h,
+        "<a href=\"#ce-dialog\" class=\"ce-reopen{}\" data-consent-open aria-controls=\"ce-dialog\">",
+        if cfg.reopen_button == ReopenButton::BottomRight {
+            " ce-reopen-right"
+        } else {
+            ""
+        }
+    );
+    esc(h, &t.reopen);
+    h.push_str("</a>");
 }
 
 /// Id of the banner's reopen form (see [`crate::filter::Page::reopen_form`]).
@@ -646,14 +694,7 @@ fn push_button(h: &mut String, class: &str, action: &str, label: &str) {
 /// entries show as `name*`.
 pub fn declaration_html(view: &View, cfg: &Config, cookies: &[CookieDecl]) -> String {
     let t = texts(view.lang, cfg);
-    let mut seen: Vec<(&str, bool)> = Vec::new();
-    let mut unique: Vec<&CookieDecl> = Vec::new();
-    for c in cookies {
-        if !seen.contains(&(c.name.as_str(), c.prefix)) {
-            seen.push((c.name.as_str(), c.prefix));
-            unique.push(c);
-        }
-    }
+    let unique = unique_cookies(cookies);
     let mut h = String::new();
     let _ = write!(
         h,
@@ -666,58 +707,78 @@ pub fn declaration_html(view: &View, cfg: &Config, cookies: &[CookieDecl]) -> St
         h.push_str("</p>");
     }
     for cat in Category::ALL {
-        let rows: Vec<&&CookieDecl> = unique.iter().filter(|c| c.category == cat).collect();
-        if rows.is_empty() {
-            continue;
+        let rows: Vec<&CookieDecl> = unique
+            .iter()
+            .copied()
+            .filter(|c| c.category == cat)
+            .collect();
+        if !rows.is_empty() {
+            push_declaration_table(&mut h, &t, cat, &rows);
         }
-        let id = cat.id();
-        let _ = write!(
-            h,
-            "<section class=\"ce-decl-cat\" data-category=\"{id}\"><h3 id=\"ce-decl-{id}\">"
-        );
-        esc(&mut h, t.category(cat));
-        h.push_str("</h3><p>");
-        esc(&mut h, t.category_desc(cat));
-        let _ = write!(h, "</p><table aria-labelledby=\"ce-decl-{id}\"><thead><tr>");
-        for col in [
-            &t.col_name,
-            &t.col_provider,
-            &t.col_purpose,
-            &t.col_duration,
-            &t.col_party,
-        ] {
-            h.push_str("<th scope=\"col\">");
-            esc(&mut h, col);
-            h.push_str("</th>");
-        }
-        h.push_str("</tr></thead><tbody>");
-        for c in rows {
-            h.push_str("<tr><th scope=\"row\"><code>");
-            esc(&mut h, &c.name);
-            if c.prefix {
-                h.push('*');
-            }
-            h.push_str("</code></th><td>");
-            esc(&mut h, &c.provider);
-            h.push_str("</td><td>");
-            esc(&mut h, &c.purpose);
-            h.push_str("</td><td>");
-            esc(&mut h, &c.duration);
-            h.push_str("</td><td>");
-            esc(
-                &mut h,
-                if c.third_party {
-                    &t.third_party
-                } else {
-                    &t.first_party
-                },
-            );
-            h.push_str("</td></tr>");
-        }
-        h.push_str("</tbody></table></section>");
     }
     h.push_str("</div>");
     h
+}
+
+/// `cookies` without the entries whose name and prefix flag an earlier one
+/// already has, in order.
+fn unique_cookies(cookies: &[CookieDecl]) -> Vec<&CookieDecl> {
+    let mut unique: Vec<&CookieDecl> = Vec::new();
+    for c in cookies {
+        if !unique
+            .iter()
+            .any(|u| u.name == c.name && u.prefix == c.prefix)
+        {
+            unique.push(c);
+        }
+    }
+    unique
+}
+
+/// One category's section of the declaration: heading, description and
+/// the table of its cookies.
+fn push_declaration_table(h: &mut String, t: &Texts, cat: Category, rows: &[&CookieDecl]) {
+    let id = cat.id();
+    let _ = write!(
+        h,
+        "<section class=\"ce-decl-cat\" data-category=\"{id}\"><h3 id=\"ce-decl-{id}\">"
+    );
+    esc(h, t.category(cat));
+    h.push_str("</h3><p>");
+    esc(h, t.category_desc(cat));
+    let _ = write!(h, "</p><table aria-labelledby=\"ce-decl-{id}\"><thead><tr>");
+    for col in [
+        &t.col_name,
+        &t.col_provider,
+        &t.col_purpose,
+        &t.col_duration,
+        &t.col_party,
+    ] {
+        h.push_str("<th scope=\"col\">");
+        esc(h, col);
+        h.push_str("</th>");
+    }
+    h.push_str("</tr></thead><tbody>");
+    for c in rows {
+        h.push_str("<tr><th scope=\"row\"><code>");
+        esc(h, &c.name);
+        if c.prefix {
+            h.push('*');
+        }
+        h.push_str("</code></th>");
+        let party = if c.third_party {
+            &t.third_party
+        } else {
+            &t.first_party
+        };
+        for cell in [&c.provider, &c.purpose, &c.duration, party] {
+            h.push_str("<td>");
+            esc(h, cell);
+            h.push_str("</td>");
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table></section>");
 }
 
 /// The consent status for `[data-consent-status]`: consent id, date
@@ -734,10 +795,26 @@ pub fn status_html(view: &View, cfg: &Config) -> String {
         escape(lang_attr(view.lang)),
         escape(view.jurisdiction)
     );
-    // Both the decision's details and the "no choice yet" line are always
-    // there, one of them `hidden`: the banner script fills in and swaps them
-    // when a choice is made on this page without a reload.
-    let (id, iso, method) = match view.decision {
+    push_decision_meta(&mut h, view.decision, &t);
+    if view.decision.is_some() && view.residual > 0 {
+        push_residual(&mut h, view.residual, &t);
+    }
+    push_category_states(&mut h, view.grants, &t);
+    h.push_str("<p><a href=\"#ce-dialog\" data-consent-open=\"customize\">");
+    esc(&mut h, &t.change);
+    h.push_str("</a></p>");
+    PostForm::of(view).open(&mut h, "", " data-consent-form");
+    h.push_str("<button type=\"submit\" name=\"action\" value=\"withdraw\">");
+    esc(&mut h, &t.withdraw);
+    h.push_str("</button></form></div>");
+    h
+}
+
+/// The decision's id, date and method, and the "no choice yet" line.
+/// Both are always there, one of them `hidden`: the banner script fills in
+/// and swaps them when a choice is made on this page without a reload.
+fn push_decision_meta(h: &mut String, decision: Option<&Decision>, t: &Texts) {
+    let (id, iso, method) = match decision {
         Some(d) => (
             d.consent_id.as_str(),
             iso8601(d.decided_at),
@@ -745,66 +822,68 @@ pub fn status_html(view: &View, cfg: &Config) -> String {
         ),
         None => ("", String::new(), ""),
     };
-    let decided = view.decision.is_some();
+    let decided = decision.is_some();
     let _ = write!(
         h,
         "<p data-consent-field=\"undecided\"{}>",
         if decided { " hidden" } else { "" }
     );
-    esc(&mut h, &t.undecided);
+    esc(h, &t.undecided);
     let _ = write!(
         h,
         "</p><dl class=\"ce-status-meta\" data-consent-field=\"meta\"{}><dt>",
         if decided { "" } else { " hidden" }
     );
-    esc(&mut h, &t.consent_id);
+    esc(h, &t.consent_id);
     h.push_str("</dt><dd><code data-consent-field=\"id\">");
-    esc(&mut h, id);
+    esc(h, id);
     h.push_str("</code></dd><dt>");
-    esc(&mut h, &t.date);
+    esc(h, &t.date);
     let _ = write!(
         h,
         "</dt><dd><time data-consent-field=\"date\" datetime=\"{iso}\">{iso}</time></dd><dt>"
     );
-    esc(&mut h, &t.method);
+    esc(h, &t.method);
     h.push_str("</dt><dd data-consent-field=\"method\"");
     // Every method's label, for the script (`data-method-<id>`).
     for m in Method::ALL {
         let _ = write!(h, " data-method-{}=\"", m.id().replace('_', "-"));
-        esc(&mut h, t.method_label(m));
+        esc(h, t.method_label(m));
         h.push('"');
     }
     h.push('>');
-    esc(&mut h, method);
+    esc(h, method);
     h.push_str("</dd></dl>");
-    if decided && view.residual > 0 {
-        // The residual audit: the browser kept refused cookies despite the
-        // expiries; this response deletes them again.
-        let _ = write!(
-            h,
-            "<p class=\"ce-status-residual\" data-consent-field=\"residual\" data-count=\"{}\">",
-            view.residual
-        );
-        esc(
-            &mut h,
-            &t.residual.replace("{count}", &view.residual.to_string()),
-        );
-        h.push_str("</p>");
-    }
+}
+
+/// The residual audit: the browser kept `count` refused cookies despite the
+/// expiries; this response deletes them again.
+fn push_residual(h: &mut String, count: usize, t: &Texts) {
+    let _ = write!(
+        h,
+        "<p class=\"ce-status-residual\" data-consent-field=\"residual\" data-count=\"{count}\">"
+    );
+    esc(h, &t.residual.replace("{count}", &count.to_string()));
+    h.push_str("</p>");
+}
+
+/// Granted or refused, per category, with both words for the script
+/// (`data-on`/`data-off`).
+fn push_category_states(h: &mut String, grants: Grants, t: &Texts) {
     h.push_str("<p class=\"ce-status-heading\"><strong>");
-    esc(&mut h, &t.status_heading);
+    esc(h, &t.status_heading);
     h.push_str("</strong></p><dl class=\"ce-status-state\">");
     for c in Category::ALL {
         h.push_str("<dt>");
-        esc(&mut h, t.category(c));
+        esc(h, t.category(c));
         let _ = write!(h, "</dt><dd data-consent-state=\"{}\" data-on=\"", c.id());
-        esc(&mut h, &t.granted);
+        esc(h, &t.granted);
         h.push_str("\" data-off=\"");
-        esc(&mut h, &t.refused);
+        esc(h, &t.refused);
         h.push_str("\">");
         esc(
-            &mut h,
-            if view.grants.has(c) {
+            h,
+            if grants.has(c) {
                 &t.granted
             } else {
                 &t.refused
@@ -812,18 +891,7 @@ pub fn status_html(view: &View, cfg: &Config) -> String {
         );
         h.push_str("</dd>");
     }
-    h.push_str("</dl><p><a href=\"#ce-dialog\" data-consent-open=\"customize\">");
-    esc(&mut h, &t.change);
-    let _ = write!(
-        h,
-        "</a></p><form method=\"post\" action=\"{}\" data-consent-form><input type=\"hidden\" name=\"return_to\" value=\"{}\">{}<button type=\"submit\" name=\"action\" value=\"withdraw\">",
-        escape(view.endpoint),
-        escape(safe_return(view.return_to)),
-        token_input(view.token)
-    );
-    esc(&mut h, &t.withdraw);
-    h.push_str("</button></form></div>");
-    h
+    h.push_str("</dl>");
 }
 
 #[cfg(test)]

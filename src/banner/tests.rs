@@ -743,3 +743,66 @@ fn every_form_posting_a_choice_carries_the_render_token() {
     assert!(!h.contains("name=\"token\""));
     assert!(!status_html(&v, &cfg()).contains("name=\"token\""));
 }
+
+// --- the rendering steps, alone -----------------------------------------
+
+#[test]
+fn unique_cookies_keeps_the_first_of_each_name_and_prefix_flag() {
+    let decl = |name: &str, prefix: bool, provider: &str| CookieDecl {
+        name: name.into(),
+        prefix,
+        provider: provider.into(),
+        category: Category::Analytics,
+        purpose: String::new(),
+        duration: String::new(),
+        third_party: false,
+    };
+    let all = [
+        decl("_ga", false, "first"),
+        decl("_ga", true, "prefix"),
+        decl("_ga", false, "second"),
+        decl("_gid", false, "other"),
+    ];
+    let kept: Vec<&str> = unique_cookies(&all)
+        .iter()
+        .map(|c| c.provider.as_str())
+        .collect();
+    assert_eq!(kept, ["first", "prefix", "other"]);
+    assert!(unique_cookies(&[]).is_empty());
+}
+
+#[test]
+fn signal_names_follow_the_config_in_head_signal_order() {
+    let mut c = cfg();
+    c.google_consent_mode = ConsentMode::Off;
+    c.microsoft_uet = false;
+    c.microsoft_clarity = false;
+    assert!(signal_names(&c).is_empty());
+    c.microsoft_clarity = true;
+    c.microsoft_uet = true;
+    assert_eq!(signal_names(&c), ["uet", "clarity"]);
+    c.google_consent_mode = cfg().google_consent_mode;
+    assert_ne!(c.google_consent_mode, ConsentMode::Off);
+    assert_eq!(signal_names(&c), ["gtag", "uet", "clarity"]);
+}
+
+#[test]
+fn post_form_escapes_once_and_keeps_return_to_on_this_site() {
+    let mut v = view("opt-in", Model::OptIn, Grants::NECESSARY_ONLY, false);
+    v.endpoint = "/__consent?a=\"b\"";
+    v.return_to = "//evil.example/x";
+    v.token = Some("t<1>");
+    let mut h = String::new();
+    PostForm::of(&v).open(&mut h, " class=\"x\"", " data-y");
+    assert_eq!(
+        h,
+        "<form class=\"x\" method=\"post\" action=\"/__consent?a=&quot;b&quot;\" data-y>\
+         <input type=\"hidden\" name=\"return_to\" value=\"/\">\
+         <input type=\"hidden\" name=\"token\" value=\"t&lt;1&gt;\">"
+    );
+    v.token = None;
+    v.return_to = "/a?b=1&c=2";
+    let mut h = String::new();
+    PostForm::of(&v).open(&mut h, "", "");
+    assert!(h.ends_with("value=\"/a?b=1&amp;c=2\">"), "{h}");
+}

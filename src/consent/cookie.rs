@@ -339,6 +339,22 @@ fn parse_decimal<T: std::str::FromStr>(s: &str, what: &'static str) -> Result<T,
 /// date (not more than [`MAX_CLOCK_SKEW`] in the future). Policy checks
 /// (revision, age) are [`check_current`].
 pub fn decode(value: &str, secrets: &Secrets, now: u64) -> Result<Decision, CookieError> {
+    let (payload, fields, sig) = split_value(value)?;
+    verify(payload, sig, secrets)?;
+    // Signed by us: the fields were written by `encode`, but a key shared
+    // with another build could still produce surprises, so every field is
+    // checked strictly anyway.
+    let d = parse_fields(&fields)?;
+    if d.decided_at > now.saturating_add(MAX_CLOCK_SKEW) {
+        return Err(CookieError::FutureDated);
+    }
+    Ok(d)
+}
+
+/// The payload, its `.`-separated fields and the signature of a value, in
+/// the order a reader can tell what is wrong: size, signature separator,
+/// version, field count, signature shape. Nothing is verified yet.
+fn split_value(value: &str) -> Result<(&str, Vec<&str>, &str), CookieError> {
     if value.len() > MAX_VALUE_LEN {
         return Err(CookieError::TooLong);
     }
@@ -360,56 +376,71 @@ pub fn decode(value: &str, secrets: &Secrets, now: u64) -> Result<Decision, Cook
     if sig.len() != SIG_LEN || !sig.bytes().all(is_b64url) {
         return Err(CookieError::Malformed("signature"));
     }
+    Ok((payload, fields, sig))
+}
+
+/// Whether `sig` (base64url) is the payload's MAC under a verifying key
+/// (the current one or the rotated-out previous one).
+fn verify(payload: &str, sig: &str, secrets: &Secrets) -> Result<(), CookieError> {
     let sig = URL_SAFE_NO_PAD
         .decode(sig)
         .map_err(|_| CookieError::Malformed("signature"))?;
-    if !secrets
+    if secrets
         .verifying_keys()
         .any(|k| mac(k, &secrets.scope, payload).verify_slice(&sig).is_ok())
     {
-        return Err(CookieError::BadSignature);
+        Ok(())
+    } else {
+        Err(CookieError::BadSignature)
     }
-    // Signed by us: the fields below were written by `encode`, but a key
-    // shared with another build could still produce surprises, so every field
-    // is checked strictly anyway.
-    let grants = match fields[1].as_bytes() {
-        [h @ (b'0'..=b'9' | b'a'..=b'f')] => {
-            let bits = (*h as char).to_digit(16).unwrap_or(0) as u8;
-            Grants::from_bits(bits).filter(|_| bits & 1 == 1)
-        }
-        _ => None,
-    }
-    .ok_or(CookieError::Malformed("grants"))?;
-    let revision: u32 = parse_decimal(fields[2], "revision")?;
-    let decided_at: u64 = parse_decimal(fields[3], "decided_at")?;
-    if !is_consent_id(fields[4]) {
+}
+
+/// The decision in the eight fields of a version-2 payload, each in the
+/// one spelling `encode` writes (the first failing field is named).
+fn parse_fields(fields: &[&str]) -> Result<Decision, CookieError> {
+    let [_version, grants, revision, decided_at, consent_id, method, jurisdiction, gpc] = fields
+    else {
+        return Err(CookieError::Malformed("wrong number of fields"));
+    };
+    let grants = parse_grants(grants).ok_or(CookieError::Malformed("grants"))?;
+    let revision: u32 = parse_decimal(revision, "revision")?;
+    let decided_at: u64 = parse_decimal(decided_at, "decided_at")?;
+    if !is_consent_id(consent_id) {
         return Err(CookieError::Malformed("consent id"));
     }
-    let method = method_from_code(fields[5]).ok_or(CookieError::Malformed("method"))?;
-    let jurisdiction = fields[6];
+    let method = method_from_code(method).ok_or(CookieError::Malformed("method"))?;
     if jurisdiction.is_empty()
         || jurisdiction.len() > MAX_JURISDICTION_LEN
         || !jurisdiction.bytes().all(is_b64url)
     {
         return Err(CookieError::Malformed("jurisdiction"));
     }
-    let gpc = match fields[7] {
+    let gpc = match *gpc {
         "0" => false,
         "1" => true,
         _ => return Err(CookieError::Malformed("gpc")),
     };
-    if decided_at > now.saturating_add(MAX_CLOCK_SKEW) {
-        return Err(CookieError::FutureDated);
-    }
     Ok(Decision {
         grants,
         revision,
         decided_at,
-        consent_id: fields[4].to_owned(),
+        consent_id: (*consent_id).to_owned(),
         method,
-        jurisdiction: jurisdiction.to_owned(),
+        jurisdiction: (*jurisdiction).to_owned(),
         gpc,
     })
+}
+
+/// The grants field: one lower-case hex digit whose bits are valid grants
+/// with `necessary` (bit 0) set.
+fn parse_grants(field: &str) -> Option<Grants> {
+    match field.as_bytes() {
+        [h @ (b'0'..=b'9' | b'a'..=b'f')] => {
+            let bits = (*h as char).to_digit(16).unwrap_or(0) as u8;
+            Grants::from_bits(bits).filter(|_| bits & 1 == 1)
+        }
+        _ => None,
+    }
 }
 
 /// The effective maximum age in seconds for `max_age_days` (clamped to 1..=395 days).
@@ -1074,6 +1105,42 @@ mod tests {
         assert_eq!(domain_for_host("x.workers.dev", d), None);
         assert_eq!(domain_for_host("www.example.com", None), None);
         assert_eq!(domain_for_host("www.example.com", Some("")), None);
+    }
+
+    /// The steps of `decode`, alone.
+    #[test]
+    fn decode_steps_alone() {
+        // The grants digit: lower-case hex, necessary (bit 0) always set.
+        assert_eq!(parse_grants("1"), Some(Grants::NECESSARY_ONLY));
+        assert_eq!(parse_grants("f"), Some(Grants::ALL));
+        for bad in ["0", "e", "F", "11", "", "g", "+1"] {
+            assert_eq!(parse_grants(bad), None, "{bad:?}");
+        }
+        // The shape is judged before any MAC is computed.
+        let sig = "A".repeat(SIG_LEN);
+        let ok = format!("2.f.1.2.{}.a.eu.0.{sig}", new_consent_id([1; 16]));
+        let (payload, fields, s) = split_value(&ok).unwrap();
+        assert_eq!((fields.len(), s), (8, sig.as_str()));
+        assert_eq!(format!("{payload}.{s}"), ok);
+        assert_eq!(
+            split_value(&format!("2.f.{sig}")).map(|_| ()),
+            Err(CookieError::Malformed("wrong number of fields"))
+        );
+        assert_eq!(
+            split_value(&ok[..ok.len() - 1]).map(|_| ()),
+            Err(CookieError::Malformed("signature"))
+        );
+        assert_eq!(
+            verify(payload, s, &secrets()),
+            Err(CookieError::BadSignature)
+        );
+        // Well-formed fields, no signature involved.
+        let d = parse_fields(&fields).unwrap();
+        assert_eq!((d.grants, d.revision, d.decided_at), (Grants::ALL, 1, 2));
+        assert_eq!(
+            parse_fields(&fields[..7]),
+            Err(CookieError::Malformed("wrong number of fields"))
+        );
     }
 }
 

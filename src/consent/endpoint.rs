@@ -196,7 +196,8 @@ pub fn handle(
     }
 }
 
-/// A POST or DELETE.
+/// A POST or DELETE: admitted (CSRF, size), read, its token checked, then
+/// decided and answered with the new cookie.
 fn change(
     req: &EndpointRequest<'_>,
     method: &str,
@@ -206,55 +207,19 @@ fn change(
     now: u64,
     random: [u8; 16],
 ) -> Result<EndpointResponse, Reject> {
-    if !csrf_ok(req) {
-        return Err((
-            403,
-            "cross-site request refused: Sec-Fetch-Site, Origin or Referer must show this site"
-                .into(),
-        ));
-    }
-    if req.body_too_large || req.body.len() > MAX_BODY {
-        return Err((413, format!("request body larger than {MAX_BODY} bytes")));
-    }
-    let (action, return_to, form_token) = if method == "DELETE" {
-        (Action::Withdraw, None, None)
-    } else {
-        let ct = req.header("content-type").unwrap_or("");
-        let media = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        match media.as_str() {
-            "application/x-www-form-urlencoded" => {
-                let (a, r, t) = parse_form(req.body)?;
-                (a, Some(r), t)
-            }
-            "application/json" => (parse_json(req.body)?, None, None),
-            "" => return Err((415, "missing content type; send application/json or application/x-www-form-urlencoded".into())),
-            _ => {
-                return Err((
-                    415,
-                    format!(
-                        "unsupported content type {:?}; send application/json or application/x-www-form-urlencoded",
-                        printable(&media)
-                    ),
-                ))
-            }
-        }
-    };
+    admit(req)?;
+    let ask = read_change(req, method)?;
     if !secrets.can_sign() {
         return Err((500, "consent secret not configured".into()));
     }
     check_token(
         req,
-        form_token.as_deref(),
-        return_to.as_deref(),
+        ask.form_token.as_deref(),
+        ask.return_to.as_deref(),
         secrets,
         now,
     )?;
-    let (decision, record) = new_decision(action, state, cfg, now, random);
+    let (decision, record) = new_decision(ask.action, state, cfg, now, random);
     let domain = cookie::domain_for_host(req.host, req.cookie_domain);
     let set_cookies = cookie::set_cookie(
         cfg.name,
@@ -265,11 +230,101 @@ fn change(
         domain,
     )
     .ok_or((500, "consent secret not configured".to_string()))?;
-    let mut resp = match return_to {
+    let mut resp = answer(ask.return_to.as_deref(), &decision, state, cfg);
+    resp.headers.extend(
+        set_cookies
+            .into_iter()
+            .map(|v| ("set-cookie".to_string(), v)),
+    );
+    resp.decision = Some(decision);
+    resp.record = record;
+    Ok(resp)
+}
+
+/// What a state-changing request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Change {
+    action: Action,
+    /// The no-JS form's `return_to` (as sent): the answer is a 303 there.
+    /// `None` for JSON and `DELETE`, answered with the new state as JSON.
+    return_to: Option<String>,
+    /// The form's `token` field (JSON and `DELETE` send the header).
+    form_token: Option<String>,
+}
+
+/// The checks before a body is read: the CSRF rule ([`csrf_ok`], 403) and
+/// the size cap ([`MAX_BODY`], 413).
+fn admit(req: &EndpointRequest<'_>) -> Result<(), Reject> {
+    if !csrf_ok(req) {
+        return Err((
+            403,
+            "cross-site request refused: Sec-Fetch-Site, Origin or Referer must show this site"
+                .into(),
+        ));
+    }
+    if req.body_too_large || req.body.len() > MAX_BODY {
+        return Err((413, format!("request body larger than {MAX_BODY} bytes")));
+    }
+    Ok(())
+}
+
+/// The change a request asks for: `DELETE` withdraws; a `POST` is read by
+/// its media type (form or JSON; anything else is 415).
+fn read_change(req: &EndpointRequest<'_>, method: &str) -> Result<Change, Reject> {
+    if method == "DELETE" {
+        return Ok(Change {
+            action: Action::Withdraw,
+            return_to: None,
+            form_token: None,
+        });
+    }
+    const SEND: &str = "send application/json or application/x-www-form-urlencoded";
+    let media = media_type(req.header("content-type").unwrap_or(""));
+    match media.as_str() {
+        "application/x-www-form-urlencoded" => {
+            let (action, return_to, form_token) = parse_form(req.body)?;
+            Ok(Change {
+                action,
+                return_to: Some(return_to),
+                form_token,
+            })
+        }
+        "application/json" => Ok(Change {
+            action: parse_json(req.body)?,
+            return_to: None,
+            form_token: None,
+        }),
+        "" => Err((415, format!("missing content type; {SEND}"))),
+        _ => Err((
+            415,
+            format!("unsupported content type {:?}; {SEND}", printable(&media)),
+        )),
+    }
+}
+
+/// The media type of a `Content-Type` value, lower case, without parameters.
+fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The answer to a decided change (before its `Set-Cookie`s): a 303 to the
+/// form's (sanitised) `return_to`, else the new state as JSON.
+fn answer(
+    return_to: Option<&str>,
+    decision: &Decision,
+    state: &State,
+    cfg: &EndpointSettings<'_>,
+) -> EndpointResponse {
+    match return_to {
         Some(to) => EndpointResponse {
             status: 303,
             headers: vec![
-                ("location".into(), safe_return_to(&to).into()),
+                ("location".into(), safe_return_to(to).into()),
                 ("cache-control".into(), "no-store".into()),
             ],
             body: Vec::new(),
@@ -281,15 +336,7 @@ fn change(
                 State::with_decision(state.regime.clone(), Some(decision.clone()), state.gpc);
             EndpointResponse::json(200, &new_state.to_json(cfg.revision))
         }
-    };
-    resp.headers.extend(
-        set_cookies
-            .into_iter()
-            .map(|v| ("set-cookie".to_string(), v)),
-    );
-    resp.decision = Some(decision);
-    resp.record = record;
-    Ok(resp)
+    }
 }
 
 /// The per-render token check (see [`token`]): the form's field, else the
@@ -1435,5 +1482,96 @@ mod tests {
         assert_eq!(f.header("retry-after"), Some("60"));
         assert_eq!(f.header("x-consent-recorded"), Some("false"));
         assert!(!f.record && !set_cookies(&f).is_empty());
+    }
+
+    /// The steps of `change`, alone: what a request asks for is read from
+    /// its method and media type only (`DELETE` ignores any body).
+    #[test]
+    fn read_change_by_method_and_media_type() {
+        let req = |method, ct: &str, body: &'static str| {
+            let headers = if ct.is_empty() {
+                Vec::new()
+            } else {
+                h(&[("content-type", ct)])
+            };
+            let r = Req::new(method, &[], body);
+            read_change(
+                &EndpointRequest {
+                    method,
+                    host: r.host,
+                    headers: &headers,
+                    body: body.as_bytes(),
+                    body_too_large: false,
+                    secure: true,
+                    cookie_domain: None,
+                },
+                method,
+            )
+        };
+        assert_eq!(
+            req("DELETE", "text/plain", "garbage"),
+            Ok(Change {
+                action: Action::Withdraw,
+                return_to: None,
+                form_token: None
+            })
+        );
+        assert_eq!(
+            req(
+                "POST",
+                "Application/X-WWW-Form-URLEncoded ; charset=utf-8",
+                "action=reject_all&return_to=/a%3Fb&token=t"
+            ),
+            Ok(Change {
+                action: Action::RejectAll,
+                return_to: Some("/a?b".into()),
+                form_token: Some("t".into())
+            })
+        );
+        assert_eq!(
+            req("POST", "application/json", r#"{"action":"accept_all"}"#),
+            Ok(Change {
+                action: Action::AcceptAll,
+                return_to: None,
+                form_token: None
+            })
+        );
+        let (status, msg) = req("POST", "", "{}").unwrap_err();
+        assert_eq!(status, 415);
+        assert!(msg.starts_with("missing content type;"), "{msg}");
+        // A control character in the media type is quoted escaped.
+        let (status, msg) = req("POST", "text/pl\u{1}ain", "{}").unwrap_err();
+        assert_eq!(status, 415);
+        assert!(
+            msg.starts_with(r#"unsupported content type "text/pl\\u{1}ain";"#),
+            "{msg}"
+        );
+        assert_eq!(media_type("  TEXT/Html;q=1"), "text/html");
+        assert_eq!(media_type(";charset=utf-8"), "");
+    }
+
+    /// CSRF is judged before the size cap, and both before the body is read.
+    #[test]
+    fn admit_checks_csrf_then_size() {
+        let headers = h(&[("sec-fetch-site", "cross-site")]);
+        let mut r = EndpointRequest {
+            method: "POST",
+            host: "www.example.com",
+            headers: &headers,
+            body: &[],
+            body_too_large: true,
+            secure: true,
+            cookie_domain: None,
+        };
+        assert_eq!(admit(&r).map_err(|e| e.0), Err(403));
+        let same = h(&[("sec-fetch-site", "same-origin")]);
+        r.headers = &same;
+        assert_eq!(admit(&r).map_err(|e| e.0), Err(413));
+        let big = vec![b'x'; MAX_BODY + 1];
+        r.body_too_large = false;
+        r.body = &big;
+        assert_eq!(admit(&r).map_err(|e| e.0), Err(413));
+        r.body = &big[..MAX_BODY];
+        assert_eq!(admit(&r), Ok(()));
     }
 }
