@@ -15,7 +15,7 @@ use consent_edge::consent::endpoint::{self, EndpointRequest, EndpointSettings, M
 use consent_edge::consent::{enforce, Category, Decision, Grants, Method, State};
 use consent_edge::filter::{Blocking, Config as FilterConfig, Filter, Page};
 use consent_edge::jurisdiction::{Model, Regime};
-use consent_edge::trackers::Catalog;
+use consent_edge::trackers::{Catalog, Vendor};
 
 /// The time every check runs at.
 pub const NOW: u64 = 1_750_000_000;
@@ -610,4 +610,151 @@ pub fn check_filter(data: &[u8]) {
             String::from_utf8_lossy(&whole)
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// trackers: the hot-path URL host matcher against url::Url
+
+/// The pages the URL check resolves attribute values against: the oracle's
+/// page (`tests/oracle`, `PAGE_URL`), and the same page over plain http
+/// (`http:host` is relative on an http page and absolute on an https one).
+pub const URL_PAGES: [&str; 2] = [
+    "https://site.example/blog/post.html",
+    "http://site.example/blog/post.html",
+];
+
+/// The schemes that reach a host (those the catalog matches).
+const NETWORK_SCHEMES: [&str; 5] = ["http", "https", "ws", "wss", "ftp"];
+
+/// An attribute value as the page's source writes it, for a value that is
+/// `value` once the HTML tokenizer has decoded its character references:
+/// every `&` written `&amp;`, which decodes to exactly `&` (one pass).
+pub fn as_written(value: &str) -> String {
+    value.replace('&', "&amp;")
+}
+
+/// The catalog's matcher for an attribute value as written (the filter's
+/// hot path: `Catalog::match_url`).
+pub fn catalog_matcher(written: &str) -> Option<&'static Vendor> {
+    Catalog::configured().match_url(written)
+}
+
+/// The URL check with the filter's own matcher: see [`check_url_host_with`].
+pub fn check_url_host(data: &[u8]) {
+    check_url_host_with(data, &catalog_matcher);
+}
+
+/// The filter's hand-written URL host matcher against the WHATWG URL parser
+/// (`url::Url`), on arbitrary text.
+///
+/// Input: the whole of `data` (lossy UTF-8) is an attribute value after
+/// entity decoding (`src`, `href`, …); the matcher gets it as written
+/// ([`as_written`]), `url` resolves it against each of [`URL_PAGES`]
+/// ([`whatwg_join`]: `url::Url`, with one known deviation of it undone).
+///
+/// Truth: where `url` reads a network URL with a domain host, the vendor is
+/// what the catalog's rules (host suffix, path prefix, tag ID, self-hosted
+/// file name) say about `url`'s canonical serialisation — one plain,
+/// unambiguous spelling of what the browser will fetch. The catalog's
+/// lookup on `url`'s own host and decoded path anchors that truth: when it
+/// names a vendor, the serialisation must be classified too (a tag ID may
+/// refine which vendor).
+///
+/// Property:
+/// - never panics (the matcher also gets the raw text, entities and all);
+/// - where the truth is a vendor the visitor can refuse (not `necessary`,
+///   not allowed for everyone), the matcher names that same vendor for the
+///   value as written: same id, so the same category and the same per-route
+///   and Consent Mode allowances;
+/// - nothing is required where the truth is no vendor, a necessary one or
+///   an allowed one: `url` rejects the text, reads no host (relative, `data:`,
+///   `blob:`…), reads an IP address, or reads `https:host` as a path on an
+///   https page. The matcher naming a vendor there is over-blocking
+///   (stricter than the browser) and acceptable: the fail-closed direction.
+pub fn check_url_host_with(data: &[u8], matcher: &dyn Fn(&str) -> Option<&'static Vendor>) {
+    if let Some(v) = url_host_violation(data, matcher) {
+        panic!("{v}");
+    }
+}
+
+/// What [`check_url_host_with`] asserts, as a value: the first violation,
+/// described, or `None`.
+pub fn url_host_violation(
+    data: &[u8],
+    matcher: &dyn Fn(&str) -> Option<&'static Vendor>,
+) -> Option<String> {
+    let value = text(data);
+    let written = as_written(&value);
+    let _ = matcher(&value);
+    let _ = consent_edge::trackers::parse_url(&value);
+    let found = matcher(&written);
+    for page in URL_PAGES {
+        let Some(truth) = vendor_by_url(&value, page) else {
+            continue;
+        };
+        if truth.category == Category::Necessary || truth.allowed {
+            continue;
+        }
+        let found_id = found.map(|v| v.id.as_str());
+        if found_id != Some(truth.id.as_str()) {
+            let read = whatwg_join(page, &value)
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            return Some(format!(
+                "url::Url reads {value:?} on {page} as {read} ({}, {}); the matcher says {found_id:?} for {written:?}",
+                truth.id,
+                truth.category.id(),
+            ));
+        }
+    }
+    None
+}
+
+/// The vendor `url::Url` says `value` reaches from `page`: the catalog's
+/// classification of the canonical serialisation, for a network URL with a
+/// domain host; `None` for anything else.
+pub fn vendor_by_url(value: &str, page: &str) -> Option<&'static Vendor> {
+    let cat = Catalog::configured();
+    let u = whatwg_join(page, value)?;
+    if !NETWORK_SCHEMES.contains(&u.scheme()) {
+        return None;
+    }
+    let url::Host::Domain(host) = u.host()? else {
+        return None;
+    };
+    let host = host.trim_end_matches('.');
+    let path = percent_encoding::percent_decode_str(u.path()).decode_utf8_lossy();
+    let by_host = cat.match_host_path(host, &path);
+    let by_rules = cat.match_url(&as_written(u.as_str()));
+    assert!(
+        by_host.is_none() || by_rules.is_some(),
+        "{u}: the catalog names {:?} for host {host:?} and path {path:?}, but nothing for the URL",
+        by_host.map(|v| &v.id)
+    );
+    by_rules
+}
+
+/// `value` resolved against `page` as the WHATWG URL standard does it, by
+/// `url::Url` — but for one known deviation of rust-url (2.5.8): a
+/// scheme-relative reference with three or more leading slashes
+/// (`///host/x`) is an `EmptyHost` error there, while the standard's
+/// "special authority ignore slashes state" skips every leading `/` and `\`
+/// on a special base, so browsers (Chromium, Firefox, Node's `URL`) fetch
+/// `host` (WPT urltestdata `///test`; servo/rust-url PR #1136, not merged).
+/// On an http(s) page a leading run of two or more slashes and backslashes
+/// is therefore the same as `//`, and is collapsed to it first (after the
+/// C0/space trim and the tab/newline removal the standard also makes).
+pub fn whatwg_join(page: &str, value: &str) -> Option<url::Url> {
+    let cleaned: String = value
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let rest = cleaned.trim_start_matches(['/', '\\']);
+    let value = if cleaned.len() - rest.len() >= 2 {
+        format!("//{rest}")
+    } else {
+        cleaned
+    };
+    url::Url::parse(page).ok()?.join(&value).ok()
 }

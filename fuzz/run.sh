@@ -11,7 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 SECS=${FUZZ_SECONDS:-60}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(cookie endpoint enforce negotiate filter)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(cookie endpoint enforce negotiate filter url_host)
 status=0
 for t in "${TARGETS[@]}"; do
   mkdir -p "fuzz/target/corpus/$t" "fuzz/regressions/$t"
