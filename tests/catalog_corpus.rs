@@ -9,10 +9,10 @@
 //! The corpus is looked up at `CARGO_MANIFEST_DIR/node_modules/htmlparser-benchmark/files`
 //! (or `HTMLPARSER_BENCHMARK_DIR`); the test is skipped with a notice if it is missing.
 
+mod common;
 mod corpus_pages;
 
-use consent_edge::consent::Grants;
-use consent_edge::filter::{Config, Filter, Page};
+use common::{attr, filter, refused_page, tag_end};
 use consent_edge::trackers::Catalog;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,40 +21,9 @@ fn corpus() -> Option<Vec<(String, Vec<u8>)>> {
     corpus_pages::pages("catalog corpus test")
 }
 
+/// The page as a visitor who refused everything gets it (one write).
 fn refused(html: &[u8]) -> Vec<u8> {
-    let mut f = Filter::new(
-        Catalog::embedded(),
-        &Config::default(),
-        Page {
-            grants: Grants::NECESSARY_ONLY,
-            ..Page::default()
-        },
-        None,
-    );
-    let mut out = f.write(html);
-    out.extend(f.end());
-    out
-}
-
-/// End of the start tag beginning at `from` (just after `<script`), quote-aware.
-fn tag_end(b: &[u8], from: usize) -> Option<usize> {
-    let mut quote = None;
-    for (i, &c) in b.iter().enumerate().skip(from) {
-        match (quote, c) {
-            (None, b'"' | b'\'') => quote = Some(c),
-            (Some(q), _) if c == q => quote = None,
-            (None, b'>') => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
-fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let key = format!(" {name}=\"");
-    let at = tag.find(&key)? + key.len();
-    let len = tag[at..].find('"')?;
-    Some(&tag[at..at + len])
+    filter(Catalog::embedded(), &refused_page(""), html, usize::MAX)
 }
 
 /// `(vendor, first 70 characters of the script text)` of every neutralised
@@ -179,42 +148,26 @@ fn own_host(html: &[u8]) -> String {
     String::new()
 }
 
-/// Whether the page filtered under `catalog` neutralised at least one
-/// external script as the unknown third party.
+/// The output of the page filtered under `catalog` for a visitor on
+/// `site_host` who refused everything.
+fn refused_on(catalog: &'static Catalog, html: &[u8], site_host: &str) -> String {
+    let out = filter(catalog, &refused_page(site_host), html, usize::MAX);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// How many external scripts the page filtered under `catalog` neutralised
+/// as the unknown third party.
 fn loses_a_script(catalog: &'static Catalog, html: &[u8], site_host: &str) -> usize {
-    let mut f = Filter::new(
-        catalog,
-        &Config::default(),
-        Page {
-            grants: Grants::NECESSARY_ONLY,
-            site_host: site_host.to_string(),
-            ..Page::default()
-        },
-        None,
-    );
-    let mut out = f.write(html);
-    out.extend(f.end());
-    let out = String::from_utf8_lossy(&out);
-    out.matches("data-consent-vendor=\"unknown\"").count()
+    refused_on(catalog, html, site_host)
+        .matches("data-consent-vendor=\"unknown\"")
+        .count()
 }
 
 /// The hosts of the external scripts an `unknown_scripts` catalog takes
 /// from a page (a quick reading of the output: `src` of the marked tags).
 fn unknown_hosts(catalog: &'static Catalog, html: &[u8], site_host: &str) -> Vec<String> {
-    let mut f = Filter::new(
-        catalog,
-        &Config::default(),
-        Page {
-            grants: Grants::NECESSARY_ONLY,
-            site_host: site_host.to_string(),
-            ..Page::default()
-        },
-        None,
-    );
-    let mut out = f.write(html);
-    out.extend(f.end());
-    let out = String::from_utf8_lossy(&out).into_owned();
-    out.split("<script")
+    refused_on(catalog, html, site_host)
+        .split("<script")
         .filter(|t| {
             t.split('>')
                 .next()

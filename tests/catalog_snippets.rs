@@ -13,8 +13,9 @@
 //! list); no first-party case is touched. Printed: precision and recall per
 //! category (the figures quoted in `docs/CATALOG.md`).
 
-use consent_edge::consent::Grants;
-use consent_edge::filter::{Config, Filter, Page};
+mod common;
+
+use common::{attr, filter_whole_and_bytewise, refused_page, tag_end};
 use consent_edge::trackers::Catalog;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -54,26 +55,8 @@ fn cases() -> Vec<Case> {
 /// The page as a visitor who refused everything gets it, filtered whole and
 /// byte by byte (the verdict must not depend on chunking).
 fn refused(html: &str) -> String {
-    let run = |chunk: usize| {
-        let mut f = Filter::new(
-            Catalog::embedded(),
-            &Config::default(),
-            Page {
-                grants: Grants::NECESSARY_ONLY,
-                ..Page::default()
-            },
-            None,
-        );
-        let mut out = Vec::new();
-        for c in html.as_bytes().chunks(chunk) {
-            out.extend(f.write(c));
-        }
-        out.extend(f.end());
-        String::from_utf8(out).expect("utf-8 out")
-    };
-    let whole = run(html.len().max(1));
-    assert_eq!(whole, run(1), "chunking changed the output");
-    whole
+    let out = filter_whole_and_bytewise(Catalog::embedded(), &refused_page(""), html.as_bytes());
+    String::from_utf8(out).expect("utf-8 out")
 }
 
 /// `(vendor, category)` of every element the filter marked, in order:
@@ -84,7 +67,9 @@ fn marked(out: &str) -> Vec<(String, String)> {
     let mut rest = out;
     while let Some(p) = rest.find('<') {
         rest = &rest[p + 1..];
-        let Some(end) = tag_end(rest) else { break };
+        let Some(end) = tag_end(rest.as_bytes(), 0) else {
+            break;
+        };
         let tag = &rest[..end];
         if let (Some(v), Some(c)) = (
             attr(tag, "data-consent-vendor"),
@@ -95,27 +80,6 @@ fn marked(out: &str) -> Vec<(String, String)> {
         rest = &rest[end..];
     }
     found
-}
-
-/// The end of a start tag (quote-aware).
-fn tag_end(s: &str) -> Option<usize> {
-    let mut quote = None;
-    for (i, b) in s.bytes().enumerate() {
-        match (quote, b) {
-            (None, b'"' | b'\'') => quote = Some(b),
-            (Some(q), _) if b == q => quote = None,
-            (None, b'>') => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
-fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let key = format!(" {name}=\"");
-    let at = tag.find(&key)? + key.len();
-    let len = tag[at..].find('"')?;
-    Some(&tag[at..at + len])
 }
 
 #[derive(Default)]
