@@ -1,14 +1,18 @@
 //! The public suffix of a host, from the Public Suffix List compiled at
-//! build time (`buildscript/suffixes.rs`) into a sorted table of
-//! `flag digit + domain` lines searched by bisection.
+//! build time (`buildscript/suffixes.rs`) into a sorted, front-coded table
+//! of `reversed domain → flags` with a restart every 16 lines.
 //!
-//! Replaces the `psl` crate, whose match tree of the same list was ~0.88 MB
+//! Replaces the `psl` crate, whose match tree of the same list was ~0.9 MB
 //! of the wasm (issue 16 item 2); `tests::same_as_psl_*` compare the two on
-//! every rule of the list and on random and tricky hosts. A lookup is one
-//! bisection (~14 probes) per label of the host, once per request.
+//! every rule of the list and on random and tricky hosts. A lookup, once
+//! per label of the host and once per request: a bisection of the ~650
+//! restarts (10 probes) and at most 16 short lines decoded.
 
-/// `flag digit + domain` lines sorted by domain (see buildscript/suffixes.rs).
-static TABLE: &str = include_str!(concat!(env!("OUT_DIR"), "/suffixes.txt"));
+/// Front-coded lines `0x20 + shared, flag digit, rest of key, \n`, sorted
+/// by key (the domain's labels reversed: `uk.co`).
+static TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/suffixes.bin"));
+/// The offset of every restart line (a full key), u32 little-endian.
+static INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/suffixes.idx"));
 
 // The flag bits, as buildscript/suffixes.rs writes them.
 /// The domain itself is a public suffix.
@@ -35,10 +39,19 @@ pub fn registrable(host: &str) -> Option<&str> {
 /// rule matching, wildcards included, else the last label.
 fn suffix_start(host: &str) -> usize {
     let mut best = host.rfind('.').map_or(0, |i| i + 1);
+    // `parent`: where the previous (shorter) candidate starts
     let (mut parent, mut parent_flags) = (host.len(), 0u8);
-    let starts = host.rmatch_indices('.').map(|(i, _)| i + 1);
-    for start in starts.chain(std::iter::once(0)) {
-        let f = flags(&host[start..]);
+    // the candidate's labels reversed (`uk`, `uk.co`, …), as the table keys
+    let mut key = Vec::with_capacity(host.len());
+    let mut scratch = Vec::with_capacity(64);
+    for label in host.rsplit('.') {
+        let mut start = parent.saturating_sub(label.len());
+        if !key.is_empty() {
+            key.push(b'.');
+            start = start.saturating_sub(1);
+        }
+        key.extend_from_slice(label.as_bytes());
+        let f = flags(&key, &mut scratch);
         if f & EXCEPTION != 0 {
             return parent;
         }
@@ -50,32 +63,49 @@ fn suffix_start(host: &str) -> usize {
     best
 }
 
-/// The flags of `domain` in the table, 0 when no rule names it.
-fn flags(domain: &str) -> u8 {
-    let t = TABLE.as_bytes();
-    // `lo` and `hi` stay at line starts (or the end); the line sought lies
-    // between them.
-    let (mut lo, mut hi) = (0, t.len());
+/// The flags of the reversed domain `key` in the table, 0 when no rule
+/// names it. `line` is scratch space for the decoded keys.
+fn flags(key: &[u8], line: &mut Vec<u8>) -> u8 {
+    // the last restart whose key is <= `key`
+    let (mut lo, mut hi) = (0, INDEX.len() / 4);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        let start = t[lo..mid]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(lo, |i| lo + i + 1);
-        let end = t[mid..hi]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(hi, |i| mid + i);
-        let Some((&flag, name)) = t[start..end].split_first() else {
-            return 0;
-        };
-        match name.cmp(domain.as_bytes()) {
-            std::cmp::Ordering::Equal => return flag.wrapping_sub(b'0'),
-            std::cmp::Ordering::Less => lo = end + 1,
-            std::cmp::Ordering::Greater => hi = start,
+        let at = restart(mid);
+        let full = TABLE.get(at + 2..).map_or(&[][..], |t| until_newline(t));
+        if full <= key {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let Some(block) = lo.checked_sub(1) else {
+        return 0;
+    };
+    let (mut at, end) = (restart(block), restart(block + 1));
+    line.clear();
+    while at + 2 <= end {
+        let shared = usize::from(TABLE[at].wrapping_sub(0x20));
+        let rest = until_newline(&TABLE[at + 2..]);
+        line.truncate(shared);
+        line.extend_from_slice(rest);
+        match line.as_slice().cmp(key) {
+            std::cmp::Ordering::Equal => return TABLE[at + 1].wrapping_sub(b'0'),
+            std::cmp::Ordering::Greater => return 0,
+            std::cmp::Ordering::Less => at += 2 + rest.len() + 1,
         }
     }
     0
+}
+
+/// The offset of restart `i` (the table's end past the last).
+fn restart(i: usize) -> usize {
+    INDEX.get(i * 4..i * 4 + 4).map_or(TABLE.len(), |b| {
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
+    })
+}
+
+fn until_newline(t: &[u8]) -> &[u8] {
+    t.iter().position(|&b| b == b'\n').map_or(t, |n| &t[..n])
 }
 
 #[cfg(test)]
@@ -99,36 +129,61 @@ mod tests {
     }
 
     fn psl_departs(host: &str) -> bool {
-        let f = flags(host);
-        let parent = host.split_once('.').map_or(0, |(_, p)| flags(p));
+        let f = flags_of(host);
+        let parent = host.split_once('.').map_or(0, |(_, p)| flags_of(p));
         f & WILDCARD != 0 && f & RULE == 0 && parent & WILDCARD != 0
     }
 
     #[test]
     fn psl_departs_only_on_wildcard_nodes() {
-        let departing: Vec<&str> = domains()
+        let departing: Vec<String> = domains()
+            .into_iter()
             .filter(|d| psl_departs(d))
             .inspect(|d| assert_ne!(::psl::domain_str(d), None, "{d}"))
             .collect();
         assert_eq!(departing.len(), 22, "{departing:?}");
-        assert!(departing.contains(&"ex.futurecms.at"));
+        assert!(departing.iter().any(|d| d == "ex.futurecms.at"));
     }
 
-    /// Every domain the table names.
-    fn domains() -> impl Iterator<Item = &'static str> {
-        TABLE.lines().map(|l| &l[1..])
+    /// Every domain the table names, with its flags, decoded in order.
+    fn entries() -> Vec<(String, u8)> {
+        let (mut out, mut key) = (Vec::new(), Vec::new());
+        for line in TABLE.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            key.truncate(usize::from(line[0] - 0x20));
+            key.extend_from_slice(&line[2..]);
+            let rev = String::from_utf8(key.clone()).unwrap();
+            let domain = rev.rsplit('.').collect::<Vec<_>>().join(".");
+            out.push((domain, line[1] - b'0'));
+        }
+        out
+    }
+
+    fn domains() -> Vec<String> {
+        entries().into_iter().map(|(d, _)| d).collect()
+    }
+
+    /// The flags of a domain (not reversed).
+    fn flags_of(domain: &str) -> u8 {
+        let rev = domain.rsplit('.').collect::<Vec<_>>().join(".");
+        flags(rev.as_bytes(), &mut Vec::new())
     }
 
     #[test]
     fn table_is_sorted_and_holds_the_list() {
-        let all: Vec<&str> = domains().collect();
-        assert!(all.windows(2).all(|w| w[0] < w[1]), "sorted, no duplicates");
+        let all = entries();
+        let keys: Vec<String> = all
+            .iter()
+            .map(|(d, _)| d.rsplit('.').collect::<Vec<_>>().join("."))
+            .collect();
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
         // 10,396 rules, a few sharing a domain (`*.ck` and `ck`, ...).
-        assert!(all.len() > 10_000, "{}", all.len());
-        assert!(TABLE
-            .lines()
-            .all(|l| matches!(l.as_bytes()[0], b'1'..=b'7')));
-        for d in all {
+        assert_eq!(all.len(), 10_397);
+        assert_eq!(INDEX.len() / 4, all.len().div_ceil(16));
+        for (d, f) in &all {
+            assert!((1..=7).contains(f), "{d}");
             assert!(
                 d.bytes().all(|b| b.is_ascii_lowercase()
                     || b.is_ascii_digit()
@@ -136,7 +191,15 @@ mod tests {
                     || b == b'.'),
                 "{d}"
             );
+            // each entry is found by the lookup with its own flags
+            assert_eq!(flags_of(d), *f, "{d}");
         }
+        assert_eq!(flags_of("uk"), RULE);
+        assert_eq!(flags_of("ck"), WILDCARD);
+        assert_eq!(flags_of("www.ck"), EXCEPTION);
+        assert_eq!(flags_of("nosuch.uk"), 0);
+        assert_eq!(flags_of("0"), 0);
+        assert_eq!(flags_of("zzzzzzzz"), 0);
     }
 
     #[test]
@@ -186,7 +249,8 @@ mod tests {
     #[test]
     fn same_as_psl_on_every_rule() {
         let mut n = 0;
-        for d in domains() {
+        for d in &domains() {
+            let d = d.as_str();
             for prefix in ["", "a.", "www.", "b.a.", "c.b.a."] {
                 let host = format!("{prefix}{d}");
                 assert_eq!(registrable(&host), psl(&host), "{host}");
@@ -207,7 +271,7 @@ mod tests {
         #[test]
         fn same_as_psl_on_random_hosts(
             labels in proptest::collection::vec("[a-z0-9-]{1,8}", 0..4),
-            rule in proptest::sample::select(domains().collect::<Vec<_>>()),
+            rule in proptest::sample::select(domains()),
             tld in "[a-z]{1,4}",
             known in any::<bool>()) {
             let tail = if known { rule.to_string() } else { tld };
