@@ -11,6 +11,8 @@ use std::{env, fs, path::Path, process::ExitCode};
 
 #[path = "buildscript/minify.rs"]
 mod minify;
+#[path = "buildscript/suffixes.rs"]
+mod suffixes;
 
 fn main() -> ExitCode {
     match run() {
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let out = env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
     minify::banner_assets(&out);
+    suffixes::emit(&out)?;
     let read = |name: &str| {
         println!("cargo:rerun-if-changed={name}");
         fs::read_to_string(name).map_err(|e| format!("{name}: {e}"))

@@ -32,12 +32,44 @@ function reader(buf) {
   return r;
 }
 
-/** The crate a demangled Rust symbol belongs to ("lol_html", "core", ...). */
-export function crateOf(name) {
-  // Legacy-mangled symbol (`_ZN8lol_html6parser...E`): the first segment.
-  const mangled = /^_ZN(\d+)/.exec(name);
-  if (mangled) return name.slice(3 + mangled[1].length, 3 + mangled[1].length + Number(mangled[1]));
-  // `<lol_html::x::Y as core::fmt::Debug>::fmt` belongs to lol_html;
+/**
+ * Undoes rustc's legacy symbol escapes, which the name section of the
+ * wasm rustc links (before wasm-bindgen) keeps: `_$LT$a..B$u20$as$u20$c..D$GT$`
+ * is `<a::B as c::D>`.
+ */
+export function unescapeLegacy(name) {
+  if (!name.includes("$")) return name;
+  const map = { LT: "<", GT: ">", RF: "&", BP: "*", C: ",", SP: "@", LP: "(", RP: ")" };
+  return name
+    .replace(/^_(?=\$)/, "")
+    .replace(/\$([A-Z]{1,2})\$/g, (m, k) => map[k] ?? m)
+    .replace(/\$u([0-9a-f]{2})\$/g, (_, h) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/\.\./g, "::");
+}
+
+/**
+ * The crate a Rust symbol belongs to ("lol_html", "core", ...): the first
+ * path segment; for `<T as Trait>::f` the crate of T, or of the trait when
+ * T is a core/alloc/std type (`<PhantomData<T> as serde::DeserializeSeed>`
+ * is serde code, instantiated for this crate's types).
+ */
+export function crateOf(rawName) {
+  // Legacy-mangled symbol (`_ZN8lol_html6parser...E`): its first segment.
+  const mangled = /^_ZN(\d+)/.exec(rawName);
+  const name = unescapeLegacy(
+    mangled ? rawName.slice(3 + mangled[1].length, 3 + mangled[1].length + Number(mangled[1])) : rawName,
+  );
+  // v0-mangled (`_RNvNtCs1a2b_4core3fmt...`): the first crate root.
+  const v0 = /^_R.*?C(?:s[0-9A-Za-z]*_)?(\d+)/.exec(name);
+  if (v0) return name.substr(v0.index + v0[0].length, Number(v0[1]));
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return name;
+  const seg = /^[&*\s]*(?:dyn |mut |const )*([A-Za-z_][A-Za-z0-9_]*)(?:\[[0-9a-f]+\])?(?:::|$)/;
+  const impl = /^<(.*) as ([A-Za-z_][A-Za-z0-9_]*)(?:\[[0-9a-f]+\])?::/.exec(name);
+  if (impl) {
+    const self = seg.exec(impl[1]);
+    if (self && !["core", "alloc", "std"].includes(self[1])) return self[1];
+    if (self || !/^[<(\[]/.test(impl[1])) return impl[2];
+  }
   // `core::ptr::drop_in_place<lol_html::X>` is generic glue, counted as core.
   // v0 demangling writes `core[c5930c85a12de822]::...`.
   const m = /^[<&*\s]*(?:dyn |mut |const )*([A-Za-z_][A-Za-z0-9_]*)(?:\[[0-9a-f]+\])?::/.exec(name);
@@ -146,4 +178,22 @@ export function wasmBreakdown(buf) {
     sections,
     crates: [...byCrate.entries()].sort((a, b) => b[1] - a[1]),
   };
+}
+
+// `node bench/wasmsize.mjs FILE.wasm [N]`: sections (raw, gzip -9 each) and
+// the N largest crates by code bytes (needs a name section: the wasm rustc
+// links, or worker-build's output before the Makefile strips it).
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const { readFileSync } = await import("node:fs");
+  const { gzipSync } = await import("node:zlib");
+  const buf = readFileSync(process.argv[2]);
+  const gz = (b) => gzipSync(b, { level: 9 }).length;
+  const b = wasmBreakdown(buf);
+  console.log(`total ${b.total} B, gzip -9 ${gz(buf)} B; code ${b.code} B, data ${b.data} B`);
+  console.log("| section | raw B | gzip -9 B |\n| --- | ---: | ---: |");
+  for (const s of b.sections) console.log(`| ${s.name} | ${s.end - s.start} | ${gz(buf.subarray(s.start, s.end))} |`);
+  if (b.named) {
+    console.log("| crate | code B |\n| --- | ---: |");
+    for (const [c, n] of b.crates.slice(0, Number(process.argv[3] || 30))) console.log(`| ${c} | ${n} |`);
+  }
 }

@@ -9,9 +9,12 @@
 //! `_fbp` sit on the registrable domain (`.example.com`), and a script on
 //! `/shop/cart` may have set one on `Path=/shop`.
 //!
-//! The registrable domain comes from the Public Suffix List (the `psl`
-//! crate's bundled copy): `shop.example.co.uk` reaches `example.co.uk`,
-//! never `co.uk`, which no browser lets a site set a cookie on.
+//! The registrable domain comes from the Public Suffix List (compiled at
+//! build time into a sorted table, [`suffix`]): `shop.example.co.uk`
+//! reaches `example.co.uk`, never `co.uk`, which no browser lets a site set
+//! a cookie on.
+
+pub mod suffix;
 
 /// The most path prefixes considered (shortest first): deeper ones are
 /// rare, and the residual audit catches what is left on the next request.
@@ -58,7 +61,7 @@ pub fn parent_domains(host: &str) -> Vec<String> {
     if host.starts_with('.') || super::cookie::valid_domain(host).is_none() {
         return Vec::new();
     }
-    let Some(registrable) = psl::domain_str(host) else {
+    let Some(registrable) = suffix::registrable(host) else {
         return Vec::new();
     };
     let mut out = Vec::new();
