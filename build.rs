@@ -15,6 +15,8 @@ use std::{env, fs, path::Path, process::ExitCode};
 
 #[path = "buildscript/catalog.rs"]
 mod catalog;
+#[path = "src/guard/table.rs"]
+mod guard_table;
 #[path = "buildscript/minify.rs"]
 mod minify;
 #[path = "src/trackers/tables.rs"]
@@ -46,8 +48,11 @@ fn run() -> Result<(), String> {
         fs::write(Path::new(&out).join(name), text).map_err(|e| format!("writing {name}: {e}"))
     };
     write("consent.json", consent_json)?;
-    write("catalog.rs", catalog::source(&valid)?)?;
+    let (catalog_rs, guard_catalog) = catalog::source(&valid)?;
+    write("catalog.rs", catalog_rs)?;
+    write("guard_catalog.attr", guard_catalog)?;
     println!("cargo:rerun-if-changed=src/trackers/tables.rs");
+    println!("cargo:rerun-if-changed=src/guard/table.rs");
     println!("cargo:rerun-if-changed=buildscript");
     Ok(())
 }

@@ -172,13 +172,21 @@ impl Catalog {
     }
 
     /// The host patterns as the catalog matches them: `(host, lowercase
-    /// path prefix or "", vendor)`, sorted by host, on one host the longer
-    /// prefix first; a pattern listed twice belongs to its first vendor.
-    pub fn host_entries(&self) -> impl Iterator<Item = (&str, &str, &Vendor)> + '_ {
+    /// path prefix or "", index in [`Catalog::vendors`])`, sorted by host,
+    /// on one host the longer prefix first; a pattern listed twice belongs
+    /// to its first vendor.
+    pub fn host_entries(&self) -> impl Iterator<Item = (&str, &str, usize)> + '_ {
         self.tables
             .hosts
             .iter()
-            .filter_map(|(h, p, i)| Some((h.as_ref(), p.as_ref(), self.vendors.get(*i)?)))
+            .map(|(h, p, i)| (h.as_ref(), p.as_ref(), *i))
+    }
+
+    /// Whether this is the shipped catalog on the tables `build.rs`
+    /// compiled (then data derived from it at build time, like the client
+    /// guard's table, is this catalog's).
+    pub fn compiled_at_build_time(&self) -> bool {
+        matches!(self.tables.hosts, Cow::Borrowed(_))
     }
 
     /// Every vendor, in catalog order.
