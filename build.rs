@@ -1,5 +1,9 @@
 //! Validates `consent.toml` and `trackers.toml` at build time and writes
-//! their canonical JSON, which the worker embeds (so it needs no TOML parser).
+//! what the worker embeds, so it needs no TOML parser and parses no catalog
+//! at request time: the tracker catalog as `static` Rust data
+//! (`catalog.rs`, `buildscript/catalog.rs`) and `consent.toml` as canonical
+//! JSON (`consent.json`, 7 KB, deserialised once per isolate: measured in
+//! docs/BENCHMARKS.md, "Startup (stop 11)").
 //!
 //! Any error — TOML syntax, a value of the wrong type, an unknown key, or a
 //! semantic one (an unknown vendor id, a bad banner variant, a max age over
@@ -9,10 +13,16 @@
 
 use std::{env, fs, path::Path, process::ExitCode};
 
+#[path = "buildscript/catalog.rs"]
+mod catalog;
+#[path = "src/guard/table.rs"]
+mod guard_table;
 #[path = "buildscript/minify.rs"]
 mod minify;
 #[path = "buildscript/suffixes.rs"]
 mod suffixes;
+#[path = "src/trackers/tables.rs"]
+mod tables;
 
 fn main() -> ExitCode {
     match run() {
@@ -36,10 +46,16 @@ fn run() -> Result<(), String> {
     };
     let (consent, trackers) = (read("consent.toml")?, read("trackers.toml")?);
     let valid = consent_edge_config::from_toml(&consent, &trackers).map_err(|e| e.to_string())?;
-    let (consent_json, trackers_json) = valid.to_json();
-    for (name, json) in [("consent", consent_json), ("trackers", trackers_json)] {
-        fs::write(Path::new(&out).join(format!("{name}.json")), json)
-            .map_err(|e| format!("writing {name}.json: {e}"))?;
-    }
+    let (consent_json, _) = valid.to_json();
+    let write = |name: &str, text: String| {
+        fs::write(Path::new(&out).join(name), text).map_err(|e| format!("writing {name}: {e}"))
+    };
+    write("consent.json", consent_json)?;
+    let (catalog_rs, guard_catalog) = catalog::source(&valid)?;
+    write("catalog.rs", catalog_rs)?;
+    write("guard_catalog.attr", guard_catalog)?;
+    println!("cargo:rerun-if-changed=src/trackers/tables.rs");
+    println!("cargo:rerun-if-changed=src/guard/table.rs");
+    println!("cargo:rerun-if-changed=buildscript");
     Ok(())
 }

@@ -15,38 +15,42 @@
 //! other page element can steer it):
 //!
 //! ```json
-//! {"r":["analytics","advertising"],
-//!  "h":{"advertising":{"meta-pixel":["connect.facebook.net","facebook.com/tr"]},
-//!       "functional":{"google-maps":["www.google.com/maps"]}}}
+//! {"r":[2,3],"a":[1],"c":[["google-analytics",2,"google-analytics.com …"],…]}
 //! ```
 //!
-//! * `r`: the refused categories at render time.
-//! * `h`: category → vendor id → host patterns (`domain` or
-//!   `domain/path-prefix`, lowercase, no trailing `/`), exactly as the
-//!   catalog matches them ([`Catalog::match_host_path`]: most specific host
-//!   first, longer path prefixes first, prefixes at a segment boundary).
+//! * `r`: the refused categories at render time (1 functional,
+//!   2 analytics, 3 advertising);
+//! * `a`: indexes in `c` of the vendors the page allows outright (route
+//!   `allow_vendors`, Consent Mode "advanced"): filed as necessary;
+//! * `c`: the catalog table ([`table`]): every vendor with its category and
+//!   host patterns, exactly the catalog's host table. The guard rebuilds
+//!   the catalog's lookup from it (most specific host first, longer path
+//!   prefixes first, prefixes at a segment boundary) and holds a URL when
+//!   the winning vendor's category is refused. [`GuardConfig::vendor_for`]
+//!   replays that lookup in Rust; a test checks it against the catalog for
+//!   every host.
 //!
-//! Besides the refused vendors, `h` carries the entries of *granted* vendors
-//! (and `necessary` for vendors allowed outright) that sit on a refused
-//! vendor's host or a subdomain of it: in the catalog they win over the
-//! refused entry (more specific), so without them the guard would block a
-//! URL the server lets through (e.g. a refused `google.com` and a granted
-//! `www.google.com/maps`). [`GuardConfig::vendor_for`] replays the guard's
-//! lookup in Rust; a test checks it against the catalog for every host.
-//!
-//! Measured (2026-11-30, the shipped `trackers.toml`, 487 vendors; the
-//! `sizes` test prints them): nothing granted 23,169 bytes of JSON, only
-//! analytics refused 6,429, only advertising refused 10,662; the whole tag
-//! with the minified script, nothing granted, 11.2 KB gzip (docs/BENCHMARKS.md,
-//! "Client guard").
+//! `c` is the same for every page: for the shipped catalog it is written by
+//! `build.rs` (`guard_catalog.attr`, already escaped for the attribute), so
+//! a page costs a copy, not a walk of the catalog. Measured (2026-11-30,
+//! examples/startup.rs, native, shared machine): building the old
+//! per-visitor JSON (refused vendors and the granted ones they shadow) took
+//! 1.5–2.0 ms per undecided page; the tag is now a concatenation. On the
+//! wire the whole table is sent even when one category is refused; sizes
+//! are printed by the `sizes` test and recorded in docs/BENCHMARKS.md
+//! ("Startup (stop 11)").
 //!
 //! Wired by `banner::page_with`: the tag opens `Page::head_start`, which the
 //! filter puts right after `<head>` or before the first `<script>`/`<body>`.
 
+pub mod table;
+
 use crate::consent::{Category, Grants};
 use crate::trackers::Catalog;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write;
+pub use table::attr_escape;
 
 /// The guard's script, minified at build time by esbuild from the readable
 /// `src/banner/guard.js` (`buildscript/minify.rs`, like `banner.js`). It is
@@ -56,52 +60,19 @@ pub const GUARD_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/guard.min.js"
 /// Name of the attribute carrying the configuration.
 pub const CONFIG_ATTR: &str = "data-ce-guard";
 
-/// One host pattern: lowercase domain and path prefix (`""` or `/…`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Entry {
-    host: String,
-    prefix: String,
-    vendor: usize,
-}
+/// The shipped catalog's table ([`table::table_json`]), escaped for a
+/// single-quoted attribute, as `build.rs` wrote it.
+const STATIC_TABLE: &str = include_str!(concat!(env!("OUT_DIR"), "/guard_catalog.attr"));
 
-/// The host data the guard needs for one visitor.
+/// What the guard needs for one page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuardConfig {
     /// Refused categories, in [`Category::ALL`] order.
     refused: Vec<Category>,
-    /// category → vendor id → patterns (`domain` or `domain/prefix`).
-    hosts: BTreeMap<Category, BTreeMap<String, Vec<String>>>,
-}
-
-/// The catalog's host entries, normalised and deduplicated the way
-/// [`Catalog`] compiles them (first vendor wins a duplicate host+path).
-fn entries(catalog: &Catalog) -> Vec<Entry> {
-    let mut out: Vec<Entry> = Vec::new();
-    for (i, v) in catalog.vendors().iter().enumerate() {
-        for h in &v.hosts {
-            let h = h.to_ascii_lowercase();
-            let (host, prefix) = match h.find('/') {
-                Some(p) => (h[..p].to_string(), h[p..].trim_end_matches('/').to_string()),
-                None => (h.clone(), String::new()),
-            };
-            if !out.iter().any(|e| e.host == host && e.prefix == prefix) {
-                out.push(Entry {
-                    host,
-                    prefix,
-                    vendor: i,
-                });
-            }
-        }
-    }
-    out
-}
-
-/// `host` is `domain` or one of its subdomains.
-fn within(host: &str, domain: &str) -> bool {
-    host == domain
-        || (host.len() > domain.len()
-            && host.ends_with(domain)
-            && host.as_bytes()[host.len() - domain.len() - 1] == b'.')
+    /// Indexes of the vendors the page allows outright.
+    allowed: Vec<usize>,
+    /// The catalog table, escaped for the attribute.
+    table: Cow<'static, str>,
 }
 
 impl GuardConfig {
@@ -124,67 +95,114 @@ impl GuardConfig {
     ) -> Option<GuardConfig> {
         let refused: Vec<Category> = grants.refused().collect();
         let vendors = catalog.vendors();
-        // The category the guard files a vendor under: vendors allowed
-        // outright are never blocked, like `necessary`.
-        let cat = |i: usize| match &vendors[i] {
-            v if v.allowed || allow_vendors.contains(&v.id) => Category::Necessary,
-            v => v.category,
-        };
-        let all = entries(catalog);
-        let blocked: Vec<&Entry> = all
-            .iter()
-            .filter(|e| refused.contains(&cat(e.vendor)))
+        let allowed: Vec<usize> = (0..vendors.len())
+            .filter(|&i| !vendors[i].allowed && allow_vendors.contains(&vendors[i].id))
             .collect();
-        if blocked.is_empty() {
+        let blocks = |i: usize| {
+            let v = &vendors[i];
+            !v.allowed && !allowed.contains(&i) && refused.contains(&v.category)
+        };
+        if !catalog.host_entries().any(|(_, _, i)| blocks(i)) {
             return None;
         }
-        let mut hosts: BTreeMap<Category, BTreeMap<String, Vec<String>>> = BTreeMap::new();
-        for e in &all {
-            let needed = refused.contains(&cat(e.vendor))
-                || blocked.iter().any(|b| within(&e.host, &b.host));
-            if needed {
-                hosts
-                    .entry(cat(e.vendor))
-                    .or_default()
-                    .entry(vendors[e.vendor].id.clone())
-                    .or_default()
-                    .push(format!("{}{}", e.host, e.prefix));
+        let table = if catalog.compiled_at_build_time() {
+            Cow::Borrowed(STATIC_TABLE)
+        } else {
+            Cow::Owned(attr_escape(&table::table_json(
+                vendors,
+                catalog.host_entries(),
+            )))
+        };
+        Some(GuardConfig {
+            refused,
+            allowed,
+            table,
+        })
+    }
+
+    /// The attribute value (escaped for single quotes; see the module docs).
+    fn attr_value(&self) -> String {
+        let list = |v: &mut dyn Iterator<Item = String>| v.collect::<Vec<_>>().join(",");
+        let r = list(
+            &mut self
+                .refused
+                .iter()
+                .map(|c| table::category_index(*c).to_string()),
+        );
+        let a = list(&mut self.allowed.iter().map(|i| i.to_string()));
+        let mut out = String::with_capacity(self.table.len() + r.len() + a.len() + 24);
+        let _ = write!(out, "{{\"r\":[{r}],\"a\":[{a}],\"c\":{}}}", self.table);
+        out
+    }
+
+    /// The JSON the guard reads (see the module docs).
+    pub fn to_json(&self) -> String {
+        self.attr_value()
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+
+    /// The guard's lookup, rebuilt from the JSON it reads, to replay its
+    /// decisions in Rust ([`Lookup::vendor_for`]).
+    pub fn lookup(&self) -> Lookup {
+        let json: serde_json::Value = serde_json::from_str(&self.to_json()).unwrap_or_default();
+        let list = |k: &str| -> Vec<u64> {
+            json[k]
+                .as_array()
+                .map(|a| a.iter().filter_map(|x| x.as_u64()).collect())
+                .unwrap_or_default()
+        };
+        let (refused, allowed) = (list("r"), list("a"));
+        let mut hosts: HashMap<String, Vec<(String, String, u64)>> = HashMap::new();
+        let table = json["c"].as_array().cloned().unwrap_or_default();
+        for (i, v) in table.iter().enumerate() {
+            let id = v[0].as_str().unwrap_or_default().to_string();
+            let cat = match allowed.contains(&(i as u64)) {
+                true => 0,
+                false => v[1].as_u64().unwrap_or(0),
+            };
+            for pat in v[2].as_str().unwrap_or_default().split(' ') {
+                if pat.is_empty() {
+                    continue;
+                }
+                let (dom, prefix) = pat.split_at(pat.find('/').unwrap_or(pat.len()));
+                let here = hosts.entry(dom.to_string()).or_default();
+                here.push((prefix.to_string(), id.clone(), cat));
             }
         }
-        Some(GuardConfig { refused, hosts })
+        for here in hosts.values_mut() {
+            // Longest prefix first, as the guard sorts (stable).
+            here.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
+        }
+        Lookup { refused, hosts }
     }
 
-    /// The compact JSON the guard reads (see the module docs).
-    pub fn to_json(&self) -> String {
-        let refused: Vec<&str> = self.refused.iter().map(|c| c.id()).collect();
-        let hosts: serde_json::Map<String, serde_json::Value> = self
-            .hosts
-            .iter()
-            .map(|(c, vs)| (c.id().to_string(), serde_json::json!(vs)))
-            .collect();
-        serde_json::json!({ "r": refused, "h": hosts }).to_string()
+    /// [`Lookup::vendor_for`] on a lookup made for this one call.
+    pub fn vendor_for(&self, host: &str, path: &str) -> Option<String> {
+        self.lookup().vendor_for(host, path).map(str::to_string)
     }
+}
 
+/// `guard.js`'s lookup table, replayed in Rust (tests, diagnostics).
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    refused: Vec<u64>,
+    /// host → `(path prefix, vendor id, category)`, longest prefix first.
+    hosts: HashMap<String, Vec<(String, String, u64)>>,
+}
+
+impl Lookup {
     /// The vendor id the guard blocks for a normalised lowercase host and
-    /// decoded path, replaying `guard.js`'s lookup on this configuration.
+    /// decoded path.
     pub fn vendor_for(&self, host: &str, path: &str) -> Option<&str> {
         let mut h = host;
         loop {
-            // Entries on this host, longest prefix first (as the guard sorts).
-            let mut here: Vec<(&str, &str, Category)> = Vec::new();
-            for (c, vs) in &self.hosts {
-                for (id, pats) in vs {
-                    for p in pats {
-                        let (dom, prefix) = p.split_at(p.find('/').unwrap_or(p.len()));
-                        if dom == h {
-                            here.push((prefix, id, *c));
-                        }
-                    }
+            if let Some(here) = self.hosts.get(h) {
+                if let Some(e) = here.iter().find(|e| has_prefix(path, &e.0)) {
+                    return self.refused.contains(&e.2).then_some(e.1.as_str());
                 }
-            }
-            here.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
-            if let Some((_, id, c)) = here.iter().find(|(p, _, _)| has_prefix(path, p)) {
-                return self.refused.contains(c).then_some(*id);
             }
             h = &h[h.find('.')? + 1..];
         }
@@ -198,23 +216,6 @@ fn has_prefix(path: &str, prefix: &str) -> bool {
     p.len() >= x.len()
         && p[..x.len()].eq_ignore_ascii_case(x)
         && (p.len() == x.len() || p[x.len()] == b'/' || x.is_empty())
-}
-
-/// Escapes text for a *single*-quoted HTML attribute value. The JSON's many
-/// `"` stay as they are (a double-quoted attribute would turn each into
-/// `&quot;` and grow the configuration by about a third).
-fn attr_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '\'' => out.push_str("&#39;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The `<script>` to inject first in `<head>`, or `None` when everything is
@@ -233,13 +234,13 @@ pub fn guard_script_for_page(
     nonce: Option<&str>,
 ) -> Option<String> {
     let cfg = GuardConfig::for_page(catalog, grants, allow_vendors)?;
-    let json = cfg.to_json();
-    let mut tag = String::with_capacity(GUARD_JS.len() + json.len() + 64);
+    let value = cfg.attr_value();
+    let mut tag = String::with_capacity(GUARD_JS.len() + value.len() + 64);
     tag.push_str("<script");
     if let Some(n) = nonce.filter(|n| !n.is_empty()) {
         let _ = write!(tag, " nonce='{}'", attr_escape(n));
     }
-    let _ = write!(tag, " {CONFIG_ATTR}='{}'>", attr_escape(&json));
+    let _ = write!(tag, " {CONFIG_ATTR}='{value}'>");
     tag.push_str(GUARD_JS);
     tag.push_str("</script>");
     Some(tag)

@@ -1,7 +1,7 @@
 //! The tracker catalog (vendors, hosts, script signatures, cookies) and host matching.
 //!
 //! The catalog is the data file `trackers.toml` at the crate root, compiled
-//! into the worker with `include_str!` and parsed once ([`Catalog::embedded`]).
+//! into the worker by `build.rs` as static tables ([`Catalog::embedded`]).
 //! `consent.toml` `[trackers]` can add vendors, re-categorise or allow one
 //! outright, and decide what happens to unknown third-party scripts
 //! ([`Catalog::with_config`]).
@@ -12,59 +12,95 @@
 //!   browser would read it (entities decoded, whitespace and tab/newline
 //!   removed, `\` read as `/`, protocol-relative `//host`, upper case, user
 //!   info and port dropped, percent-encoded host decoded), then its host is
-//!   looked up in a `HashMap` of domain suffixes, walking the labels from the
-//!   full host to the registrable part (`a.b.example.com`, `b.example.com`,
+//!   looked up in a sorted table of domain suffixes (binary search), walking
+//!   the labels from the full host to the registrable part (`a.b.example.com`, `b.example.com`,
 //!   `example.com`, `com`). The most specific host wins; on one host, entries
 //!   with a path prefix (`www.google.com/maps`) are tried before the bare host
 //!   and only match at a path-segment boundary.
 //! * **Inline scripts** ([`Catalog::match_script`]): one Aho–Corasick
-//!   automaton over every vendor's snippet signatures (ASCII case-insensitive).
-//! * **Cookies** ([`Catalog::cookie_category`]): exact names in a `HashMap`,
-//!   then prefixes, longest first.
+//!   automaton over every vendor's snippet signatures (ASCII
+//!   case-insensitive), built on the first inline script, a contiguous NFA
+//!   that becomes a DFA once the isolate is busy (`trackers/signatures.rs`).
+//! * **Cookies** ([`Catalog::cookie_category`]): exact names in a sorted
+//!   table (binary search), then prefixes, longest first.
+//!
+//! The shipped catalog's tables are `static` data compiled by `build.rs`
+//! (`trackers/embedded.rs`, `trackers/tables.rs`): nothing is parsed or
+//! sorted at request time. Another configuration is compiled at run time by
+//! the same code ([`Catalog::from_file`]).
 
 mod classify;
+mod embedded;
 mod normalise;
 mod self_hosted;
+mod signatures;
+pub(crate) mod tables;
 mod tag_ids;
+mod url_parts;
 
 use crate::model::Category;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasickKind;
 use consent_edge_config::trackers::{canonical_host, check_vendors, merge};
 use consent_edge_config::{Invalid, Path};
+use signatures::Signatures;
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+pub(crate) use embedded::{static_catalog, static_catalog_file, PLAIN_SETTINGS};
+pub(crate) use url_parts::with_host_path;
+pub use url_parts::{decode_entities, parse_url, UrlParts};
 
 /// The catalog data file shipped with the worker.
 pub const EMBEDDED: &str = include_str!("../trackers.toml");
-
-/// `trackers.toml` as JSON, converted by `build.rs` so the worker carries no
-/// TOML parser (the native build parses the TOML itself; a test proves both
-/// give the same catalog).
-#[cfg(target_arch = "wasm32")]
-const EMBEDDED_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/trackers.json"));
-
-/// The embedded catalog file, as data.
-fn embedded_file() -> Result<CatalogFile, String> {
-    #[cfg(target_arch = "wasm32")]
-    return serde_json::from_str(EMBEDDED_JSON).map_err(|e| format!("trackers.toml: {e}"));
-    #[cfg(not(target_arch = "wasm32"))]
-    toml::from_str(EMBEDDED).map_err(|e| format!("trackers.toml: {}", e.message()))
-}
 
 /// `[trackers]` in `consent.toml`.
 pub use consent_edge_config::TrackerSettings as Config;
 pub use consent_edge_config::{CatalogFile, UnknownScripts, Vendor};
 
+/// Text of a table row: borrowed from the build-time tables, owned when the
+/// catalog is built at run time.
+type Str = Cow<'static, str>;
+/// `(host, lowercase path prefix or "", vendor index)`.
+type HostRow = (Str, Str, usize);
+/// `(name, vendor index)`: a cookie name or prefix, a script signature.
+type NameRow = (Str, usize);
+
+/// The lookup tables ([`tables::Rows`]), either `static` data written by
+/// `build.rs` for the shipped configuration or made at run time.
+#[derive(Debug)]
+struct Tables {
+    hosts: Cow<'static, [HostRow]>,
+    cookies: Cow<'static, [NameRow]>,
+    cookie_prefixes: Cow<'static, [NameRow]>,
+    signatures: Cow<'static, [NameRow]>,
+}
+
+impl Tables {
+    fn from_rows(r: tables::Rows) -> Tables {
+        let names = |v: Vec<(String, usize)>| -> Vec<NameRow> {
+            v.into_iter().map(|(n, i)| (Cow::Owned(n), i)).collect()
+        };
+        Tables {
+            hosts: Cow::Owned(
+                r.hosts
+                    .into_iter()
+                    .map(|(h, p, i)| (Cow::Owned(h), Cow::Owned(p), i))
+                    .collect(),
+            ),
+            cookies: Cow::Owned(names(r.cookies)),
+            cookie_prefixes: Cow::Owned(names(r.cookie_prefixes)),
+            signatures: Cow::Owned(names(r.signatures)),
+        }
+    }
+}
+
 /// The compiled catalog.
 #[derive(Debug)]
 pub struct Catalog {
     vendors: Vec<Vendor>,
-    /// host suffix → (lowercase path prefix or "", vendor index), longest prefix first.
-    hosts: HashMap<String, Vec<(String, usize)>>,
-    scripts: Option<AhoCorasick>,
-    script_vendor: Vec<usize>,
-    cookies: HashMap<String, usize>,
-    cookie_prefixes: Vec<(String, usize)>,
+    tables: Tables,
+    /// The signature automaton, built on the first inline script
+    /// (`trackers/signatures.rs`: which kind when, and what each costs).
+    scripts: Signatures,
     unknown_scripts: UnknownScripts,
     first_party: Vec<String>,
     unknown: Vendor,
@@ -75,7 +111,7 @@ pub struct Catalog {
 impl Catalog {
     /// The embedded catalog with `[trackers]` settings `cfg` applied.
     pub fn with_config(cfg: &Config) -> Result<Catalog, String> {
-        Catalog::from_file(&embedded_file()?, cfg).map_err(|e| e.to_string())
+        Catalog::from_file(&static_catalog_file(), cfg).map_err(|e| e.to_string())
     }
 
     /// Parses a catalog file (same format as `trackers.toml`) and applies `cfg`.
@@ -86,63 +122,33 @@ impl Catalog {
         Catalog::from_file(&file, cfg).map_err(|e| e.to_string())
     }
 
-    /// The catalog of `file` with the `[trackers]` settings `cfg` applied.
+    /// The catalog of `file` with the `[trackers]` settings `cfg` applied,
+    /// validated and compiled at run time (the shipped configuration's is
+    /// compiled at build time: [`Catalog::configured`]).
     pub fn from_file(file: &CatalogFile, cfg: &Config) -> Result<Catalog, Invalid> {
         file.check()?;
         cfg.check(file)?;
-        let mut catalog = Catalog::build(merge(file, cfg)?, cfg)?;
-        catalog.rules = classify::Rules::new(file, &catalog.vendors, cfg);
-        Ok(catalog)
+        let vendors = merge(file, cfg)?;
+        check_vendors(&vendors, &Path::key("vendor"))?;
+        let tables = Tables::from_rows(tables::rows(&vendors));
+        let mut scripts = Signatures::default();
+        if !tables.signatures.is_empty() {
+            let sigs = tables.signatures.iter().map(|s| s.0.as_ref());
+            let ac = tables::signature_automaton(AhoCorasickKind::ContiguousNFA, sigs)
+                .map_err(|e| Invalid::at(Path::key("vendor"), format!("script signatures: {e}")))?;
+            scripts = Signatures::with_nfa(ac);
+        }
+        Ok(Catalog::assemble(file, vendors, tables, scripts, cfg))
     }
 
-    fn build(vendors: Vec<Vendor>, cfg: &Config) -> Result<Catalog, Invalid> {
-        let mut hosts: HashMap<String, Vec<(String, usize)>> = HashMap::new();
-        let mut patterns = Vec::new();
-        let mut script_vendor = Vec::new();
-        let mut cookies = HashMap::new();
-        let mut cookie_prefixes = Vec::new();
-        check_vendors(&vendors, &Path::key("vendor"))?;
-        for (i, v) in vendors.iter().enumerate() {
-            for h in &v.hosts {
-                let h = h.to_ascii_lowercase();
-                let (host, path) = match h.find('/') {
-                    Some(p) => (h[..p].to_string(), h[p..].trim_end_matches('/').to_string()),
-                    None => (h.clone(), String::new()),
-                };
-                let entries = hosts.entry(host).or_default();
-                if !entries.iter().any(|(p, _)| *p == path) {
-                    entries.push((path, i));
-                }
-            }
-            for s in &v.scripts {
-                patterns.push(s.clone());
-                script_vendor.push(i);
-            }
-            for c in &v.cookies {
-                cookies.entry(c.clone()).or_insert(i);
-            }
-            for p in &v.cookie_prefixes {
-                cookie_prefixes.push((p.clone(), i));
-            }
-        }
-        for entries in hosts.values_mut() {
-            entries.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
-        }
-        cookie_prefixes.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
-        let scripts = if patterns.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&patterns)
-                    .map_err(|e| {
-                        Invalid::at(Path::key("vendor"), format!("script signatures: {e}"))
-                    })?,
-            )
-        };
+    /// The catalog from its parts; `vendors` are `file`'s merged with `cfg`.
+    fn assemble(
+        file: &CatalogFile,
+        vendors: Vec<Vendor>,
+        tables: Tables,
+        scripts: Signatures,
+        cfg: &Config,
+    ) -> Catalog {
         // Checked by `cfg.check`: every entry is a host.
         let first_party = cfg
             .first_party
@@ -153,18 +159,34 @@ impl Catalog {
             UnknownScripts::Allow => Category::Advertising,
             UnknownScripts::Category(c) => c,
         };
-        Ok(Catalog {
+        let rules = classify::Rules::new(file, &vendors, cfg);
+        Catalog {
             vendors,
-            hosts,
+            tables,
             scripts,
-            script_vendor,
-            cookies,
-            cookie_prefixes,
             unknown_scripts: cfg.unknown_scripts,
             first_party,
             unknown: unknown_vendor(unknown_cat),
-            rules: classify::Rules::default(),
-        })
+            rules,
+        }
+    }
+
+    /// The host patterns as the catalog matches them: `(host, lowercase
+    /// path prefix or "", index in [`Catalog::vendors`])`, sorted by host,
+    /// on one host the longer prefix first; a pattern listed twice belongs
+    /// to its first vendor.
+    pub fn host_entries(&self) -> impl Iterator<Item = (&str, &str, usize)> + '_ {
+        self.tables
+            .hosts
+            .iter()
+            .map(|(h, p, i)| (h.as_ref(), p.as_ref(), *i))
+    }
+
+    /// Whether this is the shipped catalog on the tables `build.rs`
+    /// compiled (then data derived from it at build time, like the client
+    /// guard's table, is this catalog's).
+    pub fn compiled_at_build_time(&self) -> bool {
+        matches!(self.tables.hosts, Cow::Borrowed(_))
     }
 
     /// Every vendor, in catalog order.
@@ -197,15 +219,19 @@ impl Catalog {
         self.classify_url(url, &|_| false)
     }
 
-    /// The vendor for an already-normalised lowercase host and path.
+    /// The vendor for an already-normalised lowercase host and path: the
+    /// most specific listed host (the full host, then each parent domain),
+    /// on it the longest matching path prefix. The host table is sorted, so
+    /// each suffix is a binary search (measured against the former
+    /// `HashMap`: docs/BENCHMARKS.md, "Startup (stop 11)").
     pub fn match_host_path(&self, host: &str, path: &str) -> Option<&Vendor> {
+        let rows = &self.tables.hosts;
         let mut h = host;
         loop {
-            if let Some(entries) = self.hosts.get(h) {
-                for (prefix, i) in entries {
-                    if prefix.is_empty() || path_has_prefix(path, prefix) {
-                        return self.vendors.get(*i);
-                    }
+            let start = rows.partition_point(|r| r.0.as_ref() < h);
+            for (_, prefix, i) in rows[start..].iter().take_while(|r| r.0 == h) {
+                if prefix.is_empty() || path_has_prefix(path, prefix) {
+                    return self.vendors.get(*i);
                 }
             }
             match h.find('.') {
@@ -228,9 +254,12 @@ impl Catalog {
     /// The vendor whose snippet this inline script is (first signature in
     /// the text).
     pub fn match_script(&self, inline_js: &str) -> Option<&Vendor> {
-        let ac = self.scripts.as_ref()?;
-        let m = ac.find(inline_js)?;
-        let i = *self.script_vendor.get(m.pattern().as_usize())?;
+        let sigs = &self.tables.signatures;
+        let m = self
+            .scripts
+            .for_scan(sigs, inline_js.len())?
+            .find(inline_js)?;
+        let i = self.tables.signatures.get(m.pattern().as_usize())?.1;
         self.vendors.get(i)
     }
 
@@ -238,7 +267,10 @@ impl Catalog {
     /// ASCII-compatible encoding), without duplicates, in order of discovery.
     pub fn match_script_all(&self, haystack: &[u8]) -> Vec<&Vendor> {
         let mut out: Vec<&Vendor> = Vec::new();
-        if let Some(ac) = &self.scripts {
+        if let Some(ac) = self
+            .scripts
+            .for_scan(&self.tables.signatures, haystack.len())
+        {
             // Most scripts hold no signature at all: an unanchored `is_match`
             // (stops at the first hit) is about twice as fast as the
             // overlapping search, which only runs when there is something to find.
@@ -247,9 +279,10 @@ impl Catalog {
             }
             for m in ac.find_overlapping_iter(haystack) {
                 if let Some(v) = self
-                    .script_vendor
+                    .tables
+                    .signatures
                     .get(m.pattern().as_usize())
-                    .and_then(|i| self.vendors.get(*i))
+                    .and_then(|s| self.vendors.get(s.1))
                 {
                     if !out.iter().any(|o| o.id == v.id) {
                         out.push(v);
@@ -262,9 +295,10 @@ impl Catalog {
 
     /// The length of the longest script signature (for incremental scanning).
     pub fn max_signature_len(&self) -> usize {
-        self.vendors
+        self.tables
+            .signatures
             .iter()
-            .flat_map(|v| v.scripts.iter().map(|s| s.len()))
+            .map(|s| s.0.len())
             .max()
             .unwrap_or(0)
     }
@@ -272,12 +306,14 @@ impl Catalog {
     /// The category and vendor of a cookie, by exact name first, then by
     /// the longest matching prefix (`_ga` exact, `_ga_XXXX` via `_ga_`).
     pub fn cookie_category(&self, cookie_name: &str) -> Option<(Category, &Vendor)> {
-        let i = match self.cookies.get(cookie_name) {
-            Some(i) => *i,
-            None => {
-                self.cookie_prefixes
+        let exact = &self.tables.cookies;
+        let i = match exact.binary_search_by(|(n, _)| n.as_ref().cmp(cookie_name)) {
+            Ok(at) => exact[at].1,
+            Err(_) => {
+                self.tables
+                    .cookie_prefixes
                     .iter()
-                    .find(|(p, _)| cookie_name.starts_with(p.as_str()))?
+                    .find(|(p, _)| cookie_name.starts_with(p.as_ref()))?
                     .1
             }
         };
@@ -317,178 +353,6 @@ fn path_has_prefix(path: &str, prefix: &str) -> bool {
         && (p.len() == x.len() || p[x.len()] == b'/' || x.last() == Some(&b'/'))
 }
 
-/// The host and path of an absolute URL, normalised.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UrlParts {
-    /// Lowercase host, no port, no trailing dot.
-    pub host: String,
-    /// The path (no query or fragment), `/` when empty.
-    pub path: String,
-}
-
-/// Parses a URL as found in an attribute value (entities not yet decoded).
-/// `None` for relative URLs and non-network schemes (`data:`, `javascript:` …).
-pub fn parse_url(raw: &str) -> Option<UrlParts> {
-    with_host_path(raw, |host, path| UrlParts {
-        host: host.to_string(),
-        path: path.to_string(),
-    })
-}
-
-/// The schemes whose URLs have a host worth matching.
-const NETWORK_SCHEMES: &[&str] = &["http", "https", "ws", "wss", "ftp"];
-
-/// [`parse_url`] without building a [`UrlParts`]: calls `f` with the
-/// normalised host and path and returns its result (`None` when the URL has
-/// no host: relative, `data:`, …).
-///
-/// This is the hot path of the filter (every `src`, `href`, `srcset` and
-/// `ping` candidate), so it works on bytes and borrows from `raw` unless the
-/// URL really needs rewriting: entities before the query, tabs/newlines or
-/// backslashes, percent escapes, upper case in the host. Every delimiter
-/// involved is ASCII, so byte offsets are always char boundaries.
-pub(crate) fn with_host_path<R>(raw: &str, f: impl FnOnce(&str, &str) -> R) -> Option<R> {
-    // The host and path end at the first `?` or `#` (see below), and entity
-    // decoding leaves the text before the first `&` unchanged, so entities
-    // only in the query or fragment need no decoding.
-    let before_query = raw
-        .bytes()
-        .position(|b| b == b'?' || b == b'#')
-        .unwrap_or(raw.len());
-    let decoded;
-    let s = if raw.as_bytes()[..before_query].contains(&b'&') {
-        decoded = crate::html::decode_attribute(raw);
-        decoded.as_ref()
-    } else {
-        raw
-    };
-    // The URL parser strips leading/trailing C0 controls and spaces, and
-    // removes every tab and newline.
-    let s = trim_c0_space(s);
-    let cleaned: String;
-    let s = if s
-        .bytes()
-        .any(|b| matches!(b, b'\t' | b'\n' | b'\r' | b'\\'))
-    {
-        cleaned = s
-            .chars()
-            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-            .map(|c| if c == '\\' { '/' } else { c })
-            .collect();
-        cleaned.as_str()
-    } else {
-        s
-    };
-    let rest = match s.strip_prefix("//") {
-        Some(r) => r,
-        None => {
-            // The scheme runs up to the first `:`; a `/`, `?` or `#` before
-            // it (or no `:` at all) makes the URL relative. For the usual
-            // `/path` that is decided on the first byte.
-            let colon = s
-                .bytes()
-                .position(|b| matches!(b, b':' | b'/' | b'?' | b'#'))
-                .filter(|&i| s.as_bytes()[i] == b':')?;
-            let scheme = &s[..colon];
-            if scheme.is_empty()
-                || !NETWORK_SCHEMES
-                    .iter()
-                    .any(|n| n.eq_ignore_ascii_case(scheme))
-            {
-                return None;
-            }
-            s[colon + 1..].trim_start_matches('/')
-        }
-    };
-    let end = find_byte(rest, |b| matches!(b, b'/' | b'?' | b'#'));
-    let (authority, after) = rest.split_at(end);
-    let hostport = match authority.bytes().rposition(|b| b == b'@') {
-        Some(i) => &authority[i + 1..],
-        None => authority,
-    };
-    let host = if hostport.starts_with('[') {
-        hostport
-    } else {
-        &hostport[..find_byte(hostport, |b| b == b':')]
-    };
-    let host: Cow<'_, str> = if host.bytes().any(|b| b == b'%') {
-        percent_decode(host)
-    } else {
-        Cow::Borrowed(host)
-    };
-    let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(host.to_ascii_lowercase())
-    } else {
-        host
-    };
-    // A host with non-ASCII characters goes through IDNA, as the URL
-    // parser's "domain to ASCII" does: `goo\u{AD}gle` (from `&shy;`) is
-    // `google`, full-width letters and dots are ASCII ones. A host IDNA
-    // rejects cannot be loaded at all. (Rare: ASCII hosts skip this.)
-    let host: Cow<'_, str> = if host.is_ascii() {
-        host
-    } else {
-        let ascii = idna::domain_to_ascii_cow(host.as_bytes(), idna::AsciiDenyList::URL).ok()?;
-        Cow::Owned(ascii.into_owned())
-    };
-    let host = host.trim_end_matches('.');
-    if host.is_empty() {
-        return None;
-    }
-    let path = &after[..find_byte(after, |b| b == b'?' || b == b'#')];
-    let path: Cow<'_, str> = if path.is_empty() {
-        Cow::Borrowed("/")
-    } else if has_dot_segment(path) {
-        // `/a/../pagead/x` is `/pagead/x` to the URL parser (`%2e` counts
-        // as a dot): resolve the segments the way it does before matching
-        // path prefixes. Rare, so the `url` crate does it.
-        match url::Url::parse(&format!("http://h{path}")) {
-            Ok(u) => Cow::Owned(percent_decode(u.path()).into_owned()),
-            Err(_) => percent_decode(path),
-        }
-    } else if path.bytes().any(|b| b == b'%') {
-        percent_decode(path)
-    } else {
-        Cow::Borrowed(path)
-    };
-    Some(f(host, &path))
-}
-
-/// Whether a path may hold a `.` or `..` segment (`%2e` included): a
-/// segment that starts with a dot or an encoded dot.
-fn has_dot_segment(path: &str) -> bool {
-    path.split('/').skip(1).any(|seg| {
-        let seg = seg.as_bytes();
-        seg.first() == Some(&b'.') || (seg.len() >= 3 && seg[..3].eq_ignore_ascii_case(b"%2e"))
-    })
-}
-
-/// Index of the first byte of `s` matching `pred` (`s.len()` if none).
-fn find_byte(s: &str, pred: impl Fn(u8) -> bool) -> usize {
-    s.bytes().position(pred).unwrap_or(s.len())
-}
-
-/// `s` without leading and trailing C0 controls and spaces (all of them
-/// single bytes ≤ 0x20 in UTF-8).
-fn trim_c0_space(s: &str) -> &str {
-    let b = s.as_bytes();
-    let start = b.iter().position(|&c| c > b' ').unwrap_or(b.len());
-    let end = b.iter().rposition(|&c| c > b' ').map_or(start, |i| i + 1);
-    &s[start..end]
-}
-
-/// `%XX` escapes decoded (invalid ones kept as written), then read as
-/// UTF-8 with U+FFFD for what is not, as the URL parser's host step does.
-fn percent_decode(s: &str) -> Cow<'_, str> {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy()
-}
-
-/// The HTML character references of an attribute value decoded as the
-/// browser does (see [`crate::html::decode_attribute`], which this is).
-pub fn decode_entities(s: &str) -> String {
-    crate::html::decode_attribute(s).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,12 +362,48 @@ mod tests {
     }
 
     #[test]
-    fn embedded_json_matches_the_toml() {
-        let json = include_str!(concat!(env!("OUT_DIR"), "/trackers.json"));
-        let from_json: CatalogFile = serde_json::from_str(json).unwrap();
+    fn static_catalog_is_the_toml_compiled_at_run_time() {
         let from_toml: CatalogFile = toml::from_str(EMBEDDED).unwrap();
-        assert_eq!(from_json, from_toml);
-        assert!(!from_json.tag_ids.is_empty() && !from_json.library.is_empty());
+        assert_eq!(static_catalog_file(), from_toml);
+        assert!(!from_toml.tag_ids.is_empty() && !from_toml.library.is_empty());
+        let settings = &crate::config::Config::embedded().trackers;
+        let built = Catalog::from_file(&from_toml, settings).unwrap();
+        let shipped = Catalog::configured();
+        assert_eq!(built.vendors(), shipped.vendors());
+        let rows = |c: &Catalog| {
+            let t = &c.tables;
+            let names = |r: &[NameRow]| -> Vec<(String, usize)> {
+                r.iter().map(|(n, i)| (n.to_string(), *i)).collect()
+            };
+            tables::Rows {
+                hosts: t
+                    .hosts
+                    .iter()
+                    .map(|(h, p, i)| (h.to_string(), p.to_string(), *i))
+                    .collect(),
+                cookies: names(&t.cookies),
+                cookie_prefixes: names(&t.cookie_prefixes),
+                signatures: names(&t.signatures),
+            }
+        };
+        let (b, s) = (rows(&built), rows(shipped));
+        assert_eq!(b, s);
+        assert!(
+            s.hosts.len() > 900 && s.signatures.len() > 700,
+            "{}",
+            s.hosts.len()
+        );
+        assert!(
+            s.hosts.windows(2).all(|w| w[0].0 <= w[1].0),
+            "sorted by host"
+        );
+        assert!(
+            s.cookies.windows(2).all(|w| w[0].0 < w[1].0),
+            "unique, sorted"
+        );
+        if PLAIN_SETTINGS {
+            assert!(std::ptr::eq(Catalog::embedded(), Catalog::configured()));
+        }
     }
 
     #[test]

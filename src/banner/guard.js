@@ -10,12 +10,15 @@
  * Configuration: JSON in the `data-ce-guard` attribute of this very script element
  * (read through document.currentScript, so no other element can steer it),
  * built by src/guard.rs:
- *   {"r": [refused category ids],
- *    "h": {category: {vendor id: ["host" | "host/path-prefix", ...]}}}
- * Matching is the catalog's (src/trackers.rs): the most specific host wins,
- * on one host longer path prefixes first, prefixes at a segment boundary; a
- * URL is held when the winning entry's category is refused. `h` also carries
- * granted vendors that sit on a refused vendor's host (they win there).
+ *   {"r": [refused categories: 1 functional, 2 analytics, 3 advertising],
+ *    "a": [indexes in c of vendors the page allows outright],
+ *    "c": [[vendor id, category (0 necessary = allowed outright, 1-3),
+ *           "host host/path-prefix ..."], ...]}
+ * `c` is the whole catalog's host table, the same on every page (written
+ * once by build.rs: src/guard/table.rs). Matching is the catalog's
+ * (src/trackers.rs): the most specific host wins, on one host longer path
+ * prefixes first, prefixes at a segment boundary; a URL is held when the
+ * winning entry's category is refused.
  *
  * What is held, and how:
  *  - elements (script, img, iframe, frame, embed, object, video, audio,
@@ -80,20 +83,23 @@
   } catch (e) {
     return; // Written by the worker: a bad value is a bug, not page input.
   }
-  if (!cfg || !cfg.r || !cfg.h) return;
+  if (!cfg || !isArray(cfg.r) || !isArray(cfg.a) || !isArray(cfg.c)) return;
+  var CATEGORIES = ['necessary', 'functional', 'analytics', 'advertising'];
 
   // refused category -> true
   var refused = Object.create(null);
-  cfg.r.forEach(function (c) { refused[c] = true; });
+  cfg.r.forEach(function (c) { if (CATEGORIES[c]) refused[CATEGORIES[c]] = true; });
+  var allowed = Object.create(null);
+  cfg.a.forEach(function (i) { allowed[i] = true; });
 
   // host -> [[path prefix ('' or '/…'), vendor id, category]], longest prefix first.
   var table = Object.create(null);
-  Object.keys(cfg.h).forEach(function (cat) {
-    Object.keys(cfg.h[cat]).forEach(function (id) {
-      cfg.h[cat][id].forEach(function (pat) {
-        var slash = pat.indexOf('/'), host = slash < 0 ? pat : pat.slice(0, slash);
-        (table[host] = table[host] || []).push([slash < 0 ? '' : pat.slice(slash), id, cat]);
-      });
+  cfg.c.forEach(function (v, i) {
+    var cat = allowed[i] ? 'necessary' : CATEGORIES[v[1]];
+    String(v[2]).split(' ').forEach(function (pat) {
+      if (!pat) return;
+      var slash = pat.indexOf('/'), host = slash < 0 ? pat : pat.slice(0, slash);
+      (table[host] = table[host] || []).push([slash < 0 ? '' : pat.slice(slash), v[0], cat]);
     });
   });
   Object.keys(table).forEach(function (h) {

@@ -4,10 +4,14 @@
 //! The types and their validation live in the `consent-edge-config` crate,
 //! which `build.rs` uses too: a file with any error (syntax, type, unknown
 //! key, unknown vendor id, impossible value) fails the build with
-//! `consent.toml:LINE:COL: what is wrong`, and the worker embeds the
-//! validated, canonical JSON. At run time that JSON is read and validated
-//! again by [`load_embedded`], which the shell calls once; nothing falls back
-//! to defaults silently.
+//! `consent.toml:LINE:COL: what is wrong`. Only a validated configuration is
+//! embedded: the tracker catalog as `static` Rust data (copied into the
+//! config types, never parsed: `trackers/embedded.rs`) and `consent.toml` as
+//! canonical JSON (every default written out, so nothing falls back to a
+//! default silently), deserialised once by [`load_embedded`], which the
+//! shell calls first. Measured natively (docs/BENCHMARKS.md, "Startup
+//! (stop 11)"): MEASURE for the JSON, MEASURE for the catalog copy; the
+//! same code on both targets, so the native tests check what ships.
 //!
 //! This module depends on the modules it configures (it builds their
 //! [`Catalog`]); none of them depends on it. Functions below the shell take
@@ -26,13 +30,9 @@ pub use consent_edge_config::{
 /// The `consent.toml` shipped with the worker (embedded at build time).
 pub const EMBEDDED: &str = include_str!("../../consent.toml");
 
-/// `consent.toml` and `trackers.toml` as the canonical JSON `build.rs` wrote
-/// after validating them; the worker carries no TOML parser.
-#[cfg(target_arch = "wasm32")]
-const EMBEDDED_JSON: (&str, &str) = (
-    include_str!(concat!(env!("OUT_DIR"), "/consent.json")),
-    include_str!(concat!(env!("OUT_DIR"), "/trackers.json")),
-);
+/// `consent.toml` as the canonical JSON `build.rs` wrote after validating
+/// it; the worker carries no TOML parser.
+const EMBEDDED_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/consent.json"));
 
 /// The validated configuration: `consent.toml`'s [`Settings`] (reached
 /// through `Deref`: `cfg.cookie.name`) and the tracker catalog file they were
@@ -93,15 +93,27 @@ impl Config {
     }
 }
 
-/// Loads and validates the embedded configuration, once per isolate.
+/// The embedded `consent.toml` settings, deserialised from the JSON
+/// `build.rs` wrote (not validated again: `build.rs` did, on these bytes).
+pub fn static_settings() -> Result<Settings, ConfigError> {
+    serde_json::from_str(EMBEDDED_JSON).map_err(|e| ConfigError::Type {
+        file: consent_edge_config::CONSENT_FILE.to_string(),
+        line: 0,
+        col: 0,
+        msg: format!("embedded JSON: {e}"),
+    })
+}
+
+/// Loads the embedded configuration, once per isolate: the settings from
+/// their JSON, the catalog file from the build-time tables. Both were
+/// validated by `build.rs` (a test checks the result equals the validated
+/// TOML); an error here means the embedded JSON itself is broken.
 pub fn load_embedded() -> Result<&'static Config, &'static ConfigError> {
     static CFG: OnceLock<Result<Config, ConfigError>> = OnceLock::new();
     CFG.get_or_init(|| {
-        #[cfg(target_arch = "wasm32")]
-        let valid = consent_edge_config::from_json(EMBEDDED_JSON.0, EMBEDDED_JSON.1);
-        #[cfg(not(target_arch = "wasm32"))]
-        let valid = consent_edge_config::from_toml(EMBEDDED, crate::trackers::EMBEDDED);
-        valid.map(Config)
+        let config = static_settings()?;
+        let catalog = crate::trackers::static_catalog_file();
+        Ok(Config(Validated { config, catalog }))
     })
     .as_ref()
 }
@@ -115,9 +127,14 @@ impl Catalog {
     }
 
     /// The embedded catalog (`trackers.toml`, no overrides), built once.
-    /// Panics naming the error if the embedded configuration is invalid,
-    /// which `build.rs` rules out.
+    /// When `consent.toml` `[trackers]` is the default (the shipped one is)
+    /// this is [`Catalog::configured`], on the build-time tables; otherwise
+    /// it is compiled at run time. Panics naming the error if the embedded
+    /// configuration is invalid, which `build.rs` rules out.
     pub fn embedded() -> &'static Catalog {
+        if crate::trackers::PLAIN_SETTINGS {
+            return Catalog::configured();
+        }
         static CAT: OnceLock<Catalog> = OnceLock::new();
         CAT.get_or_init(|| {
             let file = Config::embedded().catalog_file();
@@ -127,12 +144,19 @@ impl Catalog {
     }
 
     /// The embedded catalog with the embedded `consent.toml` `[trackers]`
-    /// overrides applied, built once. For the shell; the core takes a
-    /// `&Catalog` parameter. Panics naming the error if the embedded
-    /// configuration is invalid, which `build.rs` rules out.
+    /// overrides applied, on the tables `build.rs` compiled (nothing parsed
+    /// or sorted at run time; the signature automaton is built on the first
+    /// inline script). For the shell; the core takes a `&Catalog`
+    /// parameter. Panics naming the error if the embedded configuration is
+    /// invalid, which `build.rs` rules out.
     pub fn configured() -> &'static Catalog {
         static CAT: OnceLock<Result<Catalog, ConfigError>> = OnceLock::new();
-        match CAT.get_or_init(|| Catalog::from_config(Config::embedded())) {
+        let cat = CAT.get_or_init(|| {
+            let cfg = Config::embedded();
+            crate::trackers::static_catalog(cfg.catalog_file(), &cfg.trackers)
+                .map_err(|e| ConfigError::invalid(consent_edge_config::CONSENT_FILE, e))
+        });
+        match cat {
             Ok(cat) => cat,
             Err(e) => panic!("invalid embedded configuration: {e}"),
         }
