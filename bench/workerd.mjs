@@ -816,7 +816,7 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
   L.push(table(["worker / state", "response headers ms", "first body byte ms", "complete ms"], stall.map((s) => [s.label, fmt(s.headers, 1), fmt(s.first, 1), fmt(s.total, 0)])), "");
 
   L.push("### Edge cache (issue 16 item 4)", "");
-  L.push(`The page set again, at \`/cached/…\` where the origin adds \`Cache-Control: public, max-age=3600\`, requested as navigations (opt-in state, DE: everything filtered) through consent-edge with the edge cache off (the shipped default) and on (\`EDGE_CACHE=on\`), ${ROUNDS} rounds, chunks alternated; "origin fetches" counts the requests the origin received. Every response is still filtered per visitor; only the origin fetch is saved.`, "");
+  L.push(`The page set again, at \`/cached/…\` where the origin adds \`Cache-Control: public, max-age=3600\`, requested as navigations (opt-in state, DE: everything filtered) through consent-edge with the edge cache off (the shipped default) and on (\`EDGE_CACHE=on\`), ${ROUNDS} rounds, chunks alternated; "origin fetches" counts the requests the origin received. Every response is still filtered per visitor; only the origin fetch is saved. The loopback origin answers at once, so the saving here is the origin's load, not its latency; and Miniflare's Cache API is a local emulation (a loopback cache service storing each body as a blob), so the latency with the cache on is Miniflare's lookup and store cost, not Cloudflare's edge cache.`, "");
   L.push(table(["worker / state", "requests", "origin fetches", "p50 ms", "p99 ms"], cache.map((c) => [c.label, c.requests, c.fetches, fmt(c.p50), fmt(c.p99)])), "");
 
   L.push("### Goals", "");
