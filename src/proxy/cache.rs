@@ -96,6 +96,8 @@ pub enum Bypass {
     SessionCookie,
     /// A `Range` request.
     Range,
+    /// A protocol upgrade (WebSocket): a connection, not a page.
+    Upgrade,
     /// The origin is sent the consent cookie (`forward_to_origin`) and may
     /// answer per consent state.
     ConsentForwarded,
@@ -131,6 +133,8 @@ pub fn lookup(req: &CacheRequest<'_>) -> Lookup {
         Some(Bypass::Authorization)
     } else if req.has("range") {
         Some(Bypass::Range)
+    } else if req.has("upgrade") {
+        Some(Bypass::Upgrade)
     } else if cookie_names(visit.cookie_header.as_deref())
         .any(|n| req.settings.is_session_cookie(n))
     {

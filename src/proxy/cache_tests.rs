@@ -139,6 +139,14 @@ fn lookup_decision_table() {
             Lookup::Bypass(Range),
         ),
         (
+            "an upgrade that looks like a navigation",
+            true,
+            "GET",
+            vec![NAV, ("upgrade", "websocket"), ("connection", "Upgrade")],
+            false,
+            Lookup::Bypass(Upgrade),
+        ),
+        (
             "session cookie",
             true,
             "GET",
