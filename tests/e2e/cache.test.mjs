@@ -5,7 +5,7 @@
 // personal, and signed-in requests, never touch the shared copy.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startOrigin, startWorker, consentToken } from "./harness.mjs";
+import { startOrigin, startWorker, consentToken, rawChunks } from "./harness.mjs";
 
 const GA_TAG = `<script async src="https://www.googletagmanager.com/gtag/js?id=G-XXXXXXXXXX"></script>`;
 const FB_TAG = `<script async src="https://connect.facebook.net/en_US/fbevents.js"></script>`;
@@ -17,7 +17,7 @@ const DE = { country: "DE", regionCode: "HE", isEUCountry: "1", continent: "EU" 
 const CA = { country: "US", regionCode: "CA", continent: "NA" };
 const PUBLIC = { "content-type": "text/html; charset=utf-8", "cache-control": "public, max-age=600", vary: "Accept-Encoding", etag: '"v1"' };
 
-let origin, mf;
+let origin, mf, slowFinishedAt;
 
 /** An origin route answering `page(title)` with `headers` (a function of the request, or an object). */
 const serve = (title, headers) => (req, res) => {
@@ -42,6 +42,14 @@ before(async () => {
     "/short": serve("Short", { ...PUBLIC, "cache-control": "public, max-age=2" }),
     "/aged": serve("Aged", { ...PUBLIC, "cache-control": "public, max-age=600", age: "598" }),
     "/off": serve("Off", PUBLIC),
+    "/slow-shared": (req, res) => {
+      res.writeHead(200, PUBLIC);
+      res.write(`<!doctype html><html><head><title>slow</title>${GA_TAG}</head>`);
+      setTimeout(() => {
+        slowFinishedAt = performance.now();
+        res.end("<body><p>late</p></body></html>");
+      }, 1500); // generous: the first chunk must beat this on a busy machine too
+    },
   });
   mf = await startWorker({ ORIGIN: origin.url, EDGE_CACHE: "on" });
 });
@@ -54,10 +62,10 @@ after(async () => {
 /** Origin requests for `path` so far. */
 const fetches = (path) => origin.requests.filter((r) => new URL(r.url, "http://o").pathname === path).length;
 
-/** The stored copy of `path`, if any (Miniflare's `caches.default`). */
+/** The stored copy of `path` (on site.example, or an absolute URL), if any (Miniflare's `caches.default`). */
 async function stored(path) {
   const caches = await mf.getCaches();
-  return caches.default.match(`https://site.example${path}`);
+  return caches.default.match(new URL(path, "https://site.example").href);
 }
 
 /** Waits until `path` is in the cache (the put runs after the response, in `waitUntil`). */
@@ -210,6 +218,26 @@ test("the copy expires when the origin said: max-age, less Age; then the origin 
     await untilExpired(path);
     assert.equal(fetches(path), n + 1, `${path}: refetched once expired`);
   }
+});
+
+test("a miss that is stored still streams: the visitor's first chunk leaves before the origin's last byte", async () => {
+  const { status, headers, chunks } = await rawChunks(mf, "/slow-shared", NAV);
+  assert.equal(status, 200);
+  assert.equal(headers["x-consent-edge-cache"], "miss");
+  assert.ok(chunks.length >= 2, `expected several chunks, got ${chunks.length}`);
+  assert.match(chunks[0].text, /gtag\('consent','default'/, "the first chunk is already filtered");
+  assert.ok(chunks[0].at < slowFinishedAt, `first chunk at ${chunks[0].at.toFixed(0)} ms, origin finished at ${slowFinishedAt.toFixed(0)} ms`);
+  // The other branch of the tee became the stored copy, whole (keyed by
+  // the URL the raw request reached: the worker's own socket).
+  const url = new URL("/slow-shared", await mf.ready).href;
+  assert.equal(await (await untilStored(url)).text(), `<!doctype html><html><head><title>slow</title>${GA_TAG}</head><body><p>late</p></body></html>`);
+  const hit = await rawChunks(mf, "/slow-shared", NAV);
+  assert.equal(hit.headers["x-consent-edge-cache"], "hit");
+  const html = hit.chunks.map((c) => c.text).join("");
+  assert.ok(html.includes("<p>late</p>"), "the whole page");
+  assert.match(html, /^<!doctype html><html><head>(?:<script data-ce-guard[\s\S]*?<\/script>)?<script>[^<]*gtag\('consent','default'/, "filtered from the copy");
+  assert.match(html, /<aside id="consent-edge"/, "with the banner");
+  assert.equal(fetches("/slow-shared"), 1);
 });
 
 test("off by default: without EDGE_CACHE the shipped consent.toml keeps the cache off", async () => {
