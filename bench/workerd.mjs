@@ -134,11 +134,16 @@ function bigBlock(i) {
 async function startOrigin(pages) {
   const byPath = new Map(pages.map((p) => [p.path, p]));
   const stream = { sent: 0 };
+  const cached = { fetches: 0 };
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, "http://origin");
-    const page = byPath.get(url.pathname);
+    // `/cached/<page>`: the same page, marked cacheable for shared caches (the edge cache row).
+    const isCached = url.pathname.startsWith("/cached/");
+    const page = byPath.get(isCached ? url.pathname.slice("/cached".length) : url.pathname);
     if (page) {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": page.size });
+      const cc = isCached ? { "cache-control": "public, max-age=3600" } : {};
+      if (isCached) cached.fetches++;
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": page.size, ...cc });
       res.end(page.body);
       return;
     }
@@ -181,6 +186,7 @@ async function startOrigin(pages) {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     stream,
+    cached,
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   };
 }
@@ -239,9 +245,9 @@ try {
 } catch {}
 
 /** Starts one worker kind in its own workerd; returns { mf, url, pid, readyMs }. */
-async function startKind(kind, ctx) {
+async function startKind(kind, ctx, extraBindings = {}) {
   const opts = KINDS[kind].options(ctx);
-  const bindings = { ORIGIN: ctx.origin.url, ...(opts.bindings || {}) };
+  const bindings = { ORIGIN: ctx.origin.url, ...(opts.bindings || {}), ...extraBindings };
   const before = workerdChildren();
   const t0 = performance.now();
   const mf = kind === "ce" && typeof e2eStartWorker === "function" ? await e2eStartWorker(bindings, { scriptPath: opts.scriptPath, modulesRoot: path.dirname(opts.scriptPath) }) : new Miniflare({ compatibilityDate: COMPAT, ...opts, bindings });
@@ -473,6 +479,44 @@ async function sanity(ctx, configs) {
   return rows;
 }
 
+// ---------------------------------------------------------------- edge cache
+
+/**
+ * Issue 16 item 4: the same cacheable pages (`/cached/…`, `Cache-Control:
+ * public, max-age=3600`) as page navigations (opt-in state, DE) through
+ * consent-edge with the edge cache off (the `ce` instance: the shipped
+ * default) and on (a second instance with `EDGE_CACHE=on`), chunks
+ * alternated as in the main rounds; latency and how often the origin was
+ * fetched.
+ */
+async function edgeCache(ctx, load, set) {
+  const on = await startKind("ce", ctx, { EDGE_CACHE: "on" });
+  const headers = { "x-consent-geo": "DE", accept: "text/html,application/xhtml+xml,*/*;q=0.8", "sec-fetch-dest": "document" };
+  const modes = [
+    { label: "consent-edge, edge cache off (opt-in, DE)", url: ctx.workers.ce.url, ms: [], requests: 0, fetches: 0 },
+    { label: "consent-edge, edge cache on (opt-in, DE)", url: on.url, ms: [], requests: 0, fetches: 0 },
+  ];
+  const rand = rng(16);
+  const paths = set.map((p) => `/cached${p.path}`);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = shuffle(paths, rand);
+    for (let c = 0; c < order.length; c += CHUNK_PAGES) {
+      const chunk = order.slice(c, c + CHUNK_PAGES);
+      const ms = (round + c / CHUNK_PAGES) % 2 ? [...modes].reverse() : modes;
+      for (const m of ms) {
+        const before = ctx.origin.cached.fetches;
+        const r = await load.call({ cmd: "block", base: m.url, paths: chunk, headers, concurrency: CONCURRENCY });
+        if (r.errors) throw new Error(`${m.label}: ${r.errors} failed requests (${r.firstError})`);
+        m.fetches += ctx.origin.cached.fetches - before;
+        m.requests += chunk.length;
+        m.ms.push(...r.ms);
+      }
+    }
+  }
+  await on.mf.dispose();
+  return modes.map((m) => ({ label: m.label, requests: m.requests, fetches: m.fetches, p50: median(m.ms), p99: pct(m.ms, 99) }));
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -579,6 +623,8 @@ async function main() {
   log(`memory measured (${elapsed()})`);
   const stall = await ttfb(ctx, load, memConfigs);
   log(`time to first byte measured (${elapsed()})`);
+  const cache = await edgeCache(ctx, load, set);
+  log(`edge cache measured (${elapsed()}): origin fetches ${cache.map((c) => `${c.fetches}/${c.requests}`).join(" off, ")} on`);
 
   load.close();
   for (const w of Object.values(ctx.workers)) await w.mf.dispose();
@@ -586,7 +632,7 @@ async function main() {
 
   const mach2 = machine();
   const results = summarise({ configs, set, lat, wall });
-  const md = report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold, mem, stall, checks, notes });
+  const md = report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold, mem, stall, checks, notes, cache });
   writeSection(DOC, md);
   fs.writeFileSync(SVG, latencyChart({ series: chartSeries({ configs, set, lat }), title: "Median latency per page, in workerd (log–log)" }));
   log(`wrote ${path.relative(ROOT, DOC)} and ${path.relative(ROOT, SVG)} in ${elapsed()}`);
@@ -690,7 +736,7 @@ function table(head, rows) {
   return [`| ${head.join(" | ")} |`, `|${head.map((h, i) => (i ? " ---: " : " --- ")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
-function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold, mem, stall, checks, notes }) {
+function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold, mem, stall, checks, notes, cache }) {
   const { perBucket, pairs, ceIds } = results;
   const L = [];
   const shared = process.env.BENCH_SHARED;
@@ -768,6 +814,10 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
   L.push("### Time to first byte, origin stalling after `<head>`", "");
   L.push(`The origin sends the doctype and the start of \`<head>\` (a preconnect, a tracker script, a stylesheet) and then stalls ${STALL_MS} ms before the rest. Median of 3.`, "");
   L.push(table(["worker / state", "response headers ms", "first body byte ms", "complete ms"], stall.map((s) => [s.label, fmt(s.headers, 1), fmt(s.first, 1), fmt(s.total, 0)])), "");
+
+  L.push("### Edge cache (issue 16 item 4)", "");
+  L.push(`The page set again, at \`/cached/…\` where the origin adds \`Cache-Control: public, max-age=3600\`, requested as navigations (opt-in state, DE: everything filtered) through consent-edge with the edge cache off (the shipped default) and on (\`EDGE_CACHE=on\`), ${ROUNDS} rounds, chunks alternated; "origin fetches" counts the requests the origin received. Every response is still filtered per visitor; only the origin fetch is saved. The loopback origin answers at once, so the saving here is the origin's load, not its latency; and Miniflare's Cache API is a local emulation (a loopback cache service storing each body as a blob), so the latency with the cache on is Miniflare's lookup and store cost, not Cloudflare's edge cache.`, "");
+  L.push(table(["worker / state", "requests", "origin fetches", "p50 ms", "p99 ms"], cache.map((c) => [c.label, c.requests, c.fetches, fmt(c.p50), fmt(c.p99)])), "");
 
   L.push("### Goals", "");
   L.push(...goals({ results, wasm, mem, stall }), "");

@@ -15,6 +15,7 @@
 //! | `discovery.rs` | the CSP report endpoint, the discovery list, sampled cookie writes |
 //! | `error.rs` | errors by source → 502/504, 503, 500 |
 
+mod cache;
 mod consent;
 mod d1;
 mod discovery;

@@ -2,9 +2,10 @@
 //! response, carried out.
 
 use super::error::EdgeError;
-use super::http::{header, header_list, to_headers};
-use super::{origin, stream};
+use super::http::{header, to_headers};
+use super::{cache, stream};
 use crate::filter::Filter;
+use crate::proxy::cache::CACHE_STATUS_HEADER;
 use crate::proxy::{
     cookie_classifier, discovered_cookies, response_filter, upstream_request, Context, Failure,
     OriginChoice, ResponseFacts, ResponsePlan, Settings, Visit,
@@ -38,8 +39,12 @@ pub async fn proxy(
     );
     let upgrade = header(&req, "upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
     let assets = assets.filter(|_| choice == OriginChoice::Assets);
-    let resp = origin::forward(req, &up, assets, settings.origin_timeout_ms).await?;
-    let headers = header_list(resp.headers());
+    let plan = cache::plan(&req, settings, cfg, visit, &up);
+    let cache::Fetched {
+        resp,
+        headers,
+        status: cache_status,
+    } = cache::fetch(req, &up, assets, settings.origin_timeout_ms, &plan, wctx).await?;
     let facts = ResponseFacts {
         status: resp.status_code(),
         headers: &headers,
@@ -63,10 +68,13 @@ pub async fn proxy(
             .with_headers(to_headers(&h)?)
             .body(resp.body().clone())),
         ResponsePlan::Rewrite {
-            headers,
+            mut headers,
             page,
             charset,
         } => {
+            if let Some(status) = cache_status {
+                headers.push((CACHE_STATUS_HEADER.into(), status.into()));
+            }
             let filter = Filter::new(catalog, &cfg.filter, *page, charset);
             let builder = ResponseBuilder::new()
                 .with_status(facts.status)

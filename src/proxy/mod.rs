@@ -8,12 +8,14 @@
 //! | `request_filter` | [`Visit::new`], [`request_filter`] | consent state, route (via the path the origin will serve), endpoint / admin / proxy, method handling |
 //! | `upstream_request` | [`upstream_request`] | origin URL, method, headers to forward (refused cookies out, no validators on navigations) |
 //! | `response_filter` | [`response_filter`] | untouched / headers only / rewrite, `Set-Cookie` policy, expiries, cache policy, `Link` and `Refresh` |
+//! | cache | [`cache::lookup`], [`cache::store_plan`] | may the shared copy of the origin's page answer, may the origin's answer become it, key and lifetime |
 //! | after a decision | [`decision`] | cookies to expire, the proof-of-consent record |
 //! | errors | [`Failure`] | status and body by source: origin 502/504, store 503, ours 500 |
 //!
 //! Like [`crate::consent::endpoint::handle`], nothing here does I/O or reads
 //! a clock: time is an input.
 
+pub mod cache;
 pub mod decision;
 mod failure;
 pub mod link;

@@ -37,6 +37,9 @@ pub struct Settings {
     /// without a rebuild (moving from report to enforce); any other value
     /// is ignored.
     pub csp_mode: Option<consent_edge_config::CspMode>,
+    /// `EDGE_CACHE` (`on`, `off`): overrides `[cache] enabled` without a
+    /// rebuild; any other value is ignored.
+    pub edge_cache: Option<bool>,
 }
 
 /// Where the page comes from.
@@ -115,6 +118,11 @@ impl Settings {
                 var("CSP_MODE").trim().into(),
             ))
             .ok(),
+            edge_cache: match var("EDGE_CACHE").trim() {
+                "on" => Some(true),
+                "off" => Some(false),
+                _ => None,
+            },
         }
     }
 
@@ -124,6 +132,11 @@ impl Settings {
         configured: consent_edge_config::CspMode,
     ) -> consent_edge_config::CspMode {
         self.csp_mode.unwrap_or(configured)
+    }
+
+    /// Whether the edge cache is used: `EDGE_CACHE`, else `[cache] enabled`.
+    pub fn edge_cache(&self, configured: bool) -> bool {
+        self.edge_cache.unwrap_or(configured)
     }
 
     /// Where pages come from. `has_assets`: the `ASSETS` binding exists.
@@ -245,6 +258,16 @@ mod tests {
             Ok(OriginChoice::Zone),
             "no binding"
         );
+    }
+
+    #[test]
+    fn edge_cache_overrides_the_configured_switch_only_when_valid() {
+        assert!(from(&[("EDGE_CACHE", "on")]).edge_cache(false));
+        assert!(!from(&[("EDGE_CACHE", " off ")]).edge_cache(true));
+        for v in ["", "true", "ON", "1"] {
+            assert!(from(&[("EDGE_CACHE", v)]).edge_cache(true), "{v:?}");
+            assert!(!from(&[("EDGE_CACHE", v)]).edge_cache(false), "{v:?}");
+        }
     }
 
     #[test]

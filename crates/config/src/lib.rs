@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod banner;
+pub mod cache;
 pub mod csp;
 mod error;
 pub mod filter;
@@ -34,6 +35,7 @@ pub mod routes;
 pub mod trackers;
 
 pub use banner::{BannerSettings, ConsentMode, Position, ReopenButton, Strings, BUILTIN_LANGS};
+pub use cache::CacheSettings;
 pub use csp::{CspMode, CspSettings};
 pub use error::{ConfigError, Invalid, Path, Seg};
 pub use filter::{Blocking, FilterSettings};
@@ -87,6 +89,9 @@ pub struct Config {
     /// `[csp]`: the Content-Security-Policy backstop and tracker discovery.
     #[serde(default)]
     pub csp: CspSettings,
+    /// `[cache]`: the shared cache of the origin's HTML.
+    #[serde(default)]
+    pub cache: CacheSettings,
 }
 
 /// `[policy]`.
@@ -206,6 +211,7 @@ impl Config {
         self.banner.check()?;
         self.records.check()?;
         self.csp.check()?;
+        self.cache.check()?;
         for (i, route) in self.routes.iter().enumerate() {
             let at = Path::key("routes").i(i);
             route.check(&at)?;

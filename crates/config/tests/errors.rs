@@ -105,6 +105,11 @@ fn type_errors_unknown_keys_and_variants() {
             "unknown_scripts",
         ),
         (
+            "[cache]\nenabled = \"yes\"\n",
+            "consent.toml:2:11",
+            "invalid type",
+        ),
+        (
             "[records]\nretention_days = -1\n",
             "consent.toml:2:18",
             "invalid value",
@@ -212,6 +217,11 @@ fn semantic_errors_point_at_the_value() {
             "[records]\npurge_batch = 9000\n",
             "consent.toml:2:15",
             "records.purge_batch: 9000",
+        ),
+        (
+            "[cache]\nsession_cookies = [\"ok\", \"a b\"]\n",
+            "consent.toml:2:26",
+            "cache.session_cookies[1]: \"a b\": expected a cookie name",
         ),
         (
             "[banner]\ndefault_lang = \"sv\"\n",
