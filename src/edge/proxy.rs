@@ -4,10 +4,9 @@
 use super::error::EdgeError;
 use super::http::{header, header_list, to_headers};
 use super::{origin, stream};
-use crate::filter::Filter;
 use crate::proxy::{
-    cookie_classifier, discovered_cookies, response_filter, upstream_request, Context, Failure,
-    OriginChoice, ResponseFacts, ResponsePlan, Settings, Visit,
+    cookie_classifier, discovered_cookies, response_filter, upstream_request, Context,
+    DocumentBody, Failure, OriginChoice, ResponseFacts, ResponsePlan, Settings, Visit,
 };
 use crate::rules::Config;
 use crate::trackers::Catalog;
@@ -65,9 +64,9 @@ pub async fn proxy(
         ResponsePlan::Rewrite {
             headers,
             page,
-            charset,
+            document,
         } => {
-            let filter = Filter::new(catalog, &cfg.filter, *page, charset);
+            let filter = DocumentBody::new(&document, catalog, &cfg.filter, *page);
             let builder = ResponseBuilder::new()
                 .with_status(facts.status)
                 .with_headers(to_headers(&headers)?);

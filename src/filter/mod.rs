@@ -315,6 +315,17 @@ impl Filter {
         (self.take(true), self.failed)
     }
 
+    /// Ends the document HERE, as the fail-safe does (see the module docs:
+    /// held bytes dropped, an open raw-text element closed, the truncation
+    /// comment, the banner): for a caller that must not send the rest of
+    /// the origin's body (`crate::proxy::DocumentBody`).
+    pub fn cut(mut self) -> Vec<u8> {
+        if self.rewriter.take().is_some() {
+            self.fail();
+        }
+        self.finish().0
+    }
+
     /// Whether the filter had to stop early (memory limit, unparseable
     /// markup); see the module docs for what the visitor gets.
     pub fn failed(&self) -> bool {

@@ -8,6 +8,7 @@
 //! | `request_filter` | [`Visit::new`], [`request_filter`] | consent state, route (via the path the origin will serve), endpoint / admin / proxy, method handling |
 //! | `upstream_request` | [`upstream_request`] | origin URL, method, headers to forward (refused cookies out, no validators on navigations) |
 //! | `response_filter` | [`response_filter`] | untouched / headers only / rewrite, `Set-Cookie` policy, expiries, cache policy, `Link` and `Refresh` |
+//! | document type, coding, charset | [`encoding::treat`], [`encoding::sniff`], [`DocumentBody`] | filter / pass / refuse; the body read as is or transcoded to UTF-8 |
 //! | after a decision | [`decision`] | cookies to expire, the proof-of-consent record |
 //! | errors | [`Failure`] | status and body by source: origin 502/504, store 503, ours 500 |
 //!
@@ -15,12 +16,14 @@
 //! a clock: time is an input.
 
 pub mod decision;
+pub mod encoding;
 mod failure;
 pub mod link;
 mod request;
 mod response;
 mod settings;
 mod slab;
+mod transcode;
 mod upstream;
 
 pub use failure::Failure;
@@ -34,6 +37,7 @@ pub use response::{
 };
 pub use settings::{OriginChoice, Settings, SettingsError, DEFAULT_ORIGIN_TIMEOUT_MS};
 pub use slab::Slab;
+pub use transcode::DocumentBody;
 pub use upstream::{
     cookie_classifier, upstream_request, HeaderEdit, Upstream, CONDITIONAL_HEADERS,
 };
