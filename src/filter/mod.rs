@@ -88,6 +88,9 @@
 //! ASCII-compatible encoding (windows-1252, ISO-8859-x, Shift_JIS, …);
 //! inserted text is encoded into the page's charset (numeric character
 //! references for what it cannot represent).
+//! Bodies in an encoding that is not ASCII-compatible (UTF-16, ISO-2022-JP,
+//! a BOM contradicting the header) are decoded to UTF-8 before they reach
+//! the filter: `crate::proxy::DocumentBody`.
 //!
 //! # Layout
 //!

@@ -176,21 +176,52 @@ fn media_type(value: Option<&str>) -> (Kind, Option<String>) {
         return (Kind::Unlabelled, None);
     };
     let last = split_outside_quotes(value)
-        .filter_map(|v| v.trim().parse::<mime::Mime>().ok())
-        .filter(|m| m.essence_str() != "*/*")
+        .filter_map(|v| parse_media_type(v.trim()))
+        .filter(|(essence, _)| essence != "*/*")
         .last();
-    let Some(m) = last else {
+    let Some((essence, charset)) = last else {
         return (Kind::Unlabelled, None);
     };
-    let charset = m.get_param(mime::CHARSET).map(|c| c.as_str().to_string());
-    let kind = match (m.type_().as_str(), m.subtype().as_str(), m.suffix()) {
-        ("text", "html", _) => Kind::Html,
-        ("application", "xhtml", Some(mime::XML)) => Kind::Xhtml,
-        (_, "xml", _) | (_, _, Some(mime::XML)) => Kind::Xml,
-        ("unknown", "unknown", _) | ("application", "unknown", _) => Kind::Unlabelled,
+    let (top, sub) = essence.split_once('/').unwrap_or_default();
+    let kind = match (top, sub) {
+        ("text", "html") => Kind::Html,
+        ("application", "xhtml+xml") => Kind::Xhtml,
+        (_, "xml") => Kind::Xml,
+        (_, s) if s.ends_with("+xml") => Kind::Xml,
+        ("unknown", "unknown") | ("application", "unknown") => Kind::Unlabelled,
         _ => Kind::Other,
     };
     (kind, charset)
+}
+
+/// The lower-case essence and the charset of one media type: parsed by
+/// `mime`; where it refuses a value the browser still reads (an empty
+/// parameter, `;;`, a space in a value), by the Fetch "parse a MIME type"
+/// steps for the type, subtype and the first `charset` parameter — so a
+/// stricter parser never turns a document the browser renders as HTML
+/// (or decodes as UTF-16) into something else.
+fn parse_media_type(v: &str) -> Option<(String, Option<String>)> {
+    if let Ok(m) = v.parse::<mime::Mime>() {
+        let charset = m.get_param(mime::CHARSET).map(|c| c.as_str().to_string());
+        return Some((m.essence_str().to_ascii_lowercase(), charset));
+    }
+    let is_token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    };
+    let mut parts = v.split(';');
+    let essence = parts.next()?.trim().to_ascii_lowercase();
+    let (top, sub) = essence.split_once('/')?;
+    if !is_token(top) || !is_token(sub) {
+        return None;
+    }
+    let charset = parts.find_map(|p| {
+        let (name, value) = p.trim_start().split_once('=')?;
+        let value = value.trim_end().trim_matches('"');
+        (name.eq_ignore_ascii_case("charset") && !value.is_empty()).then(|| value.to_string())
+    });
+    Some((essence, charset))
 }
 
 /// `value` split at commas that are not inside a quoted string.

@@ -145,6 +145,39 @@ fn the_decision_table() {
             false,
             doc(Some(UTF_16LE), Some("text/html; charset=utf-8")),
         ),
+        // Values `mime` refuses but the browser reads (Fetch "parse a MIME type").
+        (Some("text/html; charset="), false, false, doc(None, None)),
+        (
+            Some("text/html;;charset=utf-16"),
+            false,
+            false,
+            doc(Some(UTF_16LE), Some("text/html; charset=utf-8")),
+        ),
+        (
+            Some("text/html; foo; charset=utf-16be"),
+            false,
+            false,
+            doc(Some(UTF_16BE), Some("text/html; charset=utf-8")),
+        ),
+        (
+            Some("text/html; charset=\"utf-16\"; x"),
+            false,
+            false,
+            doc(Some(UTF_16LE), Some("text/html; charset=utf-8")),
+        ),
+        (
+            Some("text/html ; charset = utf-8"),
+            false,
+            false,
+            doc(None, None),
+        ),
+        (
+            Some("text/plain;;"),
+            false,
+            true,
+            Treatment::Pass(Vec::new()),
+        ),
+        (Some("image/svg+xml;;"), false, true, xml()),
         // Never rendered as HTML.
         (Some("text/plain"), false, true, Treatment::Pass(Vec::new())),
         (
