@@ -207,6 +207,7 @@ fn the_decision_table() {
 fn an_undecoded_content_encoding_is_refused_naming_it() {
     for ce in [
         "zstd",
+        "x-gzip",
         "compress",
         "x-unknown",
         "gzip, br",
@@ -228,7 +229,6 @@ fn an_undecoded_content_encoding_is_refused_naming_it() {
         "identity",
         "gzip",
         "GZIP",
-        "x-gzip",
         "br",
         "identity, gzip",
         " br ",
