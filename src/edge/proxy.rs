@@ -4,11 +4,10 @@
 use super::error::EdgeError;
 use super::http::{header, to_headers};
 use super::{cache, stream};
-use crate::filter::Filter;
 use crate::proxy::cache::CACHE_STATUS_HEADER;
 use crate::proxy::{
-    cookie_classifier, discovered_cookies, response_filter, upstream_request, Context, Failure,
-    OriginChoice, ResponseFacts, ResponsePlan, Settings, Visit,
+    cookie_classifier, discovered_cookies, response_filter, upstream_request, Context,
+    DocumentBody, Failure, OriginChoice, ResponseFacts, ResponsePlan, Settings, Visit,
 };
 use crate::rules::Config;
 use crate::trackers::Catalog;
@@ -70,12 +69,12 @@ pub async fn proxy(
         ResponsePlan::Rewrite {
             mut headers,
             page,
-            charset,
+            document,
         } => {
             if let Some(status) = cache_status {
                 headers.push((CACHE_STATUS_HEADER.into(), status.into()));
             }
-            let filter = Filter::new(catalog, &cfg.filter, *page, charset);
+            let filter = DocumentBody::new(&document, catalog, &cfg.filter, *page);
             let builder = ResponseBuilder::new()
                 .with_status(facts.status)
                 .with_headers(to_headers(&headers)?);

@@ -19,8 +19,7 @@
 //! `cancel` then, it drops the request's I/O context (checked in workerd
 //! 1.20260426: three disconnects, three slots freed by the registry).
 
-use crate::filter::Filter;
-use crate::proxy::Slab;
+use crate::proxy::{DocumentBody, Slab};
 use wasm_bindgen::{JsCast, JsValue};
 
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
@@ -103,7 +102,7 @@ struct Hooks {
 
 thread_local! {
     /// The live filters of this isolate, by the handle the JavaScript holds.
-    static FILTERS: std::cell::RefCell<Slab<Filter>> = std::cell::RefCell::default();
+    static FILTERS: std::cell::RefCell<Slab<DocumentBody>> = std::cell::RefCell::default();
     /// Input bytes of the chunk being filtered (reused: one allocation per isolate).
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     static HOOKS: Hooks = Hooks {
@@ -133,11 +132,12 @@ thread_local! {
 }
 
 /// The origin's body through `filter`, as a stream the runtime can send:
-/// each origin chunk goes through lol_html and its output leaves at once.
-/// `None` when this isolate already streams 65 536 responses.
+/// each origin chunk goes through lol_html (decoded to UTF-8 first when the
+/// document is not ASCII-compatible, see [`DocumentBody`]) and its output
+/// leaves at once. `None` when this isolate already streams 65 536 responses.
 pub fn filtered(
     input: &web_sys::ReadableStream,
-    filter: Filter,
+    filter: DocumentBody,
 ) -> Option<web_sys::ReadableStream> {
     let handle = FILTERS.with_borrow_mut(|s| s.insert(filter))?;
     Some(HOOKS.with(|k| {

@@ -88,6 +88,9 @@
 //! ASCII-compatible encoding (windows-1252, ISO-8859-x, Shift_JIS, …);
 //! inserted text is encoded into the page's charset (numeric character
 //! references for what it cannot represent).
+//! Bodies in an encoding that is not ASCII-compatible (UTF-16, ISO-2022-JP,
+//! a BOM contradicting the header) are decoded to UTF-8 before they reach
+//! the filter: `crate::proxy::DocumentBody`.
 //!
 //! # Layout
 //!
@@ -313,6 +316,17 @@ impl Filter {
         }
         drop(core);
         (self.take(true), self.failed)
+    }
+
+    /// Ends the document HERE, as the fail-safe does (see the module docs:
+    /// held bytes dropped, an open raw-text element closed, the truncation
+    /// comment, the banner): for a caller that must not send the rest of
+    /// the origin's body (`crate::proxy::DocumentBody`).
+    pub fn cut(mut self) -> Vec<u8> {
+        if self.rewriter.take().is_some() {
+            self.fail();
+        }
+        self.finish().0
     }
 
     /// Whether the filter had to stop early (memory limit, unparseable

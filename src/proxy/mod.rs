@@ -9,6 +9,7 @@
 //! | `upstream_request` | [`upstream_request`] | origin URL, method, headers to forward (refused cookies out, no validators on navigations) |
 //! | `response_filter` | [`response_filter`] | untouched / headers only / rewrite, `Set-Cookie` policy, expiries, cache policy, `Link` and `Refresh` |
 //! | cache | [`cache::lookup`], [`cache::store_plan`] | may the shared copy of the origin's page answer, may the origin's answer become it, key and lifetime |
+//! | document type, coding, charset | [`encoding::treat`], [`encoding::sniff`], [`DocumentBody`] | filter / pass / refuse; the body read as is or transcoded to UTF-8 |
 //! | after a decision | [`decision`] | cookies to expire, the proof-of-consent record |
 //! | errors | [`Failure`] | status and body by source: origin 502/504, store 503, ours 500 |
 //!
@@ -17,12 +18,14 @@
 
 pub mod cache;
 pub mod decision;
+pub mod encoding;
 mod failure;
 pub mod link;
 mod request;
 mod response;
 mod settings;
 mod slab;
+mod transcode;
 mod upstream;
 
 pub use failure::Failure;
@@ -36,6 +39,7 @@ pub use response::{
 };
 pub use settings::{OriginChoice, Settings, SettingsError, DEFAULT_ORIGIN_TIMEOUT_MS};
 pub use slab::Slab;
+pub use transcode::DocumentBody;
 pub use upstream::{
     cookie_classifier, upstream_request, HeaderEdit, Upstream, CONDITIONAL_HEADERS,
 };

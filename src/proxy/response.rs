@@ -2,13 +2,14 @@
 //! response — headers (cookies, cache, `Link`, `Refresh`) and whether the
 //! body streams through the filter.
 
+use super::encoding::{self, Document, Treatment, RUNTIME_DECODED};
 use super::failure::Failure;
 use super::link::{filter_link, refresh_refused, Refusal};
 use super::request::Visit;
 use super::settings::Settings;
 use crate::banner::{self, PageRequest, GOOGLE_CONSENT_MODE_VENDORS};
 use crate::consent::enforce;
-use crate::filter::{self, Page};
+use crate::filter::Page;
 use crate::rules::Config;
 use crate::trackers::Catalog;
 
@@ -55,14 +56,16 @@ pub enum ResponsePlan {
     Untouched,
     /// The origin's status and body with these headers.
     Pass(Vec<(String, String)>),
-    /// Stream the body through a [`filter::Filter`] built from `page`.
+    /// Stream the body through a [`crate::filter::Filter`] built from `page`
+    /// (decoded first when need be, [`crate::proxy::DocumentBody`]).
     Rewrite {
         /// The response headers.
         headers: Vec<(String, String)>,
         /// What the filter injects and enforces.
         page: Box<Page>,
-        /// The document's charset, when the `Content-Type` names one lol_html can rewrite.
-        charset: Option<&'static str>,
+        /// How the body is read: the certain charset (the body's first
+        /// bytes decide the rest, [`crate::proxy::DocumentBody`]).
+        document: Document,
     },
     /// Answer with this failure instead.
     Fail(Failure),
@@ -93,18 +96,26 @@ pub struct Context<'a> {
     pub random: [u8; 16],
 }
 
-/// Whether a response carries an HTML document the filter rewrites.
+/// Whether a response carries an HTML document the filter rewrites
+/// (`text/html`, `application/xhtml+xml`; for the full decision, with
+/// unlabelled and XML types, see [`encoding::treat`]).
 pub fn is_document(status: u16, content_type: &str) -> bool {
-    if matches!(status, 101 | 204 | 205 | 206 | 304) || (300..400).contains(&status) {
-        return false;
-    }
-    let media = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    media == "text/html" || media == "application/xhtml+xml"
+    has_body(status)
+        && matches!(
+            encoding::treat(
+                &encoding::Headers {
+                    content_type: Some(content_type),
+                    ..Default::default()
+                },
+                RUNTIME_DECODED,
+            ),
+            Treatment::Filter(_)
+        )
+}
+
+/// Whether a response of this status carries a body the browser renders.
+fn has_body(status: u16) -> bool {
+    !(matches!(status, 101 | 204 | 205 | 206 | 304) || (300..400).contains(&status))
 }
 
 /// Vendors allowed outright on this response: the route's, and Google's in
@@ -125,6 +136,10 @@ pub fn allow_vendors(ctx: &Context<'_>) -> Vec<String> {
 ///
 /// - An upgrade (101) is untouched, and so is a response on a bypass route
 ///   unless it is a document: bypass never serves HTML unfiltered.
+/// - The document type, content coding and charset decide whether the body
+///   is filtered ([`encoding::treat`]): an XML or unlabelled body passed on
+///   gets headers that stop it running code; one that cannot be read is
+///   refused (502 naming the problem).
 /// - A 304 to a navigation is refused: its conditional headers were not
 ///   forwarded, so the origin answered a question nobody asked, and the
 ///   browser would show a copy filtered for an earlier consent state.
@@ -137,9 +152,12 @@ pub fn response_filter(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> ResponseP
     if ctx.upgrade || resp.status == 101 {
         return ResponsePlan::Untouched;
     }
-    let content_type = resp.header("content-type").unwrap_or_default();
     let head = visit.method.eq_ignore_ascii_case("HEAD");
-    let rewrite = !head && is_document(resp.status, content_type);
+    let (document, extra) = match body_treatment(resp, visit, head) {
+        Ok(t) => t,
+        Err(f) => return ResponsePlan::Fail(f),
+    };
+    let rewrite = document.is_some();
     if visit.navigation && resp.status == 304 {
         return ResponsePlan::Fail(Failure::OriginInvalid(
             "the origin answered 304 Not Modified to a page request sent without validators; \
@@ -148,7 +166,12 @@ pub fn response_filter(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> ResponseP
         ));
     }
     if ctx.bypass && !rewrite {
-        return ResponsePlan::Untouched;
+        // Headers that keep an XML or unlabelled body from running code
+        // apply on bypass routes too.
+        return match extra.is_empty() {
+            true => ResponsePlan::Untouched,
+            false => ResponsePlan::Pass(resp.headers.iter().cloned().chain(extra).collect()),
+        };
     }
     let allow = allow_vendors(ctx);
     let refusal = Refusal {
@@ -157,14 +180,20 @@ pub fn response_filter(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> ResponseP
         allow_vendors: &allow,
     };
     let (mut headers, changed) = filter_headers(resp.headers, ctx, &refusal, rewrite);
-    if rewrite {
+    let changed = changed || !extra.is_empty();
+    headers.extend(extra);
+    if let Some(document) = document {
+        if let Some(ct) = &document.content_type {
+            headers.retain(|(n, _)| n != "content-type");
+            headers.push(("content-type".into(), ct.clone()));
+        }
         headers.push(("cache-control".into(), REWRITTEN_CACHE_CONTROL.into()));
         headers.push(("vary".into(), merge_vary(resp.headers)));
         headers.extend(csp_headers(ctx, &allow));
         return ResponsePlan::Rewrite {
             headers,
             page: Box::new(page(resp, ctx)),
-            charset: filter::charset_from_content_type(content_type),
+            document,
         };
     }
     if changed {
@@ -172,6 +201,33 @@ pub fn response_filter(resp: &ResponseFacts<'_>, ctx: &Context<'_>) -> ResponseP
     } else {
         ResponsePlan::Untouched
     }
+}
+
+/// Response headers, names in lower case.
+type Headers = Vec<(String, String)>;
+
+/// The body's [`encoding::treat`]ment: the document to rewrite (none for a
+/// `HEAD`), or headers to add to a body passed on; `Err`: refused.
+fn body_treatment(
+    resp: &ResponseFacts<'_>,
+    visit: &Visit<'_>,
+    head: bool,
+) -> Result<(Option<Document>, Headers), Failure> {
+    if !has_body(resp.status) {
+        return Ok((None, Vec::new()));
+    }
+    let headers = encoding::Headers {
+        content_type: resp.header("content-type"),
+        content_encoding: resp.header("content-encoding"),
+        content_type_options: resp.header("x-content-type-options"),
+        navigation: visit.navigation,
+    };
+    Ok(match encoding::treat(&headers, RUNTIME_DECODED) {
+        Treatment::Filter(_) | Treatment::Refuse(_) if head => (None, Vec::new()),
+        Treatment::Filter(d) => (Some(d), Vec::new()),
+        Treatment::Pass(extra) => (None, extra),
+        Treatment::Refuse(why) => return Err(Failure::OriginInvalid(why)),
+    })
 }
 
 /// The response headers after cookie and header enforcement; `true` when

@@ -460,3 +460,56 @@ fn unknown_origin_cookies_are_discovered_only_when_csp_is_on() {
         }
     }
 }
+
+#[test]
+fn encodings_and_document_types_reach_the_plan() {
+    let nav = || Case::get("https://www.example.com/p");
+    // Transcoded: relabelled UTF-8, the certain charset handed to the body.
+    let (h, _) = rewritten(nav().plan(200, &[("content-type", "text/html; charset=utf-16")]));
+    assert_eq!(all(&h, "content-type"), ["text/html; charset=utf-8"]);
+    match nav().plan(200, &[("content-type", "text/html; charset=utf-16be")]) {
+        ResponsePlan::Rewrite { document, .. } => {
+            assert_eq!(document.declared, Some(encoding_rs::UTF_16BE))
+        }
+        other => panic!("{other:?}"),
+    }
+    // An ASCII-compatible page keeps the origin's Content-Type.
+    let (h, _) = rewritten(nav().plan(200, &[("content-type", PAGE_CT)]));
+    assert_eq!(all(&h, "content-type"), [PAGE_CT]);
+    // XHTML is served as HTML.
+    let (h, _) = rewritten(nav().plan(200, &[("content-type", "application/xhtml+xml")]));
+    assert_eq!(all(&h, "content-type"), ["text/html"]);
+    // An undecoded coding: a 502 naming it (a HEAD has no body to refuse).
+    let zstd = [("content-type", PAGE_CT), ("content-encoding", "zstd")];
+    match nav().plan(200, &zstd) {
+        ResponsePlan::Fail(f) => {
+            assert_eq!(f.status(), 502);
+            assert!(f.body().contains("Content-Encoding `zstd`"), "{}", f.body());
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut head = nav();
+    head.method = "HEAD";
+    assert!(matches!(head.plan(200, &zstd), ResponsePlan::Untouched));
+    // Not rewritten, but kept from rendering HTML or running code, on
+    // bypass routes too.
+    for bypass in [false, true] {
+        let mut sub = Case::get("https://www.example.com/feed");
+        sub.request = pairs(&[("accept", "*/*")]);
+        sub.bypass = bypass;
+        match sub.plan(200, &[("content-type", "application/rss+xml")]) {
+            ResponsePlan::Pass(h) => {
+                assert_eq!(all(&h, "content-security-policy"), [encoding::XML_CSP]);
+                assert_eq!(all(&h, "content-type"), ["application/rss+xml"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match sub.plan(200, &[]) {
+            ResponsePlan::Pass(h) => assert_eq!(all(&h, "x-content-type-options"), ["nosniff"]),
+            other => panic!("{other:?}"),
+        }
+    }
+    // No type at a navigation: filtered as HTML.
+    let (h, _) = rewritten(nav().plan(200, &[]));
+    assert_eq!(all(&h, "content-type"), ["text/html"]);
+}

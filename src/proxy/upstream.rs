@@ -86,6 +86,10 @@ pub fn upstream_request(
     }
     if visit.navigation {
         edits.extend(CONDITIONAL_HEADERS.iter().map(|h| HeaderEdit::Remove(h)));
+        // Only codings the runtime decodes: any other one on a page is
+        // refused (a 502, `super::encoding::treat`), and browsers offer zstd.
+        let codings = super::encoding::RUNTIME_DECODED.join(", ");
+        edits.push(HeaderEdit::Set("accept-encoding", codings));
     }
     let method = visit.method.clone();
     let body = !(method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD"));
