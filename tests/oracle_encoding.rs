@@ -99,6 +99,13 @@ fn replace(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 
 fn cases() -> Vec<Case> {
     let meta_iso = PAGE.replace("<head>", "<head><meta charset=\"iso-2022-jp\">");
+    // A `<meta>` that contradicts the transport: the browser ignores it
+    // (the header is certain, the BOM beats both), and so must the output.
+    let meta_1252 = PAGE.replace("<head>", "<head><meta charset=\"windows-1252\">");
+    let meta_sjis = PAGE.replace(
+        "<head>",
+        "<head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=shift_jis\">",
+    );
     vec![
         Case {
             name: "utf-16le by label",
@@ -147,6 +154,18 @@ fn cases() -> Vec<Case> {
             content_type: "text/html; charset=utf-16le",
             meta: None,
             body: cat(&[b"\xFE\xFF", &utf16(PAGE, true)]),
+        },
+        Case {
+            name: "utf-16le by label, <meta> says windows-1252",
+            content_type: "text/html; charset=utf-16le",
+            meta: Some(WINDOWS_1252),
+            body: utf16(&meta_1252, false),
+        },
+        Case {
+            name: "utf-16be by BOM, http-equiv says shift_jis",
+            content_type: "text/html",
+            meta: Some(encoding_rs::SHIFT_JIS),
+            body: cat(&[b"\xFE\xFF", &utf16(&meta_sjis, true)]),
         },
         Case {
             name: "utf-16le BOM on xhtml",

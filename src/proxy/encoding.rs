@@ -287,7 +287,9 @@ pub enum Reading {
 ///    `charset`) in the first [`PRESCAN_BYTES`] → transcode from
 ///    ISO-2022-JP; otherwise as is, cut at the first ESC byte, the only
 ///    byte that lets ISO-2022-JP decode differently from ASCII (before it
-///    the two agree on every ASCII byte, and markup is ASCII).
+///    the two agree on every ASCII byte, and markup is ASCII). Assumed,
+///    not tested here: no browser guesses UTF-16 without a BOM (Firefox's
+///    detector, chardetng, never returns it).
 pub fn sniff(declared: Option<&'static Encoding>, head: &[u8], complete: bool) -> Option<Reading> {
     if let Some((from, skip)) = Encoding::for_bom(head) {
         return Some(Reading::Transcode { from, skip });
