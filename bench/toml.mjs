@@ -1,7 +1,7 @@
 // A tiny TOML reader, enough for trackers.toml: comments, [table] and
 // [[array-of-tables]] headers (dotted names not needed), and values that are
-// basic/literal strings, integers, floats, booleans or (multi-line) arrays of
-// those. Anything else is an error with a line number, never a silent guess.
+// basic/literal strings, integers, floats, booleans, one-line inline tables
+// or (multi-line) arrays of those. Anything else is an error with a line number, never a silent guess.
 
 /** Parses `text`; returns a plain object. */
 export function parseToml(text) {
@@ -65,6 +65,25 @@ export function parseToml(text) {
         if (text[i] === ",") { i++; continue; }
         if (text[i] === "]") { i++; return arr; }
         fail(`expected , or ] in array, found ${JSON.stringify(text[i])}`);
+      }
+    }
+    if (c === "{") {
+      // Inline table: `{ key = value, ... }` on one line (TOML 1.0 §inline-table).
+      i++;
+      const obj = {};
+      for (;;) {
+        skipWs(false);
+        if (text[i] === "}") { i++; return obj; }
+        const k = bareKey();
+        skipWs(false);
+        if (text[i] !== "=") fail(`expected = after ${k} in inline table`);
+        i++;
+        skipWs(false);
+        obj[k] = value();
+        skipWs(false);
+        if (text[i] === ",") { i++; continue; }
+        if (text[i] === "}") { i++; return obj; }
+        fail(`expected , or } in inline table, found ${JSON.stringify(text[i])}`);
       }
     }
     const m = /^(true|false|[+-]?\d[\d_]*(\.\d+)?)/.exec(text.slice(i, i + 64));
