@@ -47,7 +47,7 @@ browser-tools:
 
 ## ---- build --------------------------------------------------------------
 # Release build of the worker into build/ (index.js, index_bg.wasm, shim).
-SOURCES := $(shell find src crates -type f) build.rs Cargo.toml Cargo.lock consent.toml $(wildcard trackers.toml)
+SOURCES := $(shell find src crates buildscript -type f) build.rs Cargo.toml Cargo.lock consent.toml $(wildcard trackers.toml)
 build: build/index.js
 # wasm-opt's feature set as worker-build passes it (what workerd supports).
 WASM_FEATURES := --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
