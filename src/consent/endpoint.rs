@@ -85,11 +85,16 @@ pub struct EndpointRequest<'a> {
 impl EndpointRequest<'_> {
     /// The first header called `name` (lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        first_header(self.headers, name)
     }
+}
+
+/// The value of the first of `headers` called `name` (names in lower case).
+fn first_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// The endpoint's answer.
@@ -129,10 +134,7 @@ impl EndpointResponse {
 
     /// The first header called `name` (lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        first_header(&self.headers, name)
     }
 }
 

@@ -17,7 +17,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { ROOT, FIXTURES, launch, visitor, settle, catalog, vendorsHit } from "./harness.mjs";
+import { ROOT, FIXTURES, launch, visitor, settle, catalog, vendorsHit, stubTagManager, openPage } from "./harness.mjs";
 
 const vendors = catalog();
 const NONCE = randomBytes(12).toString("base64");
@@ -76,36 +76,6 @@ async function startFixtures() {
   return { server, base: `http://127.0.0.1:${server.address().port}` };
 }
 
-// What the stubbed third parties answer beyond harness.mjs's empty stubs: a
-// GTM-like container and a GA4-like gtag.js that sends its hits.
-const CONTAINER = `
-(function () {
-  var d = document, nonce = d.currentScript && d.currentScript.nonce;
-  // Tag 1, Google tag (GA4): loads gtag.js.
-  var g = d.createElement("script");
-  g.async = true;
-  g.src = "https://www.googletagmanager.com/gtag/js?id=G-TEST";
-  d.head.appendChild(g);
-  // Tag 2, Custom HTML: a Meta pixel, inserted as inline markup the way a
-  // container injects Custom HTML (a script that loads fbevents.js, and an
-  // image pixel fallback).
-  var holder = d.createElement("div");
-  holder.innerHTML = '<img alt="" height="1" width="1" src="https://www.facebook.com/tr?id=123&ev=PageView&noscript=1">';
-  d.body.appendChild(holder);
-  var c = d.createElement("script");
-  if (nonce) c.nonce = nonce;
-  c.text = "window.fbq = window.fbq || function () { (fbq.q = fbq.q || []).push(arguments); };" +
-    "var t = document.createElement('script'); t.async = true;" +
-    "t.src = 'https://connect.facebook.net/en_US/fbevents.js';" +
-    "var first = document.getElementsByTagName('script')[0]; first.parentNode.insertBefore(t, first);" +
-    "fbq('init', '123'); fbq('track', 'PageView');" +
-    "navigator.sendBeacon('https://www.facebook.com/tr?id=123&ev=beacon');";
-  d.body.appendChild(c);
-})();`;
-const GTAG = `
-navigator.sendBeacon("https://region1.google-analytics.com/g/collect?v=2&tid=G-TEST&en=page_view");
-new Image().src = "https://www.google-analytics.com/g/collect?v=2&tid=G-TEST&en=img";`;
-
 let browser, context0, userDataDir, fixtures;
 before(async () => {
   guardTag([]); // builds the example once, before any timed step
@@ -119,18 +89,11 @@ after(async () => {
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
-/** A fresh visitor with the container and gtag stubs on top of harness.mjs's. */
+/** A fresh visitor with the tag manager stubs on top of harness.mjs's. */
 async function open(page, granted = [], { errors, allow = [], query = "" } = {}) {
   const v = await visitor({ browser, base: fixtures.base });
-  await v.context.route(/^https:\/\/www\.googletagmanager\.com\/(gtm\.js|gtag\/js)/, (route) => {
-    const url = route.request().url();
-    v.attempts.push({ url, host: new URL(url).hostname, type: route.request().resourceType(), at: Date.now() });
-    route.fulfill({ status: 200, contentType: "text/javascript", body: url.includes("/gtm.js") ? CONTAINER : GTAG });
-  });
-  const p = await v.context.newPage();
-  const pageErrors = [];
-  p.on("pageerror", (e) => pageErrors.push(String(e)));
-  p.on("console", (m) => { if (m.type() === "error") pageErrors.push(m.text()); });
+  await stubTagManager(v);
+  const { page: p, errors: pageErrors } = await openPage(v.context, { consoleErrors: true });
   await p.goto(`${fixtures.base}/${page}?grant=${granted.join(",")}&allow=${allow.join(",")}${query}`);
   await settle(p, v.attempts);
   if (errors) errors.push(...pageErrors);

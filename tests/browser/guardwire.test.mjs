@@ -7,46 +7,17 @@
 // (harness.mjs) and every attempt is recorded.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startStack, visitor, settle, consentCookie } from "./harness.mjs";
+import { startStack, visitor, settle, consentCookie, stubTagManager, openPage } from "./harness.mjs";
 
 let stack;
 before(async () => { stack = await startStack(); });
 after(async () => { await stack?.close(); });
 const T = { timeout: 60_000 };
 
-// A GTM-like container (gtm.js) with two tags: the Google tag (GA4, loads
-// gtag.js) and a Custom HTML Meta pixel (fbevents.js script, image pixel,
-// beacon); and a GA4-like gtag.js that sends a hit.
-const CONTAINER = `
-(function () {
-  var d = document;
-  var g = d.createElement("script");
-  g.async = true;
-  g.src = "https://www.googletagmanager.com/gtag/js?id=G-TEST";
-  d.head.appendChild(g);
-  var holder = d.createElement("div");
-  holder.innerHTML = '<img alt="" height="1" width="1" src="https://www.facebook.com/tr?id=123&ev=PageView&noscript=1">';
-  d.body.appendChild(holder);
-  var t = d.createElement("script");
-  t.async = true;
-  t.src = "https://connect.facebook.net/en_US/fbevents.js";
-  d.head.appendChild(t);
-  navigator.sendBeacon("https://www.facebook.com/tr?id=123&ev=beacon");
-})();`;
-const GTAG = `new Image().src = "https://www.google-analytics.com/g/collect?v=2&tid=G-TEST&en=page_view";`;
-
 async function open(fixture, { container = false } = {}) {
   const v = await visitor(stack, { geo: "DE" });
-  if (container) {
-    await v.context.route(/^https:\/\/www\.googletagmanager\.com\/(gtm\.js|gtag\/js)/, (route) => {
-      const url = route.request().url();
-      v.attempts.push({ url, host: new URL(url).hostname, type: route.request().resourceType(), at: Date.now() });
-      route.fulfill({ status: 200, contentType: "text/javascript", body: url.includes("/gtm.js") ? CONTAINER : GTAG });
-    });
-  }
-  const page = await v.context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  if (container) await stubTagManager(v);
+  const { page, errors } = await openPage(v.context);
   await page.goto(`${stack.base}/__fixtures/guardwire/${fixture}`);
   await settle(page, v.attempts, { quiet: 400 });
   return { ...v, page, errors };

@@ -136,7 +136,7 @@ export async function visitor(stack, { geo, gpc = false, javaScriptEnabled = tru
     const u = new URL(req.url());
     if (u.host === workerHost) return route.continue();
     if (u.protocol === "data:" || u.protocol === "blob:") return route.continue();
-    attempts.push({ url: req.url(), host: u.hostname, type: req.resourceType(), at: Date.now() });
+    record(attempts, req);
     const type = req.resourceType();
     if (type === "script") return route.fulfill({ status: 200, contentType: "text/javascript", body: "/* stub */" });
     if (type === "image") return route.fulfill({ status: 200, contentType: "image/gif", body: GIF });
@@ -145,6 +145,69 @@ export async function visitor(stack, { geo, gpc = false, javaScriptEnabled = tru
     return route.fulfill({ status: 204, body: "" });
   });
   return { context, attempts };
+}
+
+/** Appends a request to a visitor's `attempts` (`{url, host, type, at}`). */
+function record(attempts, req) {
+  attempts.push({ url: req.url(), host: new URL(req.url()).hostname, type: req.resourceType(), at: Date.now() });
+}
+
+// A tag manager as the guard tests meet it: a GTM-like container (gtm.js)
+// with two tags, the Google tag (GA4: loads gtag.js) and a Custom HTML Meta
+// pixel (an inline script that loads fbevents.js, an image pixel, a beacon),
+// and a GA4-like gtag.js that sends its hits.
+const TAG_MANAGER = {
+  container: `
+(function () {
+  var d = document, nonce = d.currentScript && d.currentScript.nonce;
+  // Tag 1, Google tag (GA4): loads gtag.js.
+  var g = d.createElement("script");
+  g.async = true;
+  g.src = "https://www.googletagmanager.com/gtag/js?id=G-TEST";
+  d.head.appendChild(g);
+  // Tag 2, Custom HTML: a Meta pixel, inserted as inline markup the way a
+  // container injects Custom HTML (a script that loads fbevents.js, and an
+  // image pixel fallback).
+  var holder = d.createElement("div");
+  holder.innerHTML = '<img alt="" height="1" width="1" src="https://www.facebook.com/tr?id=123&ev=PageView&noscript=1">';
+  d.body.appendChild(holder);
+  var c = d.createElement("script");
+  if (nonce) c.nonce = nonce;
+  c.text = "window.fbq = window.fbq || function () { (fbq.q = fbq.q || []).push(arguments); };" +
+    "var t = document.createElement('script'); t.async = true;" +
+    "t.src = 'https://connect.facebook.net/en_US/fbevents.js';" +
+    "var first = document.getElementsByTagName('script')[0]; first.parentNode.insertBefore(t, first);" +
+    "fbq('init', '123'); fbq('track', 'PageView');" +
+    "navigator.sendBeacon('https://www.facebook.com/tr?id=123&ev=beacon');";
+  d.body.appendChild(c);
+})();`,
+  gtag: `
+navigator.sendBeacon("https://region1.google-analytics.com/g/collect?v=2&tid=G-TEST&en=page_view");
+new Image().src = "https://www.google-analytics.com/g/collect?v=2&tid=G-TEST&en=img";`,
+};
+
+/**
+ * Answers the visitor's requests for Google's gtm.js and gtag.js with the
+ * tag manager stubs above (instead of harness's empty script), recording them.
+ */
+export async function stubTagManager({ context, attempts }) {
+  await context.route(/^https:\/\/www\.googletagmanager\.com\/(gtm\.js|gtag\/js)/, (route) => {
+    record(attempts, route.request());
+    const body = route.request().url().includes("/gtm.js") ? TAG_MANAGER.container : TAG_MANAGER.gtag;
+    route.fulfill({ status: 200, contentType: "text/javascript", body });
+  });
+}
+
+/**
+ * A new page in `context`; `errors` collects its uncaught exceptions (and,
+ * with `consoleErrors`, what it logs as console errors).
+ */
+export async function openPage(context, { consoleErrors = false } = {}) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  if (consoleErrors) page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  return { page, errors };
 }
 
 /** Demo origin + worker + Chromium. `stack.base` is the worker's http://127.0.0.1:port. */
