@@ -18,7 +18,6 @@
 //! ran is invisible to the filter.
 
 use super::tables::signature_automaton;
-use super::NameRow;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -49,11 +48,17 @@ impl Signatures {
     /// or is due, else the NFA; `None` without signatures. `build.rs`
     /// built both from these very signatures, so neither can fail in a
     /// built worker; if the DFA did anyway, the NFA goes on.
-    pub(crate) fn for_scan(&self, signatures: &[NameRow], len: usize) -> Option<&AhoCorasick> {
-        if signatures.is_empty() {
-            return None;
-        }
-        let build = |kind| signature_automaton(kind, signatures.iter().map(|s| s.0.as_ref())).ok();
+    pub(crate) fn for_scan<'a>(
+        &self,
+        signatures: impl Fn() -> Vec<&'a str>,
+        len: usize,
+    ) -> Option<&AhoCorasick> {
+        let build = |kind| {
+            let sigs = signatures();
+            (!sigs.is_empty())
+                .then(|| signature_automaton(kind, sigs).ok())
+                .flatten()
+        };
         if let Some(Some(dfa)) = self.dfa.get() {
             return Some(dfa);
         }
@@ -72,15 +77,10 @@ impl Signatures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
 
     #[test]
     fn nfa_first_then_dfa_with_the_same_matches() {
-        let sigs: Vec<NameRow> = ["gtag('config'", "fbq(", "_hmt.push"]
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (Cow::Borrowed(*s), i))
-            .collect();
+        let sigs = || vec!["gtag('config'", "fbq(", "_hmt.push"];
         let tiers = Signatures::default();
         let text = "x;FBQ('init');gtag('config','G-1');_hmt.push(1)";
         let ids = |ac: &AhoCorasick| -> Vec<usize> {
@@ -88,22 +88,22 @@ mod tests {
                 .map(|m| m.pattern().as_usize())
                 .collect()
         };
-        let nfa = tiers.for_scan(&sigs, text.len()).expect("automaton");
+        let nfa = tiers.for_scan(sigs, text.len()).expect("automaton");
         assert_eq!(nfa.kind(), AhoCorasickKind::ContiguousNFA);
         let before = ids(nfa);
         assert_eq!(before, [1, 0, 2]);
         // Still the NFA just below the threshold, the DFA from it on.
         let nfa = tiers
-            .for_scan(&sigs, DFA_AFTER - 2 * text.len())
+            .for_scan(sigs, DFA_AFTER - 2 * text.len())
             .expect("automaton");
         assert_eq!(nfa.kind(), AhoCorasickKind::ContiguousNFA);
-        let dfa = tiers.for_scan(&sigs, text.len()).expect("automaton");
+        let dfa = tiers.for_scan(sigs, text.len()).expect("automaton");
         assert_eq!(dfa.kind(), AhoCorasickKind::DFA);
         assert_eq!(ids(dfa), before);
         assert_eq!(
-            tiers.for_scan(&sigs, 1).map(AhoCorasick::kind),
+            tiers.for_scan(sigs, 1).map(AhoCorasick::kind),
             Some(AhoCorasickKind::DFA)
         );
-        assert!(Signatures::default().for_scan(&[], 10).is_none());
+        assert!(Signatures::default().for_scan(Vec::new, 10).is_none());
     }
 }
