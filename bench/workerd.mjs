@@ -16,6 +16,8 @@
 //   TRACKERS_TOML=path     catalog to give the JS worker (default ./trackers.toml)
 //   BENCH_SHARED="text"    note that the machine was shared while measuring
 //   BENCH_DOC=path         where to write (default docs/BENCHMARKS.md)
+//   BENCH_ONLY=cold        measure only the cold starts (each worker BENCH_COLD times,
+//                          default 9 here), print them and stop; nothing is written
 //   BENCH_CE_BUILD=dir     benchmark another consent-edge build inside the repo (workerd
 //                          will not load modules above its cwd), e.g. one made
 //                          with worker-build --out-dir and a different opt-level)
@@ -38,7 +40,8 @@ const QUICK = process.env.BENCH_QUICK === "1";
 const ROUNDS = Number(process.env.BENCH_ROUNDS || (QUICK ? 2 : 10));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 1);
 const STREAM_MB = Number(process.env.BENCH_STREAM_MB || (QUICK ? 20 : 100));
-const COLD_N = Number(process.env.BENCH_COLD || (QUICK ? 2 : 5));
+const ONLY_COLD = process.env.BENCH_ONLY === "cold";
+const COLD_N = Number(process.env.BENCH_COLD || (ONLY_COLD ? 9 : QUICK ? 2 : 5));
 const CHUNK_PAGES = 16; // pages per A/B block: configs alternate every CHUNK_PAGES requests
 const STALL_MS = 1500;
 const DOC = path.resolve(ROOT, process.env.BENCH_DOC || "docs/BENCHMARKS.md");
@@ -529,6 +532,15 @@ async function main() {
 
   const origin = await startOrigin(pages);
   const ctx = { origin, catalog, workers: {} };
+  if (ONLY_COLD) {
+    // Startup only (issue 16 item 1): ready, first request and total per
+    // worker, medians of COLD_N fresh workerd processes, kinds in turn.
+    const cold = await coldStarts(ctx);
+    console.log(`| worker | ready ms | first request ms | total ms |\n|---|---:|---:|---:|`);
+    for (const c of cold) console.log(`| ${KINDS[c.kind].label} | ${fmt(c.ready, 0)} | ${fmt(c.first, 1)} | ${fmt(c.total, 0)} |`);
+    await origin.close();
+    return;
+  }
   const wasm = await wasmSizes();
   log(`wasm sizes measured (${elapsed()})`);
   const cold = await coldStarts(ctx);

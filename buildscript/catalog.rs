@@ -82,13 +82,22 @@ fn vendor(v: &Vendor) -> String {
     )
 }
 
-fn name_rows(name: &str, rows: &[(String, usize)]) -> String {
-    let mut s = format!("static {name}: &[NameRow] = &[\n");
-    for (n, i) in rows {
-        let _ = writeln!(s, "(Cow::Borrowed({}), {i}),", lit(n));
+/// A table of `(vendor, index)` rows, as `u16` pairs.
+fn ref_rows(name: &str, rows: &[tables::Ref]) -> Result<String, String> {
+    let mut s = format!("static {name}: &[Row] = &[");
+    for (n, (i, k)) in rows.iter().enumerate() {
+        if u16::try_from(*i).is_err() || u16::try_from(*k).is_err() {
+            return Err(format!(
+                "trackers.toml: more than 65,535 vendors or entries ({name})"
+            ));
+        }
+        if n % 16 == 0 {
+            s.push('\n');
+        }
+        let _ = write!(s, "({i},{k}),");
     }
-    s.push_str("];\n");
-    s
+    s.push_str("\n];\n");
+    Ok(s)
 }
 
 /// The generated Rust source for a validated configuration, and the client
@@ -141,27 +150,19 @@ pub fn source(valid: &Validated) -> Result<(String, String), String> {
     );
     let vendors = merge(file, settings).map_err(|e| format!("consent.toml: {e}"))?;
     let rows = tables::rows(&vendors);
+    let signature = |r: &tables::Ref| vendors[r.0].scripts[r.1].as_str();
     for kind in [AhoCorasickKind::ContiguousNFA, AhoCorasickKind::DFA] {
-        tables::signature_automaton(kind, rows.signatures.iter().map(|r| r.0.as_str()))
+        tables::signature_automaton(kind, rows.signatures.iter().map(signature))
             .map_err(|e| format!("trackers.toml: script signatures ({kind:?}): {e}"))?;
     }
-    s.push_str("static HOSTS: &[HostRow] = &[\n");
-    for (h, p, i) in &rows.hosts {
-        let _ = writeln!(
-            s,
-            "(Cow::Borrowed({}), Cow::Borrowed({}), {i}),",
-            lit(h),
-            lit(p)
-        );
-    }
-    s.push_str("];\n");
-    s.push_str(&name_rows("COOKIES", &rows.cookies));
-    s.push_str(&name_rows("COOKIE_PREFIXES", &rows.cookie_prefixes));
-    s.push_str(&name_rows("SIGNATURES", &rows.signatures));
-    let hosts = rows
-        .hosts
-        .iter()
-        .map(|(h, p, i)| (h.as_str(), p.as_str(), *i));
+    s.push_str(&ref_rows("HOSTS", &rows.hosts)?);
+    s.push_str(&ref_rows("COOKIES", &rows.cookies)?);
+    s.push_str(&ref_rows("COOKIE_PREFIXES", &rows.cookie_prefixes)?);
+    s.push_str(&ref_rows("SIGNATURES", &rows.signatures)?);
+    let hosts = rows.hosts.iter().map(|&(i, k)| {
+        let (h, p) = tables::split_host_pattern(&vendors[i].hosts[k]);
+        (h, p, i)
+    });
     let guard = guard_table::attr_escape(&guard_table::table_json(&vendors, hosts));
     Ok((s, guard))
 }

@@ -56,40 +56,37 @@ pub const EMBEDDED: &str = include_str!("../trackers.toml");
 pub use consent_edge_config::TrackerSettings as Config;
 pub use consent_edge_config::{CatalogFile, UnknownScripts, Vendor};
 
-/// Text of a table row: borrowed from the build-time tables, owned when the
-/// catalog is built at run time.
-type Str = Cow<'static, str>;
-/// `(host, lowercase path prefix or "", vendor index)`.
-type HostRow = (Str, Str, usize);
-/// `(name, vendor index)`: a cookie name or prefix, a script signature.
-type NameRow = (Str, usize);
+/// A table row: `(vendor index, index in one of its lists)` ([`tables::Ref`]).
+type Row = (u16, u16);
 
 /// The lookup tables ([`tables::Rows`]), either `static` data written by
-/// `build.rs` for the shipped configuration or made at run time.
+/// `build.rs` for the shipped configuration or made at run time. Rows refer
+/// to the strings of [`Catalog::vendors`].
 #[derive(Debug)]
 struct Tables {
-    hosts: Cow<'static, [HostRow]>,
-    cookies: Cow<'static, [NameRow]>,
-    cookie_prefixes: Cow<'static, [NameRow]>,
-    signatures: Cow<'static, [NameRow]>,
+    hosts: Cow<'static, [Row]>,
+    cookies: Cow<'static, [Row]>,
+    cookie_prefixes: Cow<'static, [Row]>,
+    signatures: Cow<'static, [Row]>,
 }
 
 impl Tables {
-    fn from_rows(r: tables::Rows) -> Tables {
-        let names = |v: Vec<(String, usize)>| -> Vec<NameRow> {
-            v.into_iter().map(|(n, i)| (Cow::Owned(n), i)).collect()
+    fn from_rows(r: tables::Rows) -> Result<Tables, Invalid> {
+        let rows = |v: Vec<tables::Ref>| -> Result<Cow<'static, [Row]>, Invalid> {
+            v.into_iter()
+                .map(|(i, k)| Some((u16::try_from(i).ok()?, u16::try_from(k).ok()?)))
+                .collect::<Option<Vec<Row>>>()
+                .map(Cow::Owned)
+                .ok_or_else(|| {
+                    Invalid::at(Path::key("vendor"), "more than 65,535 vendors or entries")
+                })
         };
-        Tables {
-            hosts: Cow::Owned(
-                r.hosts
-                    .into_iter()
-                    .map(|(h, p, i)| (Cow::Owned(h), Cow::Owned(p), i))
-                    .collect(),
-            ),
-            cookies: Cow::Owned(names(r.cookies)),
-            cookie_prefixes: Cow::Owned(names(r.cookie_prefixes)),
-            signatures: Cow::Owned(names(r.signatures)),
-        }
+        Ok(Tables {
+            hosts: rows(r.hosts)?,
+            cookies: rows(r.cookies)?,
+            cookie_prefixes: rows(r.cookie_prefixes)?,
+            signatures: rows(r.signatures)?,
+        })
     }
 }
 
@@ -130,10 +127,12 @@ impl Catalog {
         cfg.check(file)?;
         let vendors = merge(file, cfg)?;
         check_vendors(&vendors, &Path::key("vendor"))?;
-        let tables = Tables::from_rows(tables::rows(&vendors));
+        let tables = Tables::from_rows(tables::rows(&vendors))?;
         let mut scripts = Signatures::default();
         if !tables.signatures.is_empty() {
-            let sigs = tables.signatures.iter().map(|s| s.0.as_ref());
+            let sigs = vendors
+                .iter()
+                .flat_map(|v| v.scripts.iter().map(String::as_str));
             let ac = tables::signature_automaton(AhoCorasickKind::ContiguousNFA, sigs)
                 .map_err(|e| Invalid::at(Path::key("vendor"), format!("script signatures: {e}")))?;
             scripts = Signatures::with_nfa(ac);
@@ -176,10 +175,30 @@ impl Catalog {
     /// on one host the longer prefix first; a pattern listed twice belongs
     /// to its first vendor.
     pub fn host_entries(&self) -> impl Iterator<Item = (&str, &str, usize)> + '_ {
-        self.tables
-            .hosts
-            .iter()
-            .map(|(h, p, i)| (h.as_ref(), p.as_ref(), *i))
+        self.tables.hosts.iter().map(|r| {
+            let (h, p) = self.host_of(r);
+            (h, p, usize::from(r.0))
+        })
+    }
+
+    /// The string a row refers to in the list `list` of its vendor (`""`
+    /// if none: impossible for tables made from these vendors).
+    fn text(&self, r: &Row, list: fn(&Vendor) -> &[String]) -> &str {
+        self.vendors
+            .get(usize::from(r.0))
+            .and_then(|v| list(v).get(usize::from(r.1)))
+            .map_or("", String::as_str)
+    }
+
+    /// The host and path prefix of a host row.
+    fn host_of(&self, r: &Row) -> (&str, &str) {
+        tables::split_host_pattern(self.text(r, |v| &v.hosts))
+    }
+
+    /// The signatures, in pattern-id order.
+    fn signature_texts(&self) -> Vec<&str> {
+        let sigs = self.tables.signatures.iter();
+        sigs.map(|r| self.text(r, |v| &v.scripts)).collect()
     }
 
     /// Whether this is the shipped catalog on the tables `build.rs`
@@ -228,10 +247,14 @@ impl Catalog {
         let rows = &self.tables.hosts;
         let mut h = host;
         loop {
-            let start = rows.partition_point(|r| r.0.as_ref() < h);
-            for (_, prefix, i) in rows[start..].iter().take_while(|r| r.0 == h) {
+            let start = rows.partition_point(|r| self.host_of(r).0 < h);
+            for r in &rows[start..] {
+                let (host, prefix) = self.host_of(r);
+                if host != h {
+                    break;
+                }
                 if prefix.is_empty() || path_has_prefix(path, prefix) {
-                    return self.vendors.get(*i);
+                    return self.vendors.get(usize::from(r.0));
                 }
             }
             match h.find('.') {
@@ -254,13 +277,13 @@ impl Catalog {
     /// The vendor whose snippet this inline script is (first signature in
     /// the text).
     pub fn match_script(&self, inline_js: &str) -> Option<&Vendor> {
-        let sigs = &self.tables.signatures;
+        let sigs = || self.signature_texts();
         let m = self
             .scripts
             .for_scan(sigs, inline_js.len())?
             .find(inline_js)?;
-        let i = self.tables.signatures.get(m.pattern().as_usize())?.1;
-        self.vendors.get(i)
+        let i = self.tables.signatures.get(m.pattern().as_usize())?.0;
+        self.vendors.get(usize::from(i))
     }
 
     /// Every vendor whose signature occurs in `haystack` (bytes in any
@@ -269,7 +292,7 @@ impl Catalog {
         let mut out: Vec<&Vendor> = Vec::new();
         if let Some(ac) = self
             .scripts
-            .for_scan(&self.tables.signatures, haystack.len())
+            .for_scan(|| self.signature_texts(), haystack.len())
         {
             // Most scripts hold no signature at all: an unanchored `is_match`
             // (stops at the first hit) is about twice as fast as the
@@ -282,7 +305,7 @@ impl Catalog {
                     .tables
                     .signatures
                     .get(m.pattern().as_usize())
-                    .and_then(|s| self.vendors.get(s.1))
+                    .and_then(|s| self.vendors.get(usize::from(s.0)))
                 {
                     if !out.iter().any(|o| o.id == v.id) {
                         out.push(v);
@@ -295,10 +318,9 @@ impl Catalog {
 
     /// The length of the longest script signature (for incremental scanning).
     pub fn max_signature_len(&self) -> usize {
-        self.tables
-            .signatures
+        self.signature_texts()
             .iter()
-            .map(|s| s.0.len())
+            .map(|s| s.len())
             .max()
             .unwrap_or(0)
     }
@@ -307,17 +329,15 @@ impl Catalog {
     /// the longest matching prefix (`_ga` exact, `_ga_XXXX` via `_ga_`).
     pub fn cookie_category(&self, cookie_name: &str) -> Option<(Category, &Vendor)> {
         let exact = &self.tables.cookies;
-        let i = match exact.binary_search_by(|(n, _)| n.as_ref().cmp(cookie_name)) {
-            Ok(at) => exact[at].1,
-            Err(_) => {
-                self.tables
-                    .cookie_prefixes
-                    .iter()
-                    .find(|(p, _)| cookie_name.starts_with(p.as_ref()))?
-                    .1
-            }
+        let name = |r: &Row| self.text(r, |v| &v.cookies);
+        let row = match exact.binary_search_by(|r| name(r).cmp(cookie_name)) {
+            Ok(at) => exact[at],
+            Err(_) => *self.tables.cookie_prefixes.iter().find(|r| {
+                let p = self.text(r, |v| &v.cookie_prefixes);
+                cookie_name.starts_with(p)
+            })?,
         };
-        let v = self.vendors.get(i)?;
+        let v = self.vendors.get(usize::from(row.0))?;
         Some((v.category, v))
     }
 }
@@ -372,18 +392,16 @@ mod tests {
         assert_eq!(built.vendors(), shipped.vendors());
         let rows = |c: &Catalog| {
             let t = &c.tables;
-            let names = |r: &[NameRow]| -> Vec<(String, usize)> {
-                r.iter().map(|(n, i)| (n.to_string(), *i)).collect()
+            let refs = |r: &[Row]| -> Vec<tables::Ref> {
+                r.iter()
+                    .map(|(i, k)| (usize::from(*i), usize::from(*k)))
+                    .collect()
             };
             tables::Rows {
-                hosts: t
-                    .hosts
-                    .iter()
-                    .map(|(h, p, i)| (h.to_string(), p.to_string(), *i))
-                    .collect(),
-                cookies: names(&t.cookies),
-                cookie_prefixes: names(&t.cookie_prefixes),
-                signatures: names(&t.signatures),
+                hosts: refs(&t.hosts),
+                cookies: refs(&t.cookies),
+                cookie_prefixes: refs(&t.cookie_prefixes),
+                signatures: refs(&t.signatures),
             }
         };
         let (b, s) = (rows(&built), rows(shipped));
@@ -393,14 +411,12 @@ mod tests {
             "{}",
             s.hosts.len()
         );
-        assert!(
-            s.hosts.windows(2).all(|w| w[0].0 <= w[1].0),
-            "sorted by host"
-        );
-        assert!(
-            s.cookies.windows(2).all(|w| w[0].0 < w[1].0),
-            "unique, sorted"
-        );
+        let host = |r: &tables::Ref| shipped.vendors()[r.0].hosts[r.1].split('/').next();
+        let sorted = s.hosts.windows(2).all(|w| host(&w[0]) <= host(&w[1]));
+        assert!(sorted, "sorted by host");
+        let cookie = |r: &tables::Ref| &shipped.vendors()[r.0].cookies[r.1];
+        let unique = s.cookies.windows(2).all(|w| cookie(&w[0]) < cookie(&w[1]));
+        assert!(unique, "unique, sorted");
         if PLAIN_SETTINGS {
             assert!(std::ptr::eq(Catalog::embedded(), Catalog::configured()));
         }

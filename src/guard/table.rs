@@ -45,7 +45,7 @@ pub fn table_json<'a>(
     let mut patterns: Vec<Vec<String>> = vec![Vec::new(); vendors.len()];
     for (host, prefix, i) in hosts {
         if let Some(p) = patterns.get_mut(i) {
-            p.push(format!("{host}{prefix}"));
+            p.push(format!("{host}{}", prefix.to_ascii_lowercase()));
         }
     }
     let mut out = String::from("[");

@@ -47,7 +47,7 @@ fn the_page_names_refused_categories_and_the_table_is_the_catalogs() {
         let mut want: Vec<String> = cat
             .host_entries()
             .filter(|e| e.2 == i)
-            .map(|(h, p, _)| format!("{h}{p}"))
+            .map(|(h, p, _)| format!("{h}{}", p.to_ascii_lowercase()))
             .collect();
         let mut got: Vec<String> = c[i][2]
             .as_str()

@@ -7,7 +7,7 @@
 //! at request time: the vendors are copied into the config crate's owned
 //! types, the host, cookie and signature tables are used in place.
 
-use super::{Catalog, CatalogFile, Config, HostRow, NameRow, Tables};
+use super::{Catalog, CatalogFile, Config, Row, Tables};
 use crate::model::Category;
 use consent_edge_config::trackers::merge;
 use consent_edge_config::{Library, SelfHosted, TagIds, Vendor};

@@ -11,30 +11,38 @@
 use consent_edge_config::Vendor;
 use std::collections::HashSet;
 
+/// A reference to one string of the merged vendor list: `(vendor index,
+/// index in that vendor's list)`. Rows are references, not copies: the
+/// shipped tables are a few bytes a row of `static` data (a copy of each
+/// string as a `&'static str` row made the wasm 17 KB larger gzipped than
+/// the JSON it replaced), and the strings are the vendors' own.
+pub type Ref = (usize, usize);
+
 /// The rows of one catalog.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rows {
-    /// `(host, lowercase path prefix or "", vendor index)`, sorted by host
-    /// (bytewise); on one host the longer prefix first, then catalog order.
-    /// A host and prefix listed twice keeps the first vendor.
-    pub hosts: Vec<(String, String, usize)>,
-    /// `(exact cookie name, vendor index)`, sorted by name; a name listed
+    /// Host patterns (`vendor.hosts`), sorted by host (bytewise); on one
+    /// host the longer path prefix first, then catalog order. A host and
+    /// prefix listed twice keeps the first vendor.
+    pub hosts: Vec<Ref>,
+    /// Exact cookie names (`vendor.cookies`), sorted by name; a name listed
     /// twice keeps the first vendor.
-    pub cookies: Vec<(String, usize)>,
-    /// `(cookie name prefix, vendor index)`, longest first, then catalog order.
-    pub cookie_prefixes: Vec<(String, usize)>,
-    /// `(inline-script signature, vendor index)`, in catalog order (the
+    pub cookies: Vec<Ref>,
+    /// Cookie name prefixes (`vendor.cookie_prefixes`), longest first, then
+    /// catalog order.
+    pub cookie_prefixes: Vec<Ref>,
+    /// Inline-script signatures (`vendor.scripts`), in catalog order (the
     /// automaton's pattern ids are these indexes).
-    pub signatures: Vec<(String, usize)>,
+    pub signatures: Vec<Ref>,
 }
 
-/// A host pattern (`domain` or `domain/path-prefix`) split into its
-/// lowercase host and its path prefix without a trailing `/` (`""` for none).
-pub fn split_host_pattern(pattern: &str) -> (String, String) {
-    let h = pattern.to_ascii_lowercase();
-    match h.find('/') {
-        Some(p) => (h[..p].to_string(), h[p..].trim_end_matches('/').to_string()),
-        None => (h, String::new()),
+/// A host pattern (`domain` or `domain/path-prefix`) split into its host
+/// (lowercase: the config crate checks it) and its path prefix without a
+/// trailing `/` (`""` for none; matched ASCII case-insensitively).
+pub fn split_host_pattern(pattern: &str) -> (&str, &str) {
+    match pattern.find('/') {
+        Some(p) => (&pattern[..p], pattern[p..].trim_end_matches('/')),
+        None => (pattern, ""),
     }
 }
 
@@ -44,28 +52,31 @@ pub fn rows(vendors: &[Vendor]) -> Rows {
     let mut seen_hosts = HashSet::new();
     let mut seen_cookies = HashSet::new();
     for (i, v) in vendors.iter().enumerate() {
-        for h in &v.hosts {
+        for (k, h) in v.hosts.iter().enumerate() {
             let (host, prefix) = split_host_pattern(h);
-            if seen_hosts.insert((host.clone(), prefix.clone())) {
-                r.hosts.push((host, prefix, i));
+            if seen_hosts.insert((host, prefix.to_ascii_lowercase())) {
+                r.hosts.push((i, k));
             }
         }
-        for c in &v.cookies {
+        for (k, c) in v.cookies.iter().enumerate() {
             if seen_cookies.insert(c.as_str()) {
-                r.cookies.push((c.clone(), i));
+                r.cookies.push((i, k));
             }
         }
         r.cookie_prefixes
-            .extend(v.cookie_prefixes.iter().map(|p| (p.clone(), i)));
-        r.signatures
-            .extend(v.scripts.iter().map(|s| (s.clone(), i)));
+            .extend((0..v.cookie_prefixes.len()).map(|k| (i, k)));
+        r.signatures.extend((0..v.scripts.len()).map(|k| (i, k)));
     }
+    let host = |r: &Ref| split_host_pattern(&vendors[r.0].hosts[r.1]);
     // Stable sorts: equal keys keep catalog order.
-    r.hosts
-        .sort_by(|a, b| a.0.cmp(&b.0).then(b.1.len().cmp(&a.1.len())));
-    r.cookies.sort_by(|a, b| a.0.cmp(&b.0));
+    r.hosts.sort_by(|a, b| {
+        let ((ha, pa), (hb, pb)) = (host(a), host(b));
+        ha.cmp(hb).then(pb.len().cmp(&pa.len()))
+    });
+    r.cookies
+        .sort_by(|a, b| vendors[a.0].cookies[a.1].cmp(&vendors[b.0].cookies[b.1]));
     r.cookie_prefixes
-        .sort_by_key(|e| std::cmp::Reverse(e.0.len()));
+        .sort_by_key(|e| std::cmp::Reverse(vendors[e.0].cookie_prefixes[e.1].len()));
     r
 }
 
