@@ -167,6 +167,8 @@ fn templates(v: &V, w: &V) -> Vec<Template> {
         t("5.base-href", "base-in-body", format!("<p>x</p><base href=\"https://{h}/\"><iframe src=\"{prel}\"></iframe>")),
         t("5.base-href", "base-protocol-relative", format!("<base href=\"//{h}/x/\"><script src=\"{p}\"></script>")),
         // 6. host spellings (IDNA/UTS-46, numeric references)
+        t("6.host-spelling", "scheme-relative-three-slashes", format!("<script src=\"///{h}{p}\"></script>")),
+        t("6.host-spelling", "scheme-relative-slash-backslash", format!("<img src=\"/\\/{h}{p}\">")),
         t("6.host-spelling", "soft-hyphen-entity", format!("<script src=\"https://{}{p}\"></script>", shy(h))),
         t("6.host-spelling", "soft-hyphen-raw", format!("<script src=\"https://{}\u{ad}{}{p}\"></script>", &h[..1], &h[1..])),
         t("6.host-spelling", "ideographic-full-stop", format!("<script src=\"https://{}{p}\"></script>", h.replace('.', "\u{3002}"))),

@@ -20,6 +20,8 @@ use std::borrow::Cow;
 /// The base relative URLs are resolved against: only their path and query
 /// are read, never their host.
 const RELATIVE_BASE: &str = "https://relative.invalid/";
+/// The host of [`RELATIVE_BASE`].
+const RELATIVE_HOST: &str = "relative.invalid";
 
 /// The compiled rules of this module.
 #[derive(Debug, Default)]
@@ -175,12 +177,32 @@ impl Catalog {
 
     /// Relative paths of tag-ID gateways (`/metrics/gtag/js?id=…` on the
     /// site's own host) — the relative counterpart of [`Self::by_tag_id`].
+    /// A plain `/path` is read as written; anything the URL parser would
+    /// rewrite (a path-relative `gtag/js`, a tab or CR inside, a `:` that
+    /// is no scheme, `\`, `%`, an entity) is read as the parser resolves it
+    /// (fuzz/regressions/url_host/gateway-tag-id-*).
     fn relative_tag_id(&self, url: &str) -> Option<&Vendor> {
-        let raw = url[..url.find(['?', '#']).unwrap_or(url.len())].trim();
-        if raw.contains(':') {
+        // A tag ID travels in the query: no `?` (nor an entity that could
+        // spell one) means there is none, and most page URLs stop here.
+        if !url.contains(['?', '&']) {
             return None;
         }
-        self.by_tag_id(url, None, raw)
+        let raw = url[..url.find(['?', '#']).unwrap_or(url.len())].trim();
+        let plain = raw.starts_with('/')
+            && !raw.starts_with("//")
+            && !raw
+                .bytes()
+                .any(|b| matches!(b, b':' | b'\\' | b'&' | b'%' | b'\t' | b'\n' | b'\r'));
+        if plain {
+            return self.by_tag_id(url, None, raw);
+        }
+        let parsed = parse_any(url)?;
+        // Only what stays on the page's own host: an absolute URL was
+        // classified by its host before this.
+        if parsed.host_str() != Some(RELATIVE_HOST) {
+            return None;
+        }
+        self.by_tag_id(url, None, parsed.path())
     }
 }
 

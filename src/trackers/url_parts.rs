@@ -81,8 +81,12 @@ fn strip_tabs_newlines(s: &str) -> Cow<'_, str> {
 /// What follows `scheme://` (or a protocol-relative `//`); `None` for a
 /// relative URL or a scheme without a host worth matching.
 fn after_scheme(s: &str) -> Option<&str> {
+    // A scheme-relative URL: the URL parser skips every further `/` (and
+    // `\`, already turned into `/`) before the host ("special authority
+    // ignore slashes state"), so `///host/x` is `host` — found by the
+    // url_host fuzz check (fuzz/regressions/url_host/scheme-relative-*).
     if let Some(r) = s.strip_prefix("//") {
-        return Some(r);
+        return Some(r.trim_start_matches('/'));
     }
     // The scheme runs up to the first `:`; a `/`, `?` or `#` before it (or
     // no `:` at all) makes the URL relative. For the usual `/path` that is

@@ -242,8 +242,31 @@ fn scheme_of(v: &str) -> Option<String> {
 
 fn resolve(base: &Option<Url>, v: &str) -> Option<Url> {
     match base {
-        Some(b) => b.join(v).ok(),
+        Some(b) => b.join(&whatwg_slashes(b, v)).ok(),
         None => Url::parse(v).ok(),
+    }
+}
+
+/// rust-url 2.5 rejects `///host` (`EmptyHost`) where the URL standard, on
+/// a special base, skips every leading `/` and `\` after the first two
+/// ("special authority ignore slashes state"; WPT urltestdata `///test`,
+/// servo/rust-url PR #1136 not merged) and browsers fetch `host`. The run
+/// is collapsed to `//` first, after the C0/space trim and tab/newline
+/// removal the standard also makes — so the oracle sees those fetches too.
+fn whatwg_slashes<'a>(base: &Url, v: &'a str) -> std::borrow::Cow<'a, str> {
+    if !base.is_special() {
+        return v.into();
+    }
+    let cleaned: String = v
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let rest = cleaned.trim_start_matches(['/', '\\']);
+    if cleaned.len() - rest.len() > 2 {
+        format!("//{rest}").into()
+    } else {
+        v.into()
     }
 }
 
