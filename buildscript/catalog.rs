@@ -156,6 +156,11 @@ pub fn source(valid: &Validated) -> Result<(String, String), String> {
             .map_err(|e| format!("trackers.toml: script signatures ({kind:?}): {e}"))?;
     }
     s.push_str(&ref_rows("HOSTS", &rows.hosts)?);
+    let buckets: Vec<String> = rows.host_buckets.iter().map(|b| b.to_string()).collect();
+    if rows.host_buckets.iter().any(|b| u16::try_from(*b).is_err()) {
+        return Err("trackers.toml: more than 65,535 host patterns".into());
+    }
+    let _ = writeln!(s, "static HOST_BUCKETS: &[u16] = &[{}];", buckets.join(","));
     s.push_str(&ref_rows("COOKIES", &rows.cookies)?);
     s.push_str(&ref_rows("COOKIE_PREFIXES", &rows.cookie_prefixes)?);
     s.push_str(&ref_rows("SIGNATURES", &rows.signatures)?);

@@ -6,7 +6,7 @@
 //! in catalog order (a page names vendors by this index); `category` is
 //! 0 necessary (a vendor allowed outright by `[trackers] allow`),
 //! 1 functional, 2 analytics, 3 advertising; the patterns are the vendor's
-//! rows of the catalog's host table (lowercase, path prefix without a
+//! rows of the catalog's host table, sorted (lowercase, path prefix without a
 //! trailing `/`; a pattern two vendors list belongs to the first), space
 //! separated. `guard.js` rebuilds the catalog's lookup from it.
 
@@ -47,6 +47,9 @@ pub fn table_json<'a>(
         if let Some(p) = patterns.get_mut(i) {
             p.push(format!("{host}{}", prefix.to_ascii_lowercase()));
         }
+    }
+    for p in &mut patterns {
+        p.sort();
     }
     let mut out = String::from("[");
     for (i, (v, pats)) in vendors.iter().zip(&patterns).enumerate() {

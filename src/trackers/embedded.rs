@@ -138,6 +138,7 @@ pub(crate) fn static_catalog(
     let vendors = merge(file, cfg)?;
     let tables = Tables {
         hosts: Cow::Borrowed(HOSTS),
+        host_buckets: Cow::Borrowed(HOST_BUCKETS),
         cookies: Cow::Borrowed(COOKIES),
         cookie_prefixes: Cow::Borrowed(COOKIE_PREFIXES),
         signatures: Cow::Borrowed(SIGNATURES),
