@@ -10,9 +10,11 @@
 //!   validates both files; any error stops the build with
 //!   `consent.toml:LINE:COL: what is wrong`, and [`Validated::to_json`]
 //!   writes the canonical form the worker embeds;
-//! - **at run time** (the worker, no TOML parser): [`from_json`] reads that
-//!   JSON and validates it again, so nothing falls back to a default
-//!   silently.
+//! - **at run time** (the worker, no TOML parser): the worker embeds
+//!   `consent.toml`'s JSON (validated again on first use, so nothing falls
+//!   back to a default silently) and the catalog as static Rust data that
+//!   `build.rs` emits; [`from_json`] reads both JSON forms for tests and
+//!   tools.
 //!
 //! Every section type lives here, with the rules the types alone cannot
 //! express ([`Config::check`]). What a section *does* (resolving a regime,
@@ -285,9 +287,11 @@ impl Validated {
     }
 }
 
-/// Reads and validates the JSON build.rs wrote (`consent.json`,
-/// `trackers.json`). Errors name the TOML file they come from; their
-/// position is unknown (0:0) since build.rs already checked the TOML.
+/// Reads and validates both files from their canonical JSON (what
+/// [`Validated::to_json`] writes; the worker now embeds only `consent.json`
+/// and gets the catalog as static data, so this serves tests and tools).
+/// Errors name the TOML file they come from; their position is unknown
+/// (0:0) since the TOML was checked before it became JSON.
 pub fn from_json(consent: &str, trackers: &str) -> Result<Validated, ConfigError> {
     fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ConfigError> {
         serde_json::from_str(text).map_err(|e| ConfigError::Type {
