@@ -1,11 +1,8 @@
 //! The cache plan's decision tables.
 
 use super::*;
-use crate::proxy::request::RequestFacts;
-use crate::proxy::settings::{OriginChoice, Settings};
-use crate::proxy::upstream::{cookie_classifier, upstream_request};
-use crate::rules::Config;
-use crate::trackers::Catalog;
+use crate::proxy::settings::OriginChoice;
+use crate::proxy::upstream::planned;
 
 const NAV: (&str, &str) = ("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
 
@@ -19,28 +16,16 @@ fn settings() -> CacheSettings {
 /// The plan for a request to `url` with `headers` (names lower case),
 /// `forward` = `[cookie] forward_to_origin`.
 fn plan(enabled: bool, method: &str, url: &str, h: &[(&str, &str)], forward: bool) -> Lookup {
-    let cfg = Config::embedded();
-    let url = Url::parse(url).unwrap();
-    let headers: Vec<(String, String)> = h
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let facts = RequestFacts {
-        method,
-        url: &url,
-        headers: &headers,
-    };
-    let visit = Visit::new(&facts, cfg, &Settings::default(), None, 0);
-    let classify = cookie_classifier(cfg, Catalog::configured());
     let origin = OriginChoice::Url(Url::parse("http://127.0.0.1:9000/").unwrap());
-    let up = upstream_request(&visit, &origin, &visit.cookie_name, forward, &classify);
-    let s = settings();
-    lookup(&CacheRequest {
-        enabled,
-        settings: &s,
-        visit: &visit,
-        headers: &headers,
-        upstream: &up,
+    planned(method, url, h, &origin, forward, |visit, headers, up| {
+        let s = settings();
+        lookup(&CacheRequest {
+            enabled,
+            settings: &s,
+            visit,
+            headers,
+            upstream: &up,
+        })
     })
 }
 

@@ -118,29 +118,44 @@ pub fn cookie_classifier<'a>(
     move |name| crate::consent::enforce::classify_cookie(&cfg.cookies, catalog, name)
 }
 
+/// Test support: the upstream plan for a request to `url` with headers `h`
+/// (names lower case) under the embedded configuration, handed to `f` with
+/// the visit and headers it came from (shared by the upstream and cache
+/// tests).
+#[cfg(test)]
+pub(crate) fn planned<R>(
+    method: &str,
+    url: &str,
+    h: &[(&str, &str)],
+    origin: &OriginChoice,
+    forward: bool,
+    f: impl FnOnce(&Visit<'_>, &[(String, String)], Upstream) -> R,
+) -> R {
+    use crate::proxy::request::RequestFacts;
+    use crate::proxy::settings::Settings;
+    let cfg = crate::rules::Config::embedded();
+    let url = Url::parse(url).unwrap();
+    let headers: Vec<(String, String)> = h
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let facts = RequestFacts {
+        method,
+        url: &url,
+        headers: &headers,
+    };
+    let visit = Visit::new(&facts, cfg, &Settings::default(), None, 0);
+    let classify = cookie_classifier(cfg, crate::trackers::Catalog::configured());
+    let up = upstream_request(&visit, origin, &visit.cookie_name, forward, &classify);
+    f(&visit, &headers, up)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::request::RequestFacts;
-    use crate::proxy::settings::Settings;
-    use crate::rules::Config;
-    use crate::trackers::Catalog;
 
     fn plan(method: &str, url: &str, h: &[(&str, &str)], origin: &OriginChoice) -> Upstream {
-        let cfg = Config::embedded();
-        let url = Url::parse(url).unwrap();
-        let headers: Vec<(String, String)> = h
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let facts = RequestFacts {
-            method,
-            url: &url,
-            headers: &headers,
-        };
-        let visit = Visit::new(&facts, cfg, &Settings::default(), None, 0);
-        let classify = cookie_classifier(cfg, Catalog::configured());
-        upstream_request(&visit, origin, &visit.cookie_name, false, &classify)
+        planned(method, url, h, origin, false, |_, _, up| up)
     }
 
     fn base() -> OriginChoice {
