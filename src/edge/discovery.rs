@@ -4,19 +4,19 @@
 
 use super::d1::{query_rows, run_statements};
 use super::http::{header, now};
+use super::records::admin_response;
 use crate::discovery::endpoint::check_head;
 use crate::discovery::{
     accept_report, admin, store, Known, ReportError, ReportRequest, Sampler, Sighting, TokenBucket,
     MAX_REPORT_BYTES,
 };
 use crate::proxy::{Settings as Vars, Visit};
-use crate::records::admin::AdminResponse;
 use crate::rules::Config;
 use crate::trackers::Catalog;
 use consent_edge_config::CspMode;
 use futures_util::StreamExt;
 use std::cell::RefCell;
-use worker::{console_error, Context, Env, Headers, Request, Response, ResponseBuilder, Result};
+use worker::{console_error, Context, Env, Request, Response, ResponseBuilder, Result};
 
 thread_local! {
     /// Reports per isolate: a burst of 60, then 10 a second. A page with a
@@ -67,7 +67,7 @@ pub async fn csp_report(
     if !sightings.is_empty() {
         if let Err(e) = run_statements(env, store::upsert(&sightings, now())).await {
             console_error!("consent-edge: discovery store unavailable: {e}");
-            return send(admin::response(
+            return admin_response(admin::response(
                 503,
                 &serde_json::json!({"error": "the discovery store is unavailable"}),
             ));
@@ -94,7 +94,7 @@ async fn read_bounded(req: &mut Request) -> Result<Option<Vec<u8>>> {
 fn refusal(e: &ReportError) -> Result<Response> {
     let mut r = admin::response(e.status(), &serde_json::json!({ "error": e.to_string() }));
     r.headers.extend(e.headers());
-    send(r)
+    admin_response(r)
 }
 
 /// `/__consent/discovery`.
@@ -111,13 +111,13 @@ pub async fn discovery_list(
         enabled: vars.csp_mode(cfg.csp.mode) != CspMode::Off,
     };
     if let Err(r) = admin::route(&dreq) {
-        return send(r);
+        return admin_response(r);
     }
     match query_rows(env, &store::list()).await {
-        Ok(rows) => send(admin::render(&rows)),
+        Ok(rows) => admin_response(admin::render(&rows)),
         Err(e) => {
             console_error!("consent-edge: discovery store unavailable: {e}");
-            send(admin::response(
+            admin_response(admin::response(
                 503,
                 &serde_json::json!({"error": "the discovery store is unavailable"}),
             ))
@@ -145,15 +145,4 @@ pub fn record_cookies(env: &Env, ctx: &Context, sightings: Vec<Sighting>) {
             console_error!("consent-edge: discovery store unavailable: {e}");
         }
     });
-}
-
-fn send(out: AdminResponse) -> Result<Response> {
-    let h = Headers::new();
-    for (n, val) in &out.headers {
-        h.append(n, val)?;
-    }
-    Ok(ResponseBuilder::new()
-        .with_status(out.status)
-        .with_headers(h)
-        .fixed(out.body))
 }

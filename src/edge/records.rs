@@ -3,7 +3,7 @@
 //! on D1 and sends its answer.
 
 use super::d1::{query_rows, query_rows_run};
-use super::http::{header, now};
+use super::http::{header, now, to_headers};
 use crate::proxy::{Settings as Vars, Visit};
 use crate::records::admin::{self, AdminRequest, AdminResponse, AdminStep};
 use crate::records::{self, SqlValue, Statement};
@@ -65,14 +65,11 @@ pub async fn records_endpoint(
     admin_response(out.with_residual(v.state.residual))
 }
 
-fn admin_response(out: AdminResponse) -> Result<Response> {
-    let h = Headers::new();
-    for (n, val) in &out.headers {
-        h.append(n, val)?;
-    }
+/// An admin endpoint's answer (records, history, stats, discovery) as sent.
+pub(super) fn admin_response(out: AdminResponse) -> Result<Response> {
     Ok(ResponseBuilder::new()
         .with_status(out.status)
-        .with_headers(h)
+        .with_headers(to_headers(&out.headers)?)
         .fixed(out.body))
 }
 
