@@ -5,13 +5,9 @@
 // One build serves every mode: CSP_MODE overrides [csp] mode.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { ROOT, startOrigin, startWorker, consentToken } from "./harness.mjs";
+import { rmSync } from "node:fs";
+import { startOrigin, startWorker, consentToken, migratedD1, eventually } from "./harness.mjs";
 
-const DB_ID = "00000000-0000-0000-0000-000000000000";
 const ADMIN = "admin-token-for-tests-0123456789abcdef";
 const SAME = { "sec-fetch-site": "same-origin" };
 const DE = { country: "DE", regionCode: "BE", isEUCountry: "1", continent: "EU" };
@@ -20,16 +16,9 @@ const PAGE = "<html><head><script nonce=abc123>1</script></head><body>ok</body><
 let dir, origin;
 const workers = {};
 
-function migratedD1() {
-  const d = mkdtempSync(path.join(os.tmpdir(), "consent-d1-"));
-  execFileSync(path.join(ROOT, "node_modules/.bin/wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", d], {
-    cwd: ROOT, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" }, stdio: "pipe",
-  });
-  return d;
-}
-
 before(async () => {
-  dir = migratedD1();
+  let d1;
+  ({ dir, options: d1 } = migratedD1());
   origin = await startOrigin({
     "/": (req, res) => {
       res.writeHead(200, {
@@ -41,7 +30,6 @@ before(async () => {
     },
     "/img.png": (req, res) => { res.writeHead(200, { "content-type": "image/png" }); res.end("png"); },
   });
-  const d1 = { d1Databases: { DB: DB_ID }, d1Persist: path.join(dir, "v3/d1") };
   for (const mode of ["off", "report", "enforce"]) {
     workers[mode] = await startWorker({ ORIGIN: origin.url, ADMIN_TOKEN: ADMIN, CSP_MODE: mode }, d1);
   }
@@ -83,15 +71,6 @@ async function post(w, body, type = "application/csp-report", extra = {}) {
 
 async function discovery(w, auth = `Bearer ${ADMIN}`) {
   return w.dispatchFetch("https://site.example/__consent/discovery", { headers: auth ? { authorization: auth } : {} });
-}
-
-async function eventually(fn, what) {
-  for (let i = 0; i < 100; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 test("enforce: a decided visitor gets a second policy next to the origin's, for granted hosts only", async () => {

@@ -10,13 +10,9 @@
 // - an identical repeated decision is written once.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { ROOT, startOrigin, startWorker, consentToken, tokenFromPage } from "./harness.mjs";
+import { rmSync } from "node:fs";
+import { startOrigin, startWorker, consentToken, tokenFromPage, migratedD1, eventually } from "./harness.mjs";
 
-const DB_ID = "00000000-0000-0000-0000-000000000000";
 const ADMIN = "admin-token-for-tests-0123456789abcdef";
 const DE = { country: "DE", regionCode: "BE", isEUCountry: "1", continent: "EU" };
 const SAME = { "sec-fetch-site": "same-origin" };
@@ -27,26 +23,8 @@ const LIMIT = 5;
 const PERIOD = 60;
 let dir, origin, mf, db;
 
-function migratedD1() {
-  const d = mkdtempSync(path.join(os.tmpdir(), "consent-flood-d1-"));
-  execFileSync(path.join(ROOT, "node_modules/.bin/wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", d], {
-    cwd: ROOT, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" }, stdio: "pipe",
-  });
-  return d;
-}
-
 async function rows(where = "1=1") {
   return (await db.prepare(`SELECT * FROM consent_records WHERE ${where} ORDER BY id`).all()).results;
-}
-
-/** Waits for `wait_until` writes: until `fn()` is truthy (bounded), or fails. */
-async function eventually(fn, what) {
-  for (let i = 0; i < 100; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 /** Lets pending `wait_until` writes finish before counting what was not written. */
@@ -59,12 +37,13 @@ function post(body, headers = {}, host = "site.example") {
 const consentSet = (res) => res.headers.getSetCookie().some((c) => /^(?:__Host-|__Secure-)?consent=[^;]+/.test(c));
 
 before(async () => {
-  dir = migratedD1();
+  let d1;
+  ({ dir, options: d1 } = migratedD1());
   origin = await startOrigin({
     "/article": (req, res) => { res.writeHead(200, { "content-type": "text/html" }); res.end("<!doctype html><html><head></head><body><p>An article.</p></body></html>"); },
   });
   mf = await startWorker({ ORIGIN: origin.url, ADMIN_TOKEN: ADMIN }, {
-    d1Databases: { DB: DB_ID }, d1Persist: path.join(dir, "v3/d1"),
+    ...d1,
     ratelimits: { CONSENT_WRITES: { simple: { limit: LIMIT, period: PERIOD } } },
   });
   db = await mf.getD1Database("DB");

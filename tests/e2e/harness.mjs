@@ -6,6 +6,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import crypto from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SECRET = "e2e-secret-0123456789abcdef0123456789abcdef";
@@ -109,4 +112,27 @@ export function consentToken({ host = "site.example", path = "/", iat = Math.flo
 export function tokenFromPage(html) {
   const m = /<aside id="consent-edge"[^>]*\sdata-form-token="([^"]*)"/.exec(html);
   return m ? m[1] : null;
+}
+
+/**
+ * A fresh local D1 directory with `migrations/` applied by wrangler itself
+ * (`wrangler d1 migrations apply --local`), and the Miniflare options that
+ * bind it as `DB`. Remove `dir` with `rmSync(dir, { recursive: true, force: true })`.
+ */
+export function migratedD1() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "consent-d1-"));
+  execFileSync(path.join(ROOT, "node_modules/.bin/wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], {
+    cwd: ROOT, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" }, stdio: "pipe",
+  });
+  return { dir, options: { d1Databases: { DB: "00000000-0000-0000-0000-000000000000" }, d1Persist: path.join(dir, "v3/d1") } };
+}
+
+/** Work the worker leaves to `waitUntil` ends after the response: polls `fn` until truthy (bounded), or fails naming `what`. */
+export async function eventually(fn, what) {
+  for (let i = 0; i < 100; i++) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }

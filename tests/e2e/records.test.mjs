@@ -2,33 +2,16 @@
 // wrangler, the local D1 Miniflare keeps on disk), exported, purged.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { ROOT, startOrigin, startWorker, consentToken } from "./harness.mjs";
+import { rmSync } from "node:fs";
+import { startOrigin, startWorker, consentToken, migratedD1, eventually } from "./harness.mjs";
 
-const DB_ID = "00000000-0000-0000-0000-000000000000";
 // At least 32 bytes: a shorter ADMIN_TOKEN is refused (records::admin).
 const ADMIN = "admin-token-for-tests-0123456789abcdef";
 // State-changing posts carry the banner's per-render token (issue 15), here
 // minted with the e2e secret for site.example's home page.
 const SAME = { "sec-fetch-site": "same-origin", "x-consent-token": consentToken() };
 const DE = { country: "DE", regionCode: "BE", isEUCountry: "1", continent: "EU" };
-let dir, origin, mf, db;
-
-/** A fresh local D1 with migrations/ applied by `wrangler d1 migrations apply --local`. */
-function migratedD1() {
-  const d = mkdtempSync(path.join(os.tmpdir(), "consent-d1-"));
-  execFileSync(path.join(ROOT, "node_modules/.bin/wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", d], {
-    cwd: ROOT, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" }, stdio: "pipe",
-  });
-  return d;
-}
-
-function d1Options(d) {
-  return { d1Databases: { DB: DB_ID }, d1Persist: path.join(d, "v3/d1") };
-}
+let dir, d1, origin, mf, db;
 
 async function decide(worker, body, headers = {}, cf = DE) {
   const res = await worker.dispatchFetch("https://site.example/__consent", {
@@ -43,20 +26,10 @@ async function rows(where = "1=1") {
   return (await db.prepare(`SELECT * FROM consent_records WHERE ${where} ORDER BY id`).all()).results;
 }
 
-/** waitUntil work finishes after the response: poll for it (bounded). */
-async function eventually(fn, what) {
-  for (let i = 0; i < 100; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 before(async () => {
-  dir = migratedD1();
+  ({ dir, options: d1 } = migratedD1());
   origin = await startOrigin({ "/": (req, res) => { res.writeHead(200, { "content-type": "text/html" }); res.end("<html><head></head><body>ok</body></html>"); } });
-  mf = await startWorker({ ORIGIN: origin.url, ADMIN_TOKEN: ADMIN }, d1Options(dir));
+  mf = await startWorker({ ORIGIN: origin.url, ADMIN_TOKEN: ADMIN }, d1);
   db = await mf.getD1Database("DB");
 });
 
@@ -171,7 +144,7 @@ test("history shows only the caller's own records", async () => {
 });
 
 test("without ADMIN_TOKEN the admin endpoints answer 401, exactly as for a wrong token", async () => {
-  const w = await startWorker({ ORIGIN: origin.url }, d1Options(dir));
+  const w = await startWorker({ ORIGIN: origin.url }, d1);
   try {
     for (const sub of ["records", "stats"]) {
       const res = await w.dispatchFetch(`https://site.example/__consent/${sub}`, { headers: { authorization: "Bearer anything" } });
@@ -186,7 +159,7 @@ test("without ADMIN_TOKEN the admin endpoints answer 401, exactly as for a wrong
 });
 
 test("an ADMIN_TOKEN shorter than 32 bytes is refused: 503 naming the problem", async () => {
-  const w = await startWorker({ ORIGIN: origin.url, ADMIN_TOKEN: "short-token" }, d1Options(dir));
+  const w = await startWorker({ ORIGIN: origin.url, ADMIN_TOKEN: "short-token" }, d1);
   try {
     const res = await w.dispatchFetch("https://site.example/__consent/records", { headers: { authorization: "Bearer short-token" } });
     assert.equal(res.status, 503);
@@ -212,9 +185,9 @@ test("retention: the cron deletes only records older than retention_days", async
 });
 
 test("queue path: records batched through Queues into D1", async () => {
-  const qdir = migratedD1();
+  const { dir: qdir, options: qd1 } = migratedD1();
   const w = await startWorker({ ORIGIN: origin.url, RECORDS_QUEUE: "true" }, {
-    ...d1Options(qdir),
+    ...qd1,
     queueProducers: { RECORDS: "consent-records" },
     queueConsumers: { "consent-records": { maxBatchSize: 10, maxBatchTimeout: 1 } },
   });
