@@ -117,8 +117,9 @@ async fn handle(
 /// A cold endpoint's future behind a pointer: polled through a vtable, so
 /// its state machine is its own function instead of being inlined into
 /// the request handler's poll, which every page runs and V8 compiles on
-/// the first request (179 KB → 108 KB; first request ≈ 0.7–0.8× in
-/// workerd, +1.6 KB gzip: docs/BENCHMARKS.md, "Wasm size: stop 12 steps").
+/// the first request (179 KB → 108 KB; first request 0.86× in workerd,
+/// median of five loaded-machine pairs; +1.6 KB gzip: docs/BENCHMARKS.md,
+/// "Wasm size: stop 12 steps").
 fn cold<'a, T>(
     f: impl std::future::Future<Output = T> + 'a,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>> {
