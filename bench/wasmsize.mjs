@@ -180,12 +180,97 @@ export function wasmBreakdown(buf) {
   };
 }
 
-// `node bench/wasmsize.mjs FILE.wasm [N]`: sections (raw, gzip -9 each) and
-// the N largest crates by code bytes (needs a name section: the wasm rustc
-// links, or worker-build's output before the Makefile strips it).
+/**
+ * The active data segments: [{ index, name, offset, bytes }] (`name` from
+ * the name section's data names when present, `offset` the i32.const the
+ * segment is placed at, null for another init expression).
+ */
+export function dataSegments(buf) {
+  const r = reader(buf);
+  r.pos = 8;
+  const segs = [];
+  const names = new Map();
+  while (r.pos < buf.length) {
+    const id = r.byte();
+    const size = r.u32();
+    const end = r.pos + size;
+    if (id === 11) {
+      const n = r.u32();
+      for (let index = 0; index < n; index++) {
+        const flags = r.u32();
+        let offset = null;
+        if (flags !== 1) {
+          if (flags === 2) r.u32();
+          const op = r.byte();
+          if (op === 0x41) {
+            // i32.const, signed LEB128.
+            let v = 0;
+            let shift = 0;
+            let b;
+            do {
+              b = r.byte();
+              v |= (b & 0x7f) << shift;
+              shift += 7;
+            } while (b & 0x80);
+            offset = shift < 32 && b & 0x40 ? v | (~0 << shift) : v;
+          }
+          while (r.byte() !== 0x0b);
+        }
+        const len = r.u32();
+        segs.push({ index, name: null, offset, bytes: buf.subarray(r.pos, r.pos + len) });
+        r.pos += len;
+      }
+    } else if (id === 0 && r.name() === "name") {
+      while (r.pos < end) {
+        const sub = r.byte();
+        const len = r.u32();
+        const subEnd = r.pos + len;
+        if (sub === 9) {
+          const n = r.u32();
+          for (let i = 0; i < n; i++) {
+            const idx = r.u32();
+            names.set(idx, r.name());
+          }
+        }
+        r.pos = subEnd;
+      }
+    }
+    r.pos = end;
+  }
+  for (const s of segs) s.name = names.get(s.index) ?? null;
+  return segs;
+}
+
+/**
+ * Where the bytes of `needle` (a file embedded with `include_bytes!`, a
+ * crate's table) sit among `segs`: [[segment index, bytes matched], ...],
+ * most first, matching 32-byte pieces (wasm-opt splits segments at zero
+ * runs, so a file is not always one contiguous run; pieces mostly zero
+ * are skipped as ambiguous).
+ */
+export function locate(segs, needle) {
+  const hits = new Map();
+  for (let i = 0; i + 32 <= needle.length; i += 32) {
+    const piece = needle.subarray(i, i + 32);
+    if (piece.filter((b) => b === 0).length > 12) continue;
+    const s = segs.find((seg) => seg.bytes.indexOf(piece) >= 0);
+    if (s) hits.set(s.index, (hits.get(s.index) || 0) + 32);
+  }
+  return [...hits.entries()].sort((a, b) => b[1] - a[1]);
+}
+
+// `node bench/wasmsize.mjs FILE.wasm [N] [--find FILE...]`: sections (raw,
+// gzip -9 each), the N largest crates by code bytes (needs a name section:
+// the wasm rustc links, or worker-build's output before the Makefile strips
+// it) and the N largest data segments; `--find` says which segments hold
+// each given file (e.g. target/wasm32-unknown-unknown/release/build/
+// consent-edge-*/out/*: the suffix table, the catalog, the page assets).
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const { readFileSync } = await import("node:fs");
   const { gzipSync } = await import("node:zlib");
+  const args = process.argv.slice(2);
+  const find = args.includes("--find") ? args.splice(args.indexOf("--find")).slice(1) : [];
+  process.argv.splice(2, Infinity, ...args);
   const buf = readFileSync(process.argv[2]);
   const gz = (b) => gzipSync(b, { level: 9 }).length;
   const b = wasmBreakdown(buf);
@@ -195,5 +280,16 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
   if (b.named) {
     console.log("| crate | code B |\n| --- | ---: |");
     for (const [c, n] of b.crates.slice(0, Number(process.argv[3] || 30))) console.log(`| ${c} | ${n} |`);
+  }
+  const segs = dataSegments(buf);
+  console.log("| data segment | raw B | gzip -9 B | printable |\n| --- | ---: | ---: | ---: |");
+  for (const s of [...segs].sort((x, y) => y.bytes.length - x.bytes.length).slice(0, Number(process.argv[3] || 30))) {
+    const printable = s.bytes.filter((c) => c >= 32 && c < 127).length / Math.max(1, s.bytes.length);
+    console.log(`| ${s.name ?? s.index} | ${s.bytes.length} | ${gz(s.bytes)} | ${Math.round(printable * 100)} % |`);
+  }
+  for (const f of find) {
+    const where = locate(segs, readFileSync(f));
+    const label = (i) => segs[i].name ?? i;
+    console.log(`${f}: ${where.length ? where.map(([i, n]) => `${label(i)} ${n} B`).join(", ") : "not found"}`);
   }
 }

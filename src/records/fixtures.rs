@@ -65,11 +65,9 @@ pub fn rows(c: &Connection, st: &Statement) -> Vec<Value> {
     out
 }
 
+/// The records of a statement's rows, read as the edge reads D1's.
 pub fn records(c: &Connection, st: &Statement) -> Vec<Record> {
-    rows(c, st)
-        .into_iter()
-        .map(|r| serde_json::from_value(r).unwrap())
-        .collect()
+    super::records_from_rows(rows(c, st)).unwrap()
 }
 
 pub fn count_rows(c: &Connection) -> i64 {

@@ -290,6 +290,21 @@ mod tests {
             "user_agent": null, "functional": 0, "analytics": 1, "advertising": 0
         });
         assert_eq!(serde_json::from_value::<Record>(row.clone()).unwrap(), r);
+        // The edge's row reader (no serde visitor) reads it the same.
+        assert_eq!(records_from_rows(vec![row.clone()]).unwrap(), [r.clone()]);
+        // Absent optional columns are `None`, absent required ones an error,
+        // for both readers.
+        for (key, optional) in [("country", true), ("id", true), ("consent_id", false)] {
+            let mut row = row.clone();
+            row.as_object_mut().unwrap().remove(key);
+            let derived = serde_json::from_value::<Record>(row.clone());
+            let edge = records_from_rows(vec![row]);
+            assert_eq!(derived.is_ok(), optional, "{key}");
+            assert_eq!(edge.is_ok(), optional, "{key}");
+            if let (Ok(a), Ok(b)) = (derived, edge) {
+                assert_eq!([a], b.as_slice(), "{key}");
+            }
+        }
 
         for (key, bad) in [
             ("grants", json!(16)),
@@ -299,10 +314,16 @@ mod tests {
             ("time", json!(1.5)),
             ("revision", json!(4_294_967_296u64)),
             ("action", json!("maybe")),
+            ("consent_id", json!(5)),
+            ("country", json!(7)),
         ] {
             let mut row = row.clone();
             row[key] = bad;
-            assert!(serde_json::from_value::<Record>(row).is_err(), "{key}");
+            assert!(
+                serde_json::from_value::<Record>(row.clone()).is_err(),
+                "{key}"
+            );
+            assert!(records_from_rows(vec![row]).is_err(), "{key}");
         }
     }
 

@@ -359,13 +359,68 @@ impl std::error::Error for RowError {}
 pub fn records_from_rows(rows: Vec<Value>) -> Result<Vec<Record>, RowError> {
     rows.into_iter()
         .enumerate()
-        .map(|(row, v)| {
-            serde_json::from_value(v).map_err(|e| RowError {
-                row,
-                message: e.to_string(),
-            })
-        })
+        .map(|(row, v)| record_of_row(v).map_err(|message| RowError { row, message }))
         .collect()
+}
+
+/// One D1 row as a [`Record`], read column by column off the JSON object.
+/// Not `serde_json::from_value`: `Record`'s derived `Deserialize`
+/// instantiated for `serde_json::Value` was 18 KB of wasm code
+/// (docs/BENCHMARKS.md, "Wasm size: stop 12 steps"). The rules per column
+/// are the ones the derived form (queue messages) uses, shared below.
+fn record_of_row(v: Value) -> Result<Record, String> {
+    let Value::Object(mut m) = v else {
+        return Err(format!("expected an object, got {v}"));
+    };
+    let mut col = |name: &'static str| Column {
+        name,
+        value: m.remove(name).unwrap_or(Value::Null),
+    };
+    Ok(Record {
+        id: opt_i64_of(&col("id").value)?,
+        consent_id: col("consent_id").string()?,
+        time: u64_of(&col("time").value)?,
+        action: col("action").method()?,
+        grants: grants_of(&col("grants").value)?,
+        revision: u32_of(&col("revision").value)?,
+        jurisdiction: col("jurisdiction").string()?,
+        country: col("country").opt_string()?,
+        region: col("region").opt_string()?,
+        gpc: bool_of(&col("gpc").value)?,
+        variant: col("variant").string()?,
+        lang: col("lang").string()?,
+        path: col("path").string()?,
+        ip: col("ip").opt_string()?,
+        user_agent: col("user_agent").opt_string()?,
+    })
+}
+
+/// A column of a D1 row (`Null` when absent).
+struct Column {
+    name: &'static str,
+    value: Value,
+}
+
+impl Column {
+    fn string(self) -> Result<String, String> {
+        match self.value {
+            Value::String(s) => Ok(s),
+            v => Err(format!("{}: expected a string, got {v}", self.name)),
+        }
+    }
+
+    fn opt_string(self) -> Result<Option<String>, String> {
+        match self.value {
+            Value::Null => Ok(None),
+            v => Column { value: v, ..self }.string().map(Some),
+        }
+    }
+
+    fn method(self) -> Result<Method, String> {
+        let name = self.name;
+        let id = self.string()?;
+        Method::from_id(&id).ok_or_else(|| format!("{name}: unknown action {id:?}"))
+    }
 }
 
 /// `f` as a `u64` when it is a non-negative integer that fits.
@@ -374,75 +429,53 @@ pub(crate) fn integral(f: f64) -> Option<u64> {
         .then_some(f as u64)
 }
 
-struct U64Visitor;
-
-impl serde::de::Visitor<'_> for U64Visitor {
-    type Value = u64;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a non-negative integer")
-    }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
-        Ok(v)
-    }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
-        u64::try_from(v).map_err(|_| E::custom(format!("{v} is negative")))
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u64, E> {
-        integral(v).ok_or_else(|| E::custom(format!("{v} is not a non-negative integer")))
-    }
+/// A non-negative integer, from a JSON integer or an integral float.
+fn u64_of(v: &Value) -> Result<u64, String> {
+    v.as_u64()
+        .or_else(|| v.as_f64().and_then(integral))
+        .ok_or_else(|| format!("{v} is not a non-negative integer"))
 }
 
-pub(crate) fn de_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    d.deserialize_any(U64Visitor)
+fn u32_of(v: &Value) -> Result<u32, String> {
+    let n = u64_of(v)?;
+    u32::try_from(n).map_err(|_| format!("{n} is out of range"))
 }
 
-pub(crate) fn de_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = d.deserialize_any(U64Visitor)?;
-    u32::try_from(v).map_err(|_| serde::de::Error::custom(format!("{v} is out of range")))
-}
-
-pub(crate) fn de_opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .or_else(|| {
-                v.as_f64()
-                    .and_then(integral)
-                    .and_then(|u| i64::try_from(u).ok())
-            })
-            .map(Some)
-            .ok_or_else(|| serde::de::Error::custom(format!("id {v} is not an integer"))),
+fn opt_i64_of(v: &Value) -> Result<Option<i64>, String> {
+    if v.is_null() {
+        return Ok(None);
     }
+    v.as_i64()
+        .or_else(|| {
+            v.as_f64()
+                .and_then(integral)
+                .and_then(|u| i64::try_from(u).ok())
+        })
+        .map(Some)
+        .ok_or_else(|| format!("id {v} is not an integer"))
 }
 
-pub(crate) fn de_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Bool(b) => Ok(b),
+fn bool_of(v: &Value) -> Result<bool, String> {
+    match v {
+        Value::Bool(b) => Ok(*b),
         v => match v.as_f64().and_then(integral) {
             Some(0) => Ok(false),
             Some(1) => Ok(true),
-            _ => Err(serde::de::Error::custom(format!(
-                "{v} is not a boolean (or 0/1)"
-            ))),
+            _ => Err(format!("{v} is not a boolean (or 0/1)")),
         },
     }
 }
 
-pub(crate) fn ser_grants<S: Serializer>(grants: &Grants, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(grants.granted().map(Category::id))
-}
-
-pub(crate) fn de_grants<'de, D: Deserializer<'de>>(d: D) -> Result<Grants, D::Error> {
-    use serde::de::Error;
-    match Value::deserialize(d)? {
+/// A list of category ids (the JSON form) or the bit mask (a D1 row).
+fn grants_of(v: &Value) -> Result<Grants, String> {
+    match v {
         Value::Array(items) => {
             let mut cats = Vec::with_capacity(items.len());
-            for item in &items {
+            for item in items {
                 let cat = item
                     .as_str()
                     .and_then(Category::from_id)
-                    .ok_or_else(|| D::Error::custom(format!("unknown category {item}")))?;
+                    .ok_or_else(|| format!("unknown category {item}"))?;
                 cats.push(cat);
             }
             Ok(Grants::from_categories(cats))
@@ -453,11 +486,43 @@ pub(crate) fn de_grants<'de, D: Deserializer<'de>>(d: D) -> Result<Grants, D::Er
             .and_then(|bits| u8::try_from(bits).ok())
             .and_then(Grants::from_bits)
             .ok_or_else(|| {
-                D::Error::custom(format!(
-                    "grants {v}: expected a list of categories or a bit mask 0..=15"
-                ))
+                format!("grants {v}: expected a list of categories or a bit mask 0..=15")
             }),
     }
+}
+
+// The derived `Deserialize` of [`Record`] (queue messages, NDJSON) reads
+// the same columns through these, by way of a `Value`.
+
+fn with_value<'de, D: Deserializer<'de>, T>(
+    d: D,
+    read: fn(&Value) -> Result<T, String>,
+) -> Result<T, D::Error> {
+    read(&Value::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+pub(crate) fn de_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    with_value(d, u64_of)
+}
+
+pub(crate) fn de_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    with_value(d, u32_of)
+}
+
+pub(crate) fn de_opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    with_value(d, opt_i64_of)
+}
+
+pub(crate) fn de_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    with_value(d, bool_of)
+}
+
+pub(crate) fn ser_grants<S: Serializer>(grants: &Grants, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(grants.granted().map(Category::id))
+}
+
+pub(crate) fn de_grants<'de, D: Deserializer<'de>>(d: D) -> Result<Grants, D::Error> {
+    with_value(d, grants_of)
 }
 
 #[cfg(test)]
