@@ -13,9 +13,11 @@ thread_local! {
 /// starts new isolates). Reading them is 14 names, each tried as a secret
 /// then as a var: ≈ 28 crossings into JavaScript and an error value per
 /// miss, ≈ 0.08–0.11 ms of every request in workerd on a loaded machine
-/// (docs/BENCHMARKS.md, "Where consent-edge's time goes (stop 12)").
-pub fn settings(env: &Env) -> &'static Settings {
-    SETTINGS.with(|s| *s.get_or_init(|| Box::leak(Box::new(read(env)))))
+/// (docs/BENCHMARKS.md, "Where consent-edge's time goes (stop 12)"). A
+/// clone of the isolate's copy (a few short strings) keeps the callers'
+/// owned `Settings`.
+pub fn settings(env: &Env) -> Settings {
+    SETTINGS.with(|s| (*s.get_or_init(|| Box::leak(Box::new(read(env))))).clone())
 }
 
 /// Reads the settings: a secret of a name wins over a var of that name.
