@@ -95,7 +95,7 @@ impl GuardConfig {
     ) -> Option<GuardConfig> {
         let refused: Vec<Category> = grants.refused().collect();
         // Everything granted: nothing can block, and the walk over every
-        // host entry below cost a notice-state visitor ≈ 0.05–0.09 ms per
+        // host entry below cost a notice-state visitor ≈ 0.09 ms per
         // page in workerd (docs/BENCHMARKS.md, "stop 12").
         if refused.is_empty() {
             return None;

@@ -12,7 +12,7 @@ thread_local! {
 /// fixed for the life of its isolate (a new deployment, var or secret
 /// starts new isolates). Reading them is 14 names, each tried as a secret
 /// then as a var: ≈ 28 crossings into JavaScript and an error value per
-/// miss, ≈ 0.08–0.11 ms of every request in workerd on a loaded machine
+/// miss, ≈ 0.05–0.11 ms of every request in workerd on a loaded machine
 /// (docs/BENCHMARKS.md, "Where consent-edge's time goes (stop 12)"). A
 /// clone of the isolate's copy (a few short strings) keeps the callers'
 /// owned `Settings`.
