@@ -51,7 +51,7 @@ SOURCES := $(shell find src crates buildscript -type f) build.rs Cargo.toml Carg
 build: build/index.js
 # wasm-opt's feature set as worker-build passes it (what workerd supports).
 WASM_FEATURES := --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
-  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling
+  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling --enable-simd
 build/index.js: $(SOURCES) | tools
 	worker-build --release
 	@# worker-build keeps the function-name section (~17% of the module): drop it.

@@ -142,7 +142,7 @@ impl DocumentBody {
                 } else {
                     None
                 };
-                out.extend(filter.write(&chunk[..esc.unwrap_or(chunk.len())]));
+                append(out, filter.write(&chunk[..esc.unwrap_or(chunk.len())]));
                 if esc.is_some() {
                     self.cut = true;
                     self.finish(out, true);
@@ -152,7 +152,7 @@ impl DocumentBody {
             }
             Stage::Transcode { decoder, filter } => {
                 let utf8 = decode(decoder, chunk, last);
-                out.extend(filter.write(&utf8));
+                append(out, filter.write(&utf8));
                 if last {
                     self.finish(out, false);
                 }
@@ -167,7 +167,18 @@ impl DocumentBody {
             Stage::AsIs { filter, .. } | Stage::Transcode { filter, .. } => filter,
             _ => return,
         };
-        out.extend(if cut { filter.cut() } else { filter.end() });
+        append(out, if cut { filter.cut() } else { filter.end() });
+    }
+}
+
+/// `bytes` after `out`: moved when `out` is still empty (the usual case, one
+/// chunk in, one filter output out), so the filter's output is not copied
+/// a second time on its way to the pump.
+fn append(out: &mut Vec<u8>, bytes: Vec<u8>) {
+    if out.is_empty() {
+        *out = bytes;
+    } else {
+        out.extend_from_slice(&bytes);
     }
 }
 
