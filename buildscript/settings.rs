@@ -5,7 +5,8 @@
 //! serde_json once per isolate). Written by
 //! [`consent_edge_config::rust::to_rust`]; the types are named by their
 //! bare names, so the expression opens a block that brings every section
-//! module's types into scope, and strings are `lit("…")` (`src/config/literal.rs`).
+//! module's types into scope, and strings are `lit("…")` (the `Literal`
+//! trait in `src/config/mod.rs`).
 
 /// The source of the expression for `settings`.
 pub fn source(settings: &consent_edge_config::Config) -> Result<String, String> {
