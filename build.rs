@@ -1,9 +1,10 @@
 //! Validates `consent.toml` and `trackers.toml` at build time and writes
 //! what the worker embeds, so it needs no TOML parser and parses no catalog
 //! at request time: the tracker catalog as `static` Rust data
-//! (`catalog.rs`, `buildscript/catalog.rs`) and `consent.toml` as canonical
-//! JSON (`consent.json`, 7 KB, deserialised once per isolate: measured in
-//! docs/BENCHMARKS.md, "Startup (stop 11)").
+//! (`catalog.rs`, `buildscript/catalog.rs`) and `consent.toml`'s settings as
+//! a Rust expression that builds them (`settings.rs`,
+//! `buildscript/settings.rs`; canonical JSON deserialised once per isolate
+//! before: docs/BENCHMARKS.md, "Startup (stop 12)").
 //!
 //! Any error — TOML syntax, a value of the wrong type, an unknown key, or a
 //! semantic one (an unknown vendor id, a bad banner variant, a max age over
@@ -19,6 +20,8 @@ mod catalog;
 mod guard_table;
 #[path = "buildscript/minify.rs"]
 mod minify;
+#[path = "buildscript/settings.rs"]
+mod settings;
 #[path = "buildscript/suffixes.rs"]
 mod suffixes;
 #[path = "src/trackers/tables.rs"]
@@ -46,11 +49,10 @@ fn run() -> Result<(), String> {
     };
     let (consent, trackers) = (read("consent.toml")?, read("trackers.toml")?);
     let valid = consent_edge_config::from_toml(&consent, &trackers).map_err(|e| e.to_string())?;
-    let (consent_json, _) = valid.to_json();
     let write = |name: &str, text: String| {
         fs::write(Path::new(&out).join(name), text).map_err(|e| format!("writing {name}: {e}"))
     };
-    write("consent.json", consent_json)?;
+    write("settings.rs", settings::source(&valid.config)?)?;
     let (catalog_rs, guard_catalog) = catalog::source(&valid)?;
     write("catalog.rs", catalog_rs)?;
     write("guard_catalog.attr", guard_catalog)?;

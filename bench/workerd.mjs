@@ -21,6 +21,11 @@
 //   BENCH_CE_BUILD=dir     benchmark another consent-edge build inside the repo (workerd
 //                          will not load modules above its cwd), e.g. one made
 //                          with worker-build --out-dir and a different opt-level)
+//   BENCH_CE_BUILDS=list   with BENCH_ONLY=cold: several consent-edge builds in one run,
+//                          comma-separated `label=dir` (dir inside the repo), each
+//                          optionally with extra bindings `label=dir?NAME=value&…`;
+//                          every iteration starts each worker once, in turn (pass-through,
+//                          JS, then the builds), so load drifts hit all rows alike
 import http from "node:http";
 import fs from "node:fs";
 import os from "node:os";
@@ -248,8 +253,8 @@ try {
 } catch {}
 
 /** Starts one worker kind in its own workerd; returns { mf, url, pid, readyMs }. */
-async function startKind(kind, ctx, extraBindings = {}) {
-  const opts = KINDS[kind].options(ctx);
+async function startKind(kind, ctx, extraBindings = {}, variant = kind) {
+  const opts = KINDS[variant].options(ctx);
   const bindings = { ORIGIN: ctx.origin.url, ...(opts.bindings || {}), ...extraBindings };
   const before = workerdChildren();
   const t0 = performance.now();
@@ -395,22 +400,40 @@ async function wasmSizes() {
   return out;
 }
 
+/** The consent-edge builds of a cold-start-only run (BENCH_CE_BUILDS), else the one build. */
+function coldBuilds() {
+  const list = process.env.BENCH_CE_BUILDS;
+  if (!list) return [{ kind: "ce", label: KINDS.ce.label, extra: {} }];
+  return list.split(",").map((item) => {
+    const eq = item.indexOf("=");
+    const [label, rest] = eq < 0 ? [item, item] : [item.slice(0, eq), item.slice(eq + 1)];
+    const [dir, query = ""] = rest.split("?");
+    const build = path.resolve(ROOT, dir);
+    if (!fs.existsSync(path.join(build, "index.js"))) throw new Error(`${build}/index.js missing`);
+    const kind = `ce:${label}`;
+    KINDS[kind] = { label: `consent-edge ${label}`, options: (ctx) => ({ ...KINDS.ce.options(ctx), scriptPath: path.join(build, "index.js") }) };
+    return { kind, label, extra: Object.fromEntries(new URLSearchParams(query)) };
+  });
+}
+
 async function coldStarts(ctx) {
-  const rows = [];
-  for (const kind of ["pass", "js", "ce"]) {
-    const ready = [];
-    const first = [];
-    for (let i = 0; i < COLD_N; i++) {
-      const w = await startKind(kind, ctx);
+  // Alternated: each iteration starts every worker once, in turn.
+  const kinds = [{ kind: "pass", extra: {} }, { kind: "js", extra: {} }, ...coldBuilds()];
+  const runs = kinds.map(() => ({ ready: [], first: [] }));
+  for (let i = 0; i < COLD_N; i++) {
+    for (const [k, { kind, extra }] of kinds.entries()) {
+      const w = await startKind(kind.startsWith("ce") ? "ce" : kind, ctx, extra, kind);
       const res = await request(w.url, "/demo/index.html", { headers: { "x-consent-geo": "DE" } });
       if (res.status !== 200) throw new Error(`cold start ${kind}: status ${res.status}`);
-      ready.push(w.readyMs);
-      first.push(res.at - w.t0 - w.readyMs);
+      runs[k].ready.push(w.readyMs);
+      runs[k].first.push(res.at - w.t0 - w.readyMs);
       await w.mf.dispose();
     }
-    rows.push({ kind, ready: median(ready), first: median(first), total: median(ready.map((r, i) => r + first[i])) });
   }
-  return rows;
+  return kinds.map(({ kind }, k) => {
+    const { ready, first } = runs[k];
+    return { kind, ready: median(ready), first: median(first), total: median(ready.map((r, i) => r + first[i])) };
+  });
 }
 
 async function memory(ctx, load, configs) {
@@ -528,7 +551,7 @@ async function main() {
   const catalog = loadCatalog();
   const pages = loadPages();
   log(`catalog ${catalog.file}: ${catalog.vendors.length} vendors; ${pages.length} pages`);
-  if (!fs.existsSync(path.join(CE_BUILD, "index.js"))) throw new Error(`${CE_BUILD}/index.js missing: run \`make build\` first`);
+  if (!process.env.BENCH_CE_BUILDS && !fs.existsSync(path.join(CE_BUILD, "index.js"))) throw new Error(`${CE_BUILD}/index.js missing: run \`make build\` first`);
 
   const origin = await startOrigin(pages);
   const ctx = { origin, catalog, workers: {} };

@@ -7,12 +7,13 @@
 //!   process (`--first`) and times what an isolate does once: loading the
 //!   configuration, the catalog, the first inline-script scan (the
 //!   signature automaton), the first filter (the selectors), the first
-//!   guard tag;
+//!   guard tag, and the `start` event's warm-up (`proxy::warm::run`, once
+//!   everything before it is built);
 //! - **in process**: one step repeated (the old JSON path, a catalog
 //!   compiled at run time, each automaton kind's build, memory and scan
 //!   speed over the corpus pages).
 //!
-//! Results: docs/BENCHMARKS.md, "Startup (stop 11)".
+//! Results: docs/BENCHMARKS.md, "Startup (stop 11)" and "(stop 12)".
 
 use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use consent_edge::config::Config;
@@ -48,12 +49,14 @@ fn row(name: &str, d: Duration) {
     println!("| {name} | {:.3} |", ms(d));
 }
 
-const FIRST_STEPS: [&str; 5] = [
-    "first Config::embedded()",
+const FIRST_STEPS: [&str; 7] = [
+    "first serde_json of consent.json (the settings' path before stop 12; the JSON made untimed)",
+    "first Config::embedded() (settings from the generated Rust expression)",
     "first Catalog::configured()",
     "first inline-script scan (automaton)",
     "first Filter::new (selectors)",
     "first guard tag (nothing granted)",
+    "first warm-up (proxy::warm::run, the rest already built)",
 ];
 
 /// One fresh process: each first-use step once, in nanoseconds.
@@ -64,6 +67,16 @@ fn first_use() {
         f();
         out.push(t.elapsed().as_nanos().to_string());
     };
+    let json = consent_edge_config::from_toml(
+        consent_edge::config::EMBEDDED,
+        consent_edge::trackers::EMBEDDED,
+    )
+    .expect("valid")
+    .to_json()
+    .0;
+    step(&mut || {
+        black_box(serde_json::from_str::<consent_edge::config::Settings>(&json).expect("valid"));
+    });
     step(&mut || {
         black_box(Config::embedded());
     });
@@ -88,6 +101,9 @@ fn first_use() {
             Grants::NECESSARY_ONLY,
             Some("n"),
         ));
+    });
+    step(&mut || {
+        black_box(consent_edge::proxy::warm::run(cfg, cat).expect("warm-up"));
     });
     println!("{}", out.join(" "));
 }
@@ -279,9 +295,18 @@ fn main() {
         }),
     );
     row(
-        "consent.json alone, serde_json (kept)",
+        &format!(
+            "consent.json alone ({} bytes), serde_json (the wasm's path before stop 12)",
+            json.0.len()
+        ),
         time(rounds, || {
             serde_json::from_str::<consent_edge::config::Settings>(&json.0).expect("valid")
+        }),
+    );
+    row(
+        "settings from the generated Rust expression (config::static_settings, stop 12)",
+        time(rounds, || {
+            consent_edge::config::static_settings().expect("valid")
         }),
     );
     row(
@@ -303,6 +328,12 @@ fn main() {
         "later guard tag (nothing granted)",
         time(rounds, || {
             consent_edge::guard::guard_script(cat, Grants::NECESSARY_ONLY, Some("n"))
+        }),
+    );
+    row(
+        "later warm-up (proxy::warm::run: one synthetic page, nothing granted)",
+        time(rounds, || {
+            consent_edge::proxy::warm::run(cfg, cat).expect("warm-up")
         }),
     );
     host_lookup(rounds, cat);

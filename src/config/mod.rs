@@ -6,14 +6,14 @@
 //! key, unknown vendor id, impossible value) fails the build with
 //! `consent.toml:LINE:COL: what is wrong`. Only a validated configuration is
 //! embedded: the tracker catalog as `static` Rust data (copied into the
-//! config types, never parsed: `trackers/embedded.rs`) and `consent.toml` as
-//! canonical JSON (every default written out, so nothing falls back to a
-//! default silently), deserialised once by [`load_embedded`], which the
-//! shell calls first. Measured natively (examples/startup.rs,
-//! docs/BENCHMARKS.md "Startup (stop 11)"): 0.04 ms for the settings'
-//! JSON, 0.47 ms for the first `Config::embedded()` in all, against
-//! 1.7–6.0 ms to read and validate both files from JSON before. The same
-//! code runs on both targets, so the native tests check what ships.
+//! config types, never parsed: `trackers/embedded.rs`) and `consent.toml`'s
+//! settings as a Rust expression that builds them (`build.rs`,
+//! `buildscript/settings.rs`; every default written out, so nothing falls
+//! back to a default silently), run once by [`load_embedded`], which the
+//! shell's `start` event calls. Nothing is deserialised: before stop 12 the
+//! settings were canonical JSON read with serde_json once per isolate
+//! (docs/BENCHMARKS.md "Startup (stop 12)" has both, step by step). The
+//! same code runs on both targets, so the native tests check what ships.
 //!
 //! This module depends on the modules it configures (it builds their
 //! [`Catalog`]); none of them depends on it. Functions below the shell take
@@ -31,10 +31,6 @@ pub use consent_edge_config::{
 
 /// The `consent.toml` shipped with the worker (embedded at build time).
 pub const EMBEDDED: &str = include_str!("../../consent.toml");
-
-/// `consent.toml` as the canonical JSON `build.rs` wrote after validating
-/// it; the worker carries no TOML parser.
-const EMBEDDED_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/consent.json"));
 
 /// The validated configuration: `consent.toml`'s [`Settings`] (reached
 /// through `Deref`: `cfg.cookie.name`) and the tracker catalog file they were
@@ -95,21 +91,46 @@ impl Config {
     }
 }
 
-/// The embedded `consent.toml` settings, deserialised from the JSON
-/// `build.rs` wrote (not validated again: `build.rs` did, on these bytes).
+/// The embedded `consent.toml` settings, built by the expression `build.rs`
+/// wrote from the validated file (not validated again: `build.rs` did, and
+/// a test checks the value equals the parsed TOML). Cannot fail; the
+/// `Result` is kept for callers of the JSON version it replaced.
 pub fn static_settings() -> Result<Settings, ConfigError> {
-    serde_json::from_str(EMBEDDED_JSON).map_err(|e| ConfigError::Type {
-        file: consent_edge_config::CONSENT_FILE.to_string(),
-        line: 0,
-        col: 0,
-        msg: format!("embedded JSON: {e}"),
-    })
+    Ok(include!(concat!(env!("OUT_DIR"), "/settings.rs")))
 }
 
-/// Loads the embedded configuration, once per isolate: the settings from
-/// their JSON, the catalog file from the build-time tables. Both were
-/// validated by `build.rs` (a test checks the result equals the validated
-/// TOML); an error here means the embedded JSON itself is broken.
+/// A string of the generated settings expression as the type of its field:
+/// a `String`, or a type whose `Serialize` writes a string.
+trait Literal {
+    fn lit(s: &'static str) -> Self;
+}
+
+impl Literal for String {
+    fn lit(s: &'static str) -> Self {
+        s.to_owned()
+    }
+}
+
+impl Literal for consent_edge_config::UnknownScripts {
+    /// `"allow"` or a category id (`build.rs` validated it). Anything else
+    /// cannot come from a validated file; it would fail closed, as the
+    /// strictest category.
+    fn lit(s: &'static str) -> Self {
+        match crate::model::Category::from_id(s) {
+            _ if s == "allow" => Self::Allow,
+            Some(c) => Self::Category(c),
+            None => Self::Category(crate::model::Category::Advertising),
+        }
+    }
+}
+
+fn lit<T: Literal>(s: &'static str) -> T {
+    T::lit(s)
+}
+
+/// Loads the embedded configuration, once per isolate: the settings and
+/// the catalog file from what `build.rs` generated. Both were validated by
+/// `build.rs` (a test checks the result equals the validated TOML).
 pub fn load_embedded() -> Result<&'static Config, &'static ConfigError> {
     static CFG: OnceLock<Result<Config, ConfigError>> = OnceLock::new();
     CFG.get_or_init(|| {

@@ -2,18 +2,27 @@ use super::*;
 
 #[test]
 fn embedded_data_is_the_validated_toml() {
-    // What the worker loads (JSON settings, static catalog rows) is what
-    // build.rs validated, field for field.
+    // What the worker loads (the settings build.rs wrote as Rust, the
+    // static catalog rows) is what build.rs validated, field for field.
     let from_toml = consent_edge_config::from_toml(EMBEDDED, crate::trackers::EMBEDDED).unwrap();
     let loaded = load_embedded().unwrap();
     assert_eq!(&loaded.0, &from_toml);
-    // Canonical: every default written out, so the worker's reading does not
-    // depend on serde defaults agreeing between build and run.
-    assert!(
-        EMBEDDED_JSON.contains("\"memory_limit\":"),
-        "{}",
-        &EMBEDDED_JSON[..200]
+    assert_eq!(static_settings().unwrap(), from_toml.config);
+}
+
+#[test]
+fn generated_strings_fail_closed() {
+    use consent_edge_config::UnknownScripts;
+    assert_eq!(lit::<UnknownScripts>("allow"), UnknownScripts::Allow);
+    assert_eq!(
+        lit::<UnknownScripts>("analytics"),
+        UnknownScripts::Category(crate::model::Category::Analytics)
     );
+    assert_eq!(
+        lit::<UnknownScripts>("bogus"),
+        UnknownScripts::Category(crate::model::Category::Advertising)
+    );
+    assert_eq!(lit::<String>("x"), "x");
 }
 
 #[test]

@@ -34,10 +34,32 @@ use error::EdgeError;
 use std::sync::atomic::Ordering;
 use worker::*;
 
-/// Once per isolate (and again if the module is re-instantiated after a trap).
+/// Once per isolate (and again if the module is re-instantiated after a
+/// trap). The generated shim instantiates the module at the top level, so
+/// this runs while the runtime starts the worker, before `ready`, not on
+/// the first request.
 #[event(start)]
 fn start() {
     console_error_panic_hook::set_once();
+    warm_up();
+}
+
+/// Everything one-time, done before the first visitor arrives: the
+/// embedded configuration, the catalog, the signature automaton, the
+/// filter's selectors, and V8's compilation of the wasm functions a page
+/// request runs (lazily compiled on first call), by one synthetic page
+/// through the real request path ([`crate::proxy::warm`]; measured in
+/// docs/BENCHMARKS.md "Startup (stop 12)"). Never fails the start: an error
+/// is logged and the request path initialises lazily as before.
+fn warm_up() {
+    let cfg = match crate::config::load_embedded() {
+        Ok(cfg) => cfg,
+        // The first request answers 500 with this error (see `handle`).
+        Err(e) => return console_error!("consent-edge: warm-up skipped: {e}"),
+    };
+    if let Err(e) = crate::proxy::warm::run(cfg, crate::trackers::Catalog::configured()) {
+        console_error!("consent-edge: {e}");
+    }
 }
 
 #[event(fetch)]

@@ -27,6 +27,7 @@ mod settings;
 mod slab;
 mod transcode;
 mod upstream;
+pub mod warm;
 
 pub use failure::Failure;
 pub use request::{

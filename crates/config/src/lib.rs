@@ -34,6 +34,7 @@ mod locate;
 pub mod model;
 pub mod records;
 pub mod routes;
+pub mod rust;
 pub mod trackers;
 
 pub use banner::{BannerSettings, ConsentMode, Position, ReopenButton, Strings, BUILTIN_LANGS};
