@@ -198,7 +198,8 @@ fn breakout_check(el: &mut Element) -> HandlerResult {
 ///
 /// Author-tagged elements (`data-consent`) are left to their own handler.
 pub(super) fn handle_code_attrs(ctx: &Ctx, el: &mut Element) {
-    if el.removed() {
+    if el.removed() || ctx.strictest_refused().is_none() {
+        // Everything granted (a `<noscript>` fragment): nothing to refuse.
         return;
     }
     // One pass over the attributes, each name read (allocated) once: the

@@ -17,7 +17,6 @@ pub(super) struct Ctx {
     pub(super) site_host: String,
     pub(super) blocking: Blocking,
     pub(super) max_held: usize,
-    pub(super) max_sig: usize,
     /// Some refused vendor has script signatures: inline scripts are worth
     /// scanning (when everything is granted they are only held).
     pub(super) scan_scripts: bool,
@@ -55,7 +54,6 @@ impl Ctx {
             site_host: std::mem::take(&mut page.site_host),
             blocking: cfg.blocking,
             max_held: cfg.max_held_bytes.max(1024),
-            max_sig: catalog.max_signature_len(),
             scan_scripts: false,
             placeholder_text: std::mem::take(&mut page.placeholder_text),
             allow_text: std::mem::take(&mut page.allow_text),
