@@ -198,15 +198,26 @@ fn breakout_check(el: &mut Element) -> HandlerResult {
 ///
 /// Author-tagged elements (`data-consent`) are left to their own handler.
 pub(super) fn handle_code_attrs(ctx: &Ctx, el: &mut Element) {
-    if el.removed() || el.has_attribute(markup::CONSENT) {
+    if el.removed() || ctx.strictest_refused().is_none() {
+        // Everything granted (a `<noscript>` fragment): nothing to refuse.
         return;
     }
+    // One pass over the attributes, each name read (allocated) once: the
+    // author tag and `http-equiv` are noticed on the way instead of looked
+    // up (`has_attribute`/`tag_name` allocate too), and nothing changes the
+    // element before the loop ends.
     let mut hits: Vec<(String, Option<String>, Refusal)> = Vec::new();
+    let mut http_equiv = false;
     for a in el.attributes() {
         let name = a.name();
         if name.starts_with("data-") {
+            if name == markup::CONSENT {
+                // Left to the author-tag handler.
+                return;
+            }
             continue;
         }
+        http_equiv |= name == "http-equiv";
         let value = a.value();
         if name.len() > 2 && name.starts_with("on") {
             if let Some(r) = refused_in_code(ctx, &decode_attribute(&value)) {
@@ -221,7 +232,7 @@ pub(super) fn handle_code_attrs(ctx: &Ctx, el: &mut Element) {
             hits.push((name, Some(value), r));
         }
     }
-    if el.tag_name() == "meta" {
+    if http_equiv && el.tag_name() == "meta" {
         if let Some(r) = refresh_refused(ctx, el) {
             el.remove_attribute("http-equiv");
             ctx.saw(r.0);

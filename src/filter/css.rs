@@ -12,6 +12,12 @@
 
 /// Every URL candidate in `css` (see the module docs), escapes decoded.
 pub(crate) fn css_urls(css: &str) -> Vec<String> {
+    // Every candidate is a quoted string or follows a `(` (`url(`, its name
+    // possibly escaped): CSS with neither, most `style=` values
+    // (`display:none;width:10px`), has none, and is not copied to chars.
+    if !css.bytes().any(|b| matches!(b, b'"' | b'\'' | b'(')) {
+        return Vec::new();
+    }
     let c: Vec<char> = css.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;

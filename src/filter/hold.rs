@@ -35,12 +35,6 @@ pub(super) struct Hold {
     pub(super) mark: usize,
     /// Length of its start tag, once known.
     tag_len: Option<usize>,
-    /// How far (from `mark`) the text has been scanned.
-    scanned: usize,
-    /// The strictest refused vendor found so far (the first, by position,
-    /// of the strictest category) — decided only when the scan is complete,
-    /// so the verdict never depends on how the input was chunked.
-    refused: Option<&'static Vendor>,
 }
 
 impl Hold {
@@ -50,8 +44,6 @@ impl Hold {
             kind,
             mark,
             tag_len: None,
-            scanned: 0,
-            refused: None,
         }
     }
 
@@ -120,9 +112,6 @@ impl Core {
         let held = &self.out[h.mark..];
         if h.tag_len.is_none() {
             h.tag_len = start_tag_len(held);
-            if let Some(t) = h.tag_len {
-                h.scanned = t;
-            }
         }
         let Some(tag_len) = h.tag_len else {
             if held.len() > ctx.max_held {
@@ -138,7 +127,7 @@ impl Core {
         }
     }
 
-    /// A held inline script: look for refused signatures in what is new.
+    /// A held inline script: look for refused signatures once it is whole.
     ///
     /// A script longer than `max_held` FAILS CLOSED (issue 12 class 10):
     /// without a refused signature in its first `max_held` bytes it is
@@ -159,39 +148,40 @@ impl Core {
             }
             return;
         }
-        // Only the first `max_held` bytes of a script are scanned, so the
-        // verdict is the same for every chunking of the input.
-        let limit = held.len().min(tag_len + ctx.max_held);
-        let from = h.scanned.saturating_sub(ctx.max_sig).max(tag_len);
-        if ctx.scan_scripts && from < limit {
-            for v in ctx.catalog.match_script_all(&held[from..limit]) {
-                if ctx.refused(v) && h.refused.is_none_or(|r| v.category > r.category) {
-                    h.refused = Some(v);
+        if !(at_end || over) {
+            return;
+        }
+        // Scanned once, when the script ends or is too long, and only its
+        // first `max_held` bytes: the verdict is the same for every
+        // chunking of the input. (It was scanned chunk by chunk as it
+        // arrived, each time from `max_sig` bytes back, with no earlier
+        // verdict: 3x the automaton calls on the corpus for nothing.)
+        let text = &held[tag_len..held.len().min(tag_len + ctx.max_held)];
+        let mut refused: Option<&Vendor> = None;
+        if ctx.scan_scripts {
+            // The plain scan, then what only the whole text shows:
+            // signatures built from string pieces, tag IDs in calls. The
+            // strictest refused vendor wins, the first found among equals.
+            let plain = ctx.catalog.match_script_all(text);
+            for v in plain
+                .into_iter()
+                .chain(ctx.catalog.match_inline_extra(text))
+            {
+                if ctx.refused(v) && refused.is_none_or(|r| v.category > r.category) {
+                    refused = Some(v);
                 }
             }
         }
-        h.scanned = h.scanned.max(limit);
-        if at_end || over {
-            // Once over the whole scanned text (so chunking cannot change
-            // it): signatures built from string pieces, tag IDs in calls.
-            if ctx.scan_scripts {
-                for v in ctx.catalog.match_inline_extra(&held[tag_len..limit]) {
-                    if ctx.refused(v) && h.refused.is_none_or(|r| v.category > r.category) {
-                        h.refused = Some(v);
-                    }
-                }
-            }
-            let verdict = match (h.refused, over) {
-                (Some(v), _) => Some((v.category, v.id.clone())),
-                (None, true) => ctx
-                    .strictest_refused()
-                    .map(|c| (c, ctx.catalog.unknown_vendor().id.clone())),
-                (None, false) => None,
-            };
-            match verdict {
-                Some((cat, id)) => self.block_held_script(ctx, cat, &id),
-                None => self.hold = None,
-            }
+        let verdict = match (refused, over) {
+            (Some(v), _) => Some((v.category, v.id.clone())),
+            (None, true) => ctx
+                .strictest_refused()
+                .map(|c| (c, ctx.catalog.unknown_vendor().id.clone())),
+            (None, false) => None,
+        };
+        match verdict {
+            Some((cat, id)) => self.block_held_script(ctx, cat, &id),
+            None => self.hold = None,
         }
     }
 

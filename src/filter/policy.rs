@@ -17,7 +17,6 @@ pub(super) struct Ctx {
     pub(super) site_host: String,
     pub(super) blocking: Blocking,
     pub(super) max_held: usize,
-    pub(super) max_sig: usize,
     /// Some refused vendor has script signatures: inline scripts are worth
     /// scanning (when everything is granted they are only held).
     pub(super) scan_scripts: bool,
@@ -55,7 +54,6 @@ impl Ctx {
             site_host: std::mem::take(&mut page.site_host),
             blocking: cfg.blocking,
             max_held: cfg.max_held_bytes.max(1024),
-            max_sig: catalog.max_signature_len(),
             scan_scripts: false,
             placeholder_text: std::mem::take(&mut page.placeholder_text),
             allow_text: std::mem::take(&mut page.allow_text),
@@ -121,13 +119,16 @@ impl Ctx {
     /// `url` resolved against the document's third-party `<base href>` when
     /// it is relative and such a base was seen (`None`: use it as written).
     fn resolve_against_base(&self, url: &str) -> Option<String> {
+        // Without a third-party base (most pages) there is nothing to do:
+        // asked first, it spares parsing every URL twice (the caller
+        // parses it again to classify it).
+        let base = self.base.borrow();
+        let base = base.as_ref()?;
         if with_host_path(url, |_, _| ()).is_some() {
             return None;
         }
-        self.base
-            .borrow()
-            .as_ref()
-            .and_then(|b| b.join(&crate::html::decode_attribute(url)).ok())
+        base.join(&crate::html::decode_attribute(url))
+            .ok()
             .map(|u| u.to_string())
     }
 

@@ -165,7 +165,13 @@ impl Catalog {
         // relative and none of them is worth parsing.
         let raw = &url[..url.find(['?', '#']).unwrap_or(url.len())];
         let file = raw.rsplit(['/', '\\']).next().unwrap_or("").trim();
-        if file.is_empty() || !rules.candidate(&file.to_ascii_lowercase()) {
+        // Lower-cased only when it has upper case (no String per URL).
+        let lower = if file.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(file.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(file)
+        };
+        if file.is_empty() || !rules.candidate(&lower) {
             return None;
         }
         let parsed = parse_any(url)?;

@@ -116,14 +116,40 @@ pub(in crate::filter) fn present_attrs(el: &Element, tag: &str) -> Vec<(&'static
     {
         attrs = &[];
     }
-    let mut out = Vec::new();
-    for a in attrs.iter().chain(["background", "style"].iter()) {
-        if let Some(v) = el.get_attribute(a) {
-            out.push((*a, v));
+    // One pass over the element's attributes (each name read once) rather
+    // than a `get_attribute` per candidate name, which allocates the name
+    // it looks for every time: up to ten per `<img>`. The first of
+    // duplicate attributes counts, as for `get_attribute`; the result is in
+    // candidate order.
+    const EVERY: [&str; 2] = ["background", "style"];
+    if attrs.len() > MAX_URL_ATTRS {
+        // Not for any tag of `url_attrs` (tested); kept correct anyway.
+        let all = attrs.iter().chain(EVERY.iter());
+        return all
+            .filter_map(|a| Some((*a, el.get_attribute(a)?)))
+            .collect();
+    }
+    let wanted = |i: usize| match i.checked_sub(attrs.len()) {
+        None => attrs.get(i),
+        Some(j) => EVERY.get(j),
+    };
+    let mut found: [Option<String>; MAX_URL_ATTRS + 2] = Default::default();
+    for a in el.attributes() {
+        let name = a.name();
+        let slot = (0..attrs.len() + 2).find(|&i| wanted(i).is_some_and(|w| *w == name));
+        if let Some(slot) = slot.and_then(|i| found.get_mut(i)) {
+            if slot.is_none() {
+                *slot = Some(a.value());
+            }
         }
     }
-    out
+    (0..attrs.len() + 2)
+        .filter_map(|i| Some((*wanted(i)?, found.get_mut(i)?.take()?)))
+        .collect()
 }
+
+/// The most URL attributes [`url_attrs`] names for one tag.
+const MAX_URL_ATTRS: usize = 8;
 
 /// Every URL in the value of attribute `attr` (raw, entities not decoded
 /// except for `style`, whose CSS is read after decoding).
@@ -299,6 +325,16 @@ fn hide_iframe(ctx: &Ctx, el: &mut Element, in_noscript: bool, v: Option<&Vendor
 #[cfg(test)]
 mod tests {
     use super::srcset_urls;
+
+    #[test]
+    fn every_tag_fits_the_attribute_slots() {
+        for tag in [
+            "img", "image", "iframe", "frame", "embed", "audio", "track", "input", "video",
+            "source", "object", "link", "a", "area", "feimage", "use", "script", "p",
+        ] {
+            assert!(super::url_attrs(tag).len() <= super::MAX_URL_ATTRS, "{tag}");
+        }
+    }
 
     #[test]
     fn srcset_as_the_spec_splits_it() {
