@@ -37,6 +37,26 @@ function reader(buf) {
  * wasm rustc links (before wasm-bindgen) keeps: `_$LT$a..B$u20$as$u20$c..D$GT$`
  * is `<a::B as c::D>`.
  */
+/**
+ * Reads one subsection of the `name` custom section (up to `end`) into
+ * `names` (index → name): 1 = function names, 9 = data segment names.
+ */
+function readNames(r, end, wanted, names) {
+  while (r.pos < end) {
+    const sub = r.byte();
+    const len = r.u32();
+    const subEnd = r.pos + len;
+    if (sub === wanted) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        const idx = r.u32();
+        names.set(idx, r.name());
+      }
+    }
+    r.pos = subEnd;
+  }
+}
+
 export function unescapeLegacy(name) {
   if (!name.includes("$")) return name;
   const map = { LT: "<", GT: ">", RF: "&", BP: "*", C: ",", SP: "@", LP: "(", RP: ")" };
@@ -143,22 +163,7 @@ export function wasmBreakdown(buf) {
     } else if (id === 11) {
       data = size;
     } else if (id === 0) {
-      const name = r.name();
-      if (name === "name") {
-        while (r.pos < end) {
-          const sub = r.byte();
-          const len = r.u32();
-          const subEnd = r.pos + len;
-          if (sub === 1) {
-            const n = r.u32();
-            for (let i = 0; i < n; i++) {
-              const idx = r.u32();
-              names.set(idx, r.name());
-            }
-          }
-          r.pos = subEnd;
-        }
-      }
+      if (r.name() === "name") readNames(r, end, 1, names);
     }
     r.pos = end;
   }
@@ -221,19 +226,7 @@ export function dataSegments(buf) {
         r.pos += len;
       }
     } else if (id === 0 && r.name() === "name") {
-      while (r.pos < end) {
-        const sub = r.byte();
-        const len = r.u32();
-        const subEnd = r.pos + len;
-        if (sub === 9) {
-          const n = r.u32();
-          for (let i = 0; i < n; i++) {
-            const idx = r.u32();
-            names.set(idx, r.name());
-          }
-        }
-        r.pos = subEnd;
-      }
+      readNames(r, end, 9, names);
     }
     r.pos = end;
   }
