@@ -305,9 +305,7 @@ fn main() {
     );
     row(
         "settings from the generated Rust expression (config::static_settings, stop 12)",
-        time(rounds, || {
-            consent_edge::config::static_settings().expect("valid")
-        }),
+        time(rounds, consent_edge::config::static_settings),
     );
     row(
         "Catalog::from_config: compiled at run time, automaton included",

@@ -93,10 +93,9 @@ impl Config {
 
 /// The embedded `consent.toml` settings, built by the expression `build.rs`
 /// wrote from the validated file (not validated again: `build.rs` did, and
-/// a test checks the value equals the parsed TOML). Cannot fail; the
-/// `Result` is kept for callers of the JSON version it replaced.
-pub fn static_settings() -> Result<Settings, ConfigError> {
-    Ok(include!(concat!(env!("OUT_DIR"), "/settings.rs")))
+/// a test checks the value equals the parsed TOML).
+pub fn static_settings() -> Settings {
+    include!(concat!(env!("OUT_DIR"), "/settings.rs"))
 }
 
 /// A string of the generated settings expression as the type of its field:
@@ -134,7 +133,7 @@ fn lit<T: Literal>(s: &'static str) -> T {
 pub fn load_embedded() -> Result<&'static Config, &'static ConfigError> {
     static CFG: OnceLock<Result<Config, ConfigError>> = OnceLock::new();
     CFG.get_or_init(|| {
-        let config = static_settings()?;
+        let config = static_settings();
         let catalog = crate::trackers::static_catalog_file();
         Ok(Config(Validated { config, catalog }))
     })

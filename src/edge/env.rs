@@ -5,7 +5,7 @@ use worker::Env;
 
 thread_local! {
     /// This isolate's settings, read on its first request.
-    static SETTINGS: std::cell::OnceCell<&'static Settings> = const { std::cell::OnceCell::new() };
+    static SETTINGS: std::cell::OnceCell<Settings> = const { std::cell::OnceCell::new() };
 }
 
 /// The settings, read once per isolate: a worker's vars and secrets are
@@ -17,7 +17,7 @@ thread_local! {
 /// clone of the isolate's copy (a few short strings) keeps the callers'
 /// owned `Settings`.
 pub fn settings(env: &Env) -> Settings {
-    SETTINGS.with(|s| (*s.get_or_init(|| Box::leak(Box::new(read(env))))).clone())
+    SETTINGS.with(|s| s.get_or_init(|| read(env)).clone())
 }
 
 /// Reads the settings: a secret of a name wins over a var of that name.

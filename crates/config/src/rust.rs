@@ -311,43 +311,33 @@ impl ser::SerializeMap for Compound<'_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), Error> {
-        self.field(key, v)
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
-        let value = skipped_value(self.name, key);
-        self.w.put(format_args!("{key}: {value}, "))
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self)
-    }
+/// The compounds written as named fields (a struct, a struct variant): the
+/// same three methods each; a field serde skips is written with its value
+/// from [`skipped_value`].
+macro_rules! field_compound {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Compound<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                v: &T,
+            ) -> Result<(), Error> {
+                self.field(key, v)
+            }
+            fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
+                let value = skipped_value(self.name, key);
+                self.w.put(format_args!("{key}: {value}, "))
+            }
+            fn end(self) -> Result<(), Error> {
+                Compound::end(self)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), Error> {
-        self.field(key, v)
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
-        let value = skipped_value(self.name, key);
-        self.w.put(format_args!("{key}: {value}, "))
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self)
-    }
-}
+field_compound!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {
