@@ -26,6 +26,7 @@ mod origin;
 mod proxy;
 mod records;
 mod stream;
+mod warm;
 
 use crate::proxy::{request_filter, Dispatch, RequestFacts, Visit, ADMIN_ALLOW};
 use crate::records::Record;
@@ -42,6 +43,7 @@ use worker::*;
 fn start() {
     console_error_panic_hook::set_once();
     warm_up();
+    warm::shell();
 }
 
 /// Everything one-time, done before the first visitor arrives: the
@@ -64,7 +66,7 @@ fn warm_up() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    match handle(req, &env, &ctx).await {
+    match boxed(handle(req, &env, &ctx)).await {
         Ok(resp) => Ok(resp),
         Err(e) => e.into_response(),
     }
@@ -102,20 +104,20 @@ async fn handle(
     match request_filter(&facts, &visit, cfg, &settings) {
         Dispatch::Loop => Err(crate::proxy::Failure::Loop.into()),
         Dispatch::Consent => {
-            cold(consent::endpoint(
+            boxed(consent::endpoint(
                 req, env, ctx, &settings, cfg, &visit, &headers,
             ))
             .await
         }
-        Dispatch::Admin(sub) => Ok(cold(records::records_endpoint(
+        Dispatch::Admin(sub) => Ok(boxed(records::records_endpoint(
             &sub, &req, env, &settings, cfg, &visit,
         ))
         .await?),
         Dispatch::CspReport => {
-            Ok(cold(discovery::csp_report(req, env, &settings, cfg, &visit)).await?)
+            Ok(boxed(discovery::csp_report(req, env, &settings, cfg, &visit)).await?)
         }
         Dispatch::Discovery => {
-            Ok(cold(discovery::discovery_list(&req, env, &settings, cfg)).await?)
+            Ok(boxed(discovery::discovery_list(&req, env, &settings, cfg)).await?)
         }
         Dispatch::AdminMethodNotAllowed => {
             let resp = http::json_response(
@@ -136,13 +138,16 @@ async fn handle(
     }
 }
 
-/// A cold endpoint's future behind a pointer: polled through a vtable, so
-/// its state machine is its own function instead of being inlined into
-/// the request handler's poll, which every page runs and V8 compiles on
-/// the first request (179 KB → 108 KB; first request 0.86× in workerd,
-/// median of five loaded-machine pairs; +1.6 KB gzip: docs/BENCHMARKS.md,
-/// "Wasm size: stop 12 steps").
-fn cold<'a, T>(
+/// A future behind a pointer: polled through a vtable, so its state
+/// machine is one function of its own instead of being inlined into its
+/// caller's poll. For the cold endpoints: the request handler's poll,
+/// which every page runs and V8 compiles on the first request, shrinks
+/// (179 KB → 108 KB; first request 0.86× in workerd, median of five
+/// loaded-machine pairs; +1.6 KB gzip: docs/BENCHMARKS.md, "Wasm size:
+/// stop 12 steps"). For [`handle`] itself: `fetch` and the shell warm-up
+/// ([`warm::shell`]) poll the same compiled function, so the warm-up's
+/// compilation is the first request's.
+fn boxed<'a, T>(
     f: impl std::future::Future<Output = T> + 'a,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>> {
     Box::pin(f)
