@@ -9,8 +9,8 @@
 //! config types, never parsed: `trackers/embedded.rs`) and `consent.toml`'s
 //! settings as a Rust expression that builds them (`build.rs`,
 //! `buildscript/settings.rs`; every default written out, so nothing falls
-//! back to a default silently), run once by [`load_embedded`], which the
-//! shell's `start` event calls. Nothing is deserialised: before stop 12 the
+//! back to a default silently), run once by [`Config::embedded`],
+//! which the shell's `start` event calls. Nothing is deserialised: before stop 12 the
 //! settings were canonical JSON read with serde_json once per isolate
 //! (docs/BENCHMARKS.md "Startup (stop 12)" has both, step by step). The
 //! same code runs on both targets, so the native tests check what ships.
@@ -79,15 +79,19 @@ impl Config {
         }))
     }
 
-    /// The embedded configuration. `build.rs` refuses to build a worker
-    /// whose files do not validate, so this cannot fail in a built worker;
-    /// should it anyway, it panics naming the error (the shell calls
-    /// [`load_embedded`] first and answers 500 with the error instead).
+    /// The embedded configuration, built once per isolate from what
+    /// `build.rs` generated: the settings and the catalog file. Both were
+    /// validated by `build.rs`, which refuses to build a worker whose files
+    /// do not validate, so nothing is left to fail here (a test checks the
+    /// value equals the validated TOML).
     pub fn embedded() -> &'static Config {
-        match load_embedded() {
-            Ok(cfg) => cfg,
-            Err(e) => panic!("invalid embedded configuration: {e}"),
-        }
+        static CFG: OnceLock<Config> = OnceLock::new();
+        CFG.get_or_init(|| {
+            Config(Validated {
+                config: static_settings(),
+                catalog: crate::trackers::static_catalog_file(),
+            })
+        })
     }
 }
 
@@ -125,19 +129,6 @@ impl Literal for consent_edge_config::UnknownScripts {
 
 fn lit<T: Literal>(s: &'static str) -> T {
     T::lit(s)
-}
-
-/// Loads the embedded configuration, once per isolate: the settings and
-/// the catalog file from what `build.rs` generated. Both were validated by
-/// `build.rs` (a test checks the result equals the validated TOML).
-pub fn load_embedded() -> Result<&'static Config, &'static ConfigError> {
-    static CFG: OnceLock<Result<Config, ConfigError>> = OnceLock::new();
-    CFG.get_or_init(|| {
-        let config = static_settings();
-        let catalog = crate::trackers::static_catalog_file();
-        Ok(Config(Validated { config, catalog }))
-    })
-    .as_ref()
 }
 
 impl Catalog {

@@ -54,11 +54,7 @@ fn start() {
 /// docs/BENCHMARKS.md "Startup (stop 12)"). Never fails the start: an error
 /// is logged and the request path initialises lazily as before.
 fn warm_up() {
-    let cfg = match crate::config::load_embedded() {
-        Ok(cfg) => cfg,
-        // The first request answers 500 with this error (see `handle`).
-        Err(e) => return console_error!("consent-edge: warm-up skipped: {e}"),
-    };
+    let cfg = Config::embedded();
     if let Err(e) = crate::proxy::warm::run(cfg, crate::trackers::Catalog::configured()) {
         console_error!("consent-edge: {e}");
     }
@@ -87,10 +83,8 @@ async fn handle(
             console_error!("consent-edge: {problem}");
         }
     });
-    // Validated once per isolate; an invalid configuration is a clear 500,
-    // never a silent fallback to defaults.
-    let cfg =
-        crate::config::load_embedded().map_err(|e| crate::proxy::Failure::Config(e.to_string()))?;
+    // Validated by build.rs, built once per isolate.
+    let cfg = Config::embedded();
     let url = req.url()?;
     let headers = http::request_headers(&req);
     // The raw method: `req.method()` reads PROPFIND, PURGE, QUERY … as GET.

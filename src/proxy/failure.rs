@@ -21,9 +21,6 @@ pub enum Failure {
     Busy,
     /// A bug or a runtime error of ours.
     Internal(String),
-    /// The embedded configuration does not validate (`build.rs` rules this
-    /// out for a built worker; never silently replaced by defaults).
-    Config(String),
 }
 
 impl Failure {
@@ -34,7 +31,7 @@ impl Failure {
             Failure::OriginTimeout(_) => 504,
             Failure::Loop => 508,
             Failure::Store(_) | Failure::Busy => 503,
-            Failure::Internal(_) | Failure::Config(_) => 500,
+            Failure::Internal(_) => 500,
         }
     }
 
@@ -57,7 +54,6 @@ impl fmt::Display for Failure {
             ),
             Failure::Store(e) => write!(f, "the consent record store is unavailable ({e})"),
             Failure::Busy => f.write_str("too many responses in flight"),
-            Failure::Config(e) => write!(f, "the worker's configuration is invalid: {e}"),
             Failure::Internal(e) => write!(
                 f,
                 "internal error while handling this request ({e}); this is a bug in consent-edge, \
@@ -76,11 +72,6 @@ mod tests {
     #[test]
     fn each_source_has_its_status_and_names_the_problem() {
         let cases = [
-            (
-                Failure::Config("consent.toml:3:12: revision: expected an integer".into()),
-                500,
-                "configuration is invalid: consent.toml:3:12",
-            ),
             (
                 Failure::OriginUnreachable("refused".into()),
                 502,

@@ -111,7 +111,7 @@ impl TagIdsRow {
 }
 
 /// `trackers.toml` as data, copied from the static rows (the shell does it
-/// once: `config::load_embedded`).
+/// once: `config::Config::embedded`).
 pub(crate) fn static_catalog_file() -> CatalogFile {
     CatalogFile {
         vendor: VENDORS.iter().map(VendorRow::to_vendor).collect(),
