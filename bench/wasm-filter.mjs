@@ -2,7 +2,7 @@
 // worker: bench/wasm-filter/ built once per global allocator, then the corpus
 // pages of 70-100 KB filtered by each build, alternated page by page (order
 // rotated), after a warm-up pass (so V8 has tiered the hot code up).
-//   node bench/wasm-filter.mjs [dlmalloc] [talc] [rlsf] [bump]
+//   node bench/wasm-filter.mjs [dlmalloc] [classes] [talc] [rlsf] [bump]
 // The first build is the baseline: prints each build's median page time, its
 // sum over the pages, and the median over pages of its ratio to the baseline.
 // ALL=1: a visitor who granted everything (default: nothing); INJECT=1: the

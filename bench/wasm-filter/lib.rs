@@ -6,7 +6,8 @@
 //! stubs.
 //!
 //! The global allocator is a feature: std's dlmalloc (none, as in the
-//! worker), `talc`, `rlsf`, or `bump` — the floor: nothing is freed, and
+//! worker), `classes` (free lists for small blocks in front of dlmalloc),
+//! `talc`, `rlsf`, or `bump` — the floor: nothing is freed, and
 //! [`run`] resets it to the mark [`mark`] set after the warm-up, so each page
 //! allocates from the same memory (measurement only: it would exhaust an
 //! isolate's memory in a few hundred pages).
@@ -102,6 +103,96 @@ mod bump {
         next: Cell::new(0),
         end: Cell::new(0),
         mark: Cell::new(0),
+    };
+}
+
+/// Free lists per size class for small blocks in front of dlmalloc: what
+/// the worker could use instead of dlmalloc alone (measured, not adopted:
+/// docs/BENCHMARKS.md, "Wasm path, stop 13").
+#[cfg(feature = "classes")]
+mod classes {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+    use std::ptr;
+
+    /// Classes of 16, 32, …, 256 bytes; alignment up to 8.
+    const STEP: usize = 16;
+    const CLASSES: usize = 16;
+    const ALIGN: usize = 8;
+
+    pub struct Classes {
+        /// Head of each class's free list; a free block holds the next
+        /// one's address in its first word.
+        free: [Cell<*mut u8>; CLASSES],
+    }
+
+    // SAFETY: wasm32 without atomics is single-threaded.
+    unsafe impl Sync for Classes {}
+
+    fn class(l: Layout) -> Option<usize> {
+        (l.size() > 0 && l.size() <= STEP * CLASSES && l.align() <= ALIGN)
+            .then(|| (l.size() - 1) / STEP)
+    }
+
+    fn block(c: usize) -> Layout {
+        // SAFETY: 16..=256 bytes, a power-of-two alignment.
+        unsafe { Layout::from_size_align_unchecked((c + 1) * STEP, ALIGN) }
+    }
+
+    unsafe impl GlobalAlloc for Classes {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let Some(c) = class(l) else {
+                return System.alloc(l);
+            };
+            let head = self.free[c].get();
+            if head.is_null() {
+                return System.alloc(block(c));
+            }
+            self.free[c].set(head.cast::<*mut u8>().read());
+            head
+        }
+
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            match class(l) {
+                Some(c) => {
+                    p.cast::<*mut u8>().write(self.free[c].get());
+                    self.free[c].set(p);
+                }
+                None => System.dealloc(p, l),
+            }
+        }
+
+        unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+            if class(l).is_none() {
+                return System.alloc_zeroed(l);
+            }
+            let p = self.alloc(l);
+            if !p.is_null() {
+                ptr::write_bytes(p, 0, l.size());
+            }
+            p
+        }
+
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, size: usize) -> *mut u8 {
+            let new = Layout::from_size_align_unchecked(size, l.align());
+            match (class(l), class(new)) {
+                (Some(a), Some(b)) if a == b => p,
+                (None, None) => System.realloc(p, l, size),
+                _ => {
+                    let q = self.alloc(new);
+                    if !q.is_null() {
+                        ptr::copy_nonoverlapping(p, q, l.size().min(size));
+                        self.dealloc(p, l);
+                    }
+                    q
+                }
+            }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOC: Classes = Classes {
+        free: [const { Cell::new(ptr::null_mut()) }; CLASSES],
     };
 }
 
