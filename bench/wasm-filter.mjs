@@ -2,7 +2,7 @@
 // worker: bench/wasm-filter/ built once per global allocator, then the corpus
 // pages of 70-100 KB filtered by each build, alternated page by page (order
 // rotated), after a warm-up pass (so V8 has tiered the hot code up).
-//   node bench/wasm-filter.mjs [dlmalloc] [classes] [talc] [rlsf] [bump]
+//   node bench/wasm-filter.mjs [dlmalloc] [classes] [talc] [rlsf] [bump] [path/to/build.wasm]
 // The first build is the baseline: prints each build's median page time, its
 // sum over the pages, and the median over pages of its ratio to the baseline.
 // ALL=1: a visitor who granted everything (default: nothing); INJECT=1: the
@@ -29,6 +29,8 @@ const pages = fs.readdirSync(dir).filter((f) => f.endsWith(".html")).sort()
   .filter((b) => b.length >= 70 * 1024 && b.length <= 100 * 1024);
 
 function build(variant) {
+  // A path to a .wasm built earlier (e.g. kept in bench-builds/): as is.
+  if (variant.endsWith(".wasm")) return variant;
   const target = path.join(ROOT, "target/wasm-filter");
   const args = ["build", "--release", "--quiet", "--target", "wasm32-unknown-unknown",
     "--manifest-path", path.join(HERE, "wasm-filter/Cargo.toml"), "--target-dir", target];
@@ -92,5 +94,5 @@ const pm = t.map((pp) => pp.map(med));
 console.log(`${pages.length} pages of 70-100 KB, ${ALL ? "everything" : "nothing"} granted, ${["no injection", "injection", "as the worker"][INJECT]}, ${ROUNDS} rounds, load ${load1}`);
 for (let i = 0; i < mods.length; i++) {
   const ratio = med(pm[i].map((x, k) => x / pm[0][k]));
-  console.log(`  ${variants[i].padEnd(9)} median page ${med(pm[i]).toFixed(3)} ms   sum ${pm[i].reduce((a, b) => a + b, 0).toFixed(1)} ms   ×${ratio.toFixed(3)} vs ${variants[0]}`);
+  console.log(`  ${path.basename(variants[i]).padEnd(9)} median page ${med(pm[i]).toFixed(3)} ms   sum ${pm[i].reduce((a, b) => a + b, 0).toFixed(1)} ms   ×${ratio.toFixed(3)} vs ${path.basename(variants[0])}`);
 }
