@@ -15,12 +15,13 @@
 use super::handlers::{on, selectors, Rewriting};
 use super::hold::SharedCore;
 use super::policy::Ctx;
+use super::source::{SharedSource, Source};
 use super::Blocking;
 use crate::consent::Category;
 use crate::html::decode_attribute;
 use crate::markup;
 use encoding_rs::Encoding;
-use lol_html::html_content::{Comment, Element, EndTag, TextChunk, TextType};
+use lol_html::html_content::{Attribute, Comment, Element, EndTag, TextChunk, TextType};
 use lol_html::{ElementContentHandlers, HandlerResult, Selector};
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -45,17 +46,22 @@ const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 /// Nothing is registered when the visitor granted every category: nothing
 /// can be refused, and the page passes byte for byte (the differential
 /// cut included: it only protects refusals).
-pub(super) fn code_handlers(s: Rewriting, ctx: &Rc<Ctx>, _core: &SharedCore) -> Rewriting {
+pub(super) fn code_handlers(
+    s: Rewriting,
+    ctx: &Rc<Ctx>,
+    _core: &SharedCore,
+    source: &SharedSource,
+) -> Rewriting {
     if ctx.strictest_refused().is_none() {
         return s;
     }
     static FOREIGN: OnceLock<Selector> = OnceLock::new();
     let sel = FOREIGN.get_or_init(|| "svg, math".parse().expect("foreign selector"));
     let foreign = Rc::new(Cell::new(0u32));
-    let (c, f) = (ctx.clone(), foreign.clone());
+    let (c, f, src) = (ctx.clone(), foreign.clone(), source.clone());
     let s = s.append_element_content_handler(on(&selectors().any, move |el| {
         breakout_check(el)?;
-        handle_code_attrs(&c, el);
+        handle_code_attrs(&c, el, Some(&src.borrow()));
         Ok(())
     }));
     let (f2, f3) = (foreign.clone(), foreign.clone());
@@ -197,7 +203,10 @@ fn breakout_check(el: &mut Element) -> HandlerResult {
 /// * `<meta http-equiv=refresh>` to a refused vendor loses `http-equiv`.
 ///
 /// Author-tagged elements (`data-consent`) are left to their own handler.
-pub(super) fn handle_code_attrs(ctx: &Ctx, el: &mut Element) {
+///
+/// `source`: the input the element came from, to read names and values
+/// as spelled there ([`raw_attr`]) rather than allocated one by one.
+pub(super) fn handle_code_attrs(ctx: &Ctx, el: &mut Element, source: Option<&Source>) {
     if el.removed() || ctx.strictest_refused().is_none() {
         // Everything granted (a `<noscript>` fragment): nothing to refuse.
         return;
@@ -209,27 +218,38 @@ pub(super) fn handle_code_attrs(ctx: &Ctx, el: &mut Element) {
     let mut hits: Vec<(String, Option<String>, Refusal)> = Vec::new();
     let mut http_equiv = false;
     for a in el.attributes() {
-        let name = a.name();
-        if name.starts_with("data-") {
-            if name == markup::CONSENT {
+        let raw = source.and_then(|s| raw_attr(s, a));
+        let decoded;
+        let name = match raw {
+            Some((n, _)) => n,
+            None => {
+                decoded = a.name();
+                decoded.as_bytes()
+            }
+        };
+        if starts_with_ci(name, b"data-") {
+            if name.eq_ignore_ascii_case(markup::CONSENT.as_bytes()) {
                 // Left to the author-tag handler.
                 return;
             }
             continue;
         }
-        http_equiv |= name == "http-equiv";
-        let value = a.value();
-        if name.len() > 2 && name.starts_with("on") {
-            if let Some(r) = refused_in_code(ctx, &decode_attribute(&value)) {
-                hits.push((name, None, r));
+        http_equiv |= name.eq_ignore_ascii_case(b"http-equiv");
+        if name.len() > 2 && starts_with_ci(name, b"on") {
+            if let Some(r) = refused_in_code(ctx, &decode_attribute(&a.value())) {
+                hits.push((a.name(), None, r));
             }
             continue;
         }
-        if !may_be_code_url(&value) {
+        if raw.is_some_and(|(_, v)| !may_be_code_url(v)) {
+            continue;
+        }
+        let value = a.value();
+        if !may_be_code_url(value.as_bytes()) {
             continue;
         }
         if let Some(r) = url_code_refused(ctx, &value) {
-            hits.push((name, Some(value), r));
+            hits.push((a.name(), Some(value), r));
         }
     }
     if http_equiv && el.tag_name() == "meta" {
@@ -270,18 +290,62 @@ pub(super) fn handle_code_attrs(ctx: &Ctx, el: &mut Element) {
     }
 }
 
+/// An attribute's name and value as the source spelled them, if `source`
+/// still holds them and they answer every test of [`handle_code_attrs`]
+/// as lol_html's decoded `name()`/`value()` would: lol_html rewrites only
+/// ASCII-compatible encodings, in which a byte below 0x80 at a character
+/// boundary is that ASCII character, so an ASCII prefix (`data-`, `on`,
+/// `javascript:`) or an ASCII name reads the same either way, and `&` is
+/// never part of a multi-byte character. A name or value whose first byte
+/// is 0x80 or above is left to lol_html: its decoding honours a leading
+/// byte-order mark (`EF BB BF`, `FE FF`, `FF FE`), which can turn the rest
+/// into other characters. An attribute written without a value has an
+/// empty one.
+fn raw_attr<'s>(source: &'s Source, a: &Attribute<'_>) -> Option<(&'s [u8], &'s [u8])> {
+    let name = source.get(a.name_source_location()?.bytes())?;
+    let value = match a.value_source_location() {
+        Some(v) => source.get(v.bytes())?,
+        None => b"",
+    };
+    if name.first().is_none_or(|b| *b >= 0x80) || value.first().is_some_and(|b| *b >= 0x80) {
+        return None;
+    }
+    #[cfg(debug_assertions)]
+    {
+        // The offsets are lol_html's: check them against its own reading.
+        if name.is_ascii() {
+            debug_assert_eq!(
+                a.name().as_bytes(),
+                name.to_ascii_lowercase(),
+                "attribute name"
+            );
+        }
+        if value.is_ascii() {
+            debug_assert_eq!(a.value().as_bytes(), value, "attribute value");
+        }
+    }
+    Some((name, value))
+}
+
+/// Whether `s` starts with `prefix`, ASCII case-insensitively.
+fn starts_with_ci(s: &[u8], prefix: &[u8]) -> bool {
+    s.get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
 /// Whether an attribute value can be a `javascript:` or `data:` URL,
 /// without allocating (the hot path: every attribute of every element).
 /// A value with a character reference goes to the full check (the scheme
 /// may be spelled with references); otherwise the scheme is read as the
 /// URL parser reads it: leading C0 controls and spaces skipped, tabs and
 /// newlines ignored, ASCII case-insensitive.
-fn may_be_code_url(v: &str) -> bool {
-    if v.contains('&') {
+fn may_be_code_url(v: &[u8]) -> bool {
+    if v.contains(&b'&') {
         return true;
     }
     let mut letters = v
-        .bytes()
+        .iter()
+        .copied()
         .skip_while(|b| *b <= b' ')
         .filter(|b| !matches!(b, b'\t' | b'\n' | b'\r'))
         .map(|b| b.to_ascii_lowercase());
@@ -519,6 +583,58 @@ pub(super) fn importmap_refused(
 #[cfg(test)]
 mod tests {
     use super::{may_be_code_url, refresh_url};
+    use crate::consent::Grants;
+    use crate::filter::{Config, Filter, Page};
+    use crate::trackers::Catalog;
+
+    fn filtered(html: &[u8], chunk: usize) -> Vec<u8> {
+        let page = Page {
+            grants: Grants::NECESSARY_ONLY,
+            ..Page::default()
+        };
+        let mut f = Filter::new(Catalog::embedded(), &Config::default(), page, None);
+        let mut out = Vec::new();
+        for c in html.chunks(chunk) {
+            out.extend(f.write(c));
+        }
+        out.extend(f.end());
+        out
+    }
+
+    /// Names and values read from the source window ([`super::raw_attr`])
+    /// or, for a tag longer than the window or a leading byte-order mark,
+    /// through lol_html: the same verdicts however the input is chunked.
+    #[test]
+    fn attributes_read_alike_from_the_source_or_through_lol_html() {
+        let html = "<p><a ID=x OnClick=\"fetch('//www.google-analytics.com/collect')\" \
+             href=\"javascript:fetch('//www.google-analytics.com/g')\">a</a>\
+             <a href=\"\u{feff}javascript:fetch('//www.google-analytics.com/g')\">b</a>\
+             <a DATA-consent=analytics href=\"javascript:x()\">c</a>\
+             <a title=ok href=/x>d</a></p>";
+        let whole = filtered(html.as_bytes(), html.len());
+        let text = String::from_utf8(whole.clone()).unwrap();
+        assert!(
+            !text.contains("OnClick") && !text.contains("onclick"),
+            "{text}"
+        );
+        assert!(
+            text.contains("<a ID=x data-consent-href=\"javascript:"),
+            "{text}"
+        );
+        // lol_html's decoding drops the byte-order mark: refused too.
+        assert!(
+            text.contains("<a data-consent-href=\"javascript:"),
+            "{text}"
+        );
+        assert!(
+            text.contains("DATA-consent=analytics href=\"javascript:x()\""),
+            "{text}"
+        );
+        assert!(text.contains("<a title=ok href=/x>d</a>"), "{text}");
+        for chunk in [1, 2, 7, 16, 61] {
+            assert_eq!(filtered(html.as_bytes(), chunk), whole, "chunks of {chunk}");
+        }
+    }
 
     #[test]
     fn code_url_precheck_lets_every_spelling_through() {
@@ -531,7 +647,7 @@ mod tests {
             "&#106;avascript:x",
             "java&#9;script:x",
         ] {
-            assert!(may_be_code_url(v), "{v:?}");
+            assert!(may_be_code_url(v.as_bytes()), "{v:?}");
         }
         for v in [
             "https://a.b/",
@@ -541,7 +657,7 @@ mod tests {
             "",
             "j",
         ] {
-            assert!(!may_be_code_url(v), "{v:?}");
+            assert!(!may_be_code_url(v.as_bytes()), "{v:?}");
         }
     }
 

@@ -112,6 +112,7 @@ mod failsafe;
 mod handlers;
 mod hold;
 mod policy;
+mod source;
 
 pub use config::{Blocking, Config};
 
@@ -214,6 +215,8 @@ pub struct Filter {
     core: SharedCore,
     ctx: Rc<Ctx>,
     body_end: Rc<str>,
+    /// The last chunks written, for the code handler ([`source`]).
+    source: source::SharedSource,
     failed: bool,
 }
 
@@ -269,7 +272,8 @@ impl Filter {
         let s = base_settings(cfg, enc, header_enc.is_none());
         let s = early_handlers(s, &injection.head_start, &core);
         let s = tracker_handlers(s, &ctx, &core);
-        let s = code::code_handlers(s, &ctx, &core);
+        let source = source::SharedSource::default();
+        let s = code::code_handlers(s, &ctx, &core, &source);
         let s = failsafe::failsafe_handlers(s, &ctx, &core, &body_end);
         let s = injection_handlers(s, injection, &core);
         let sink = Sink {
@@ -281,6 +285,7 @@ impl Filter {
             core,
             ctx,
             body_end,
+            source,
             failed: false,
         }
     }
@@ -289,6 +294,10 @@ impl Filter {
     /// available so far.
     pub fn write(&mut self, chunk: &[u8]) -> Vec<u8> {
         if let Some(rw) = self.rewriter.as_mut() {
+            if self.ctx.strictest_refused().is_some() {
+                // Read only by the code handler, registered only then.
+                self.source.borrow_mut().push(chunk);
+            }
             if rw.write(chunk).is_err() {
                 self.rewriter = None;
                 self.fail();

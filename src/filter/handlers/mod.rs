@@ -114,7 +114,8 @@ pub(super) fn rewrite_fragment(ctx: &Ctx, content: &[u8], encoding: &'static Enc
         .append_element_content_handler(on(&selectors().any, |el| {
             let tag = el.tag_name();
             media_or_tagged(ctx, el, true, &tag);
-            super::code::handle_code_attrs(ctx, el);
+            // Offsets would be the fragment's: read through lol_html.
+            super::code::handle_code_attrs(ctx, el, None);
             Ok(())
         }))
         .with_encoding(enc)

@@ -1,0 +1,71 @@
+//! The last input bytes a filter was given, so that a handler can read an
+//! attribute's name and value as the source spelled them
+//! ([`lol_html::html_content::Attribute::name_source_location`]) instead of
+//! through `Attribute::name`/`value`, which decode and allocate a `String`
+//! every time: 8 % of the filter's time in V8 when read on every attribute
+//! of every element (docs/BENCHMARKS.md, "Wasm path, stop 13").
+//!
+//! Only the chunk being written and the one before are kept (a copy, ≤ two
+//! chunks): an attribute outside them (a start tag longer than a chunk) is
+//! not found, and the caller reads it through lol_html as before.
+
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
+
+/// The window over the input, shared by a filter and its code handler.
+pub(super) type SharedSource = Rc<RefCell<Source>>;
+
+/// The bytes of the last two chunks written, and where they start in the
+/// input.
+#[derive(Debug, Default)]
+pub(super) struct Source {
+    /// Offset in the input of `bytes[0]`.
+    start: usize,
+    /// The previous chunk, then the current one.
+    bytes: Vec<u8>,
+    /// Length of the current chunk (the tail of `bytes`).
+    current: usize,
+}
+
+impl Source {
+    /// Called with each chunk before the rewriter sees it.
+    pub(super) fn push(&mut self, chunk: &[u8]) {
+        let drop = self.bytes.len() - self.current;
+        self.bytes.drain(..drop);
+        self.start += drop;
+        self.bytes.extend_from_slice(chunk);
+        self.current = chunk.len();
+    }
+
+    /// The input bytes at `range` (offsets in the input), if still held.
+    pub(super) fn get(&self, range: Range<usize>) -> Option<&[u8]> {
+        let from = range.start.checked_sub(self.start)?;
+        self.bytes.get(from..from + range.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_last_two_chunks() {
+        let mut s = Source::default();
+        s.push(b"abc");
+        assert_eq!(s.get(0..3), Some(&b"abc"[..]));
+        s.push(b"defg");
+        assert_eq!(s.get(1..5), Some(&b"bcde"[..]));
+        s.push(b"hi");
+        assert_eq!(
+            s.get(2..3),
+            None,
+            "the chunk before the previous one is gone"
+        );
+        assert_eq!(s.get(3..9), Some(&b"defghi"[..]));
+        assert_eq!(s.get(8..10), None, "past the end");
+        s.push(b"");
+        assert_eq!(s.get(7..9), Some(&b"hi"[..]));
+        assert_eq!(s.get(6..9), None);
+    }
+}
