@@ -33,6 +33,7 @@
 mod classify;
 mod embedded;
 mod normalise;
+mod packed;
 mod self_hosted;
 mod signatures;
 pub(crate) mod tables;
