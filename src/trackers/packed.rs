@@ -138,6 +138,7 @@ impl Packer {
 pub struct Cursor<'a> {
     rest: &'a str,
     spoiled: bool,
+    scratch: Vec<&'a str>,
 }
 
 impl<'a> Cursor<'a> {
@@ -146,6 +147,7 @@ impl<'a> Cursor<'a> {
         Cursor {
             rest: packed,
             spoiled: false,
+            scratch: Vec::new(),
         }
     }
 
@@ -162,7 +164,11 @@ impl<'a> Cursor<'a> {
     /// The next string. A mark other than `UNIT` before the next `UNIT`
     /// means the text is out of step with the grammar.
     pub fn str(&mut self) -> &'a str {
-        if let Some(at) = self.rest.find([UNIT, END, NONE]) {
+        // bytes, not `str::find` with a `char` set, which decodes every
+        // character (first `Config::embedded()`, natively: 0.271 → 0.255
+        // ms); the marks are ASCII, so their position is a char boundary
+        let mark = |b: u8| (NONE as u8..=UNIT as u8).contains(&b);
+        if let Some(at) = self.rest.bytes().position(mark) {
             let (s, rest) = self.rest.split_at(at);
             if let Some(rest) = rest.strip_prefix(UNIT) {
                 self.rest = rest;
@@ -229,11 +235,18 @@ impl<'a> Cursor<'a> {
         self.str().to_owned()
     }
 
+    /// A list as owned strings, allocated at its exact length: gathered
+    /// in `scratch` first, not grown push by push (first
+    /// `Config::embedded()`, natively: 0.255 → 0.243 ms; copying the
+    /// former static rows was 0.138 ms).
     fn strings(&mut self) -> Vec<String> {
-        let mut v = Vec::new();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
         while self.more() {
-            v.push(self.string());
+            scratch.push(self.str());
         }
+        let v = scratch.iter().map(|s| s.to_string()).collect();
+        self.scratch = scratch;
         v
     }
 
