@@ -5,10 +5,12 @@
 //! * `catalog.txt` (a file beside it): `trackers.toml` packed into one
 //!   string (`src/trackers/packed.rs`), checked here to read back as the
 //!   file;
-//! * `HOSTS`, `COOKIES`, `COOKIE_PREFIXES`, `SIGNATURES`: the lookup tables
-//!   of the configured catalog (`trackers.toml` with `consent.toml`
+//! * `HOSTS`, `HOST_BUCKET_SIZES`, `COOKIES`, `COOKIE_PREFIXES`: the lookup
+//!   tables of the configured catalog (`trackers.toml` with `consent.toml`
 //!   `[trackers]` merged), made by the same `tables::rows` the worker uses
-//!   for a catalog built at run time, so both match identically;
+//!   for a catalog built at run time, so both match identically (the
+//!   bucket starts and the signature rows are remade from the sizes and
+//!   the vendors: `trackers/embedded.rs`);
 //! * `PLAIN_SETTINGS`: whether `consent.toml` `[trackers]` is the default
 //!   (then the configured catalog is also `Catalog::embedded`).
 //!
@@ -68,14 +70,24 @@ pub fn source(valid: &Validated) -> Result<(String, String, String), String> {
             .map_err(|e| format!("trackers.toml: script signatures ({kind:?}): {e}"))?;
     }
     s.push_str(&ref_rows("HOSTS", &rows.hosts)?);
-    let buckets: Vec<String> = rows.host_buckets.iter().map(|b| b.to_string()).collect();
     if rows.host_buckets.iter().any(|b| u16::try_from(*b).is_err()) {
         return Err("trackers.toml: more than 65,535 host patterns".into());
     }
-    let _ = writeln!(s, "static HOST_BUCKETS: &[u16] = &[{}];", buckets.join(","));
+    let sizes: Vec<String> = rows
+        .host_buckets
+        .windows(2)
+        .map(|w| (w[1] - w[0]).to_string())
+        .collect();
+    if sizes.iter().any(|n| n.parse::<u8>().is_err()) {
+        return Err("trackers.toml: more than 255 host patterns in one hash bucket".into());
+    }
+    let _ = writeln!(
+        s,
+        "static HOST_BUCKET_SIZES: &[u8] = &[{}];",
+        sizes.join(",")
+    );
     s.push_str(&ref_rows("COOKIES", &rows.cookies)?);
     s.push_str(&ref_rows("COOKIE_PREFIXES", &rows.cookie_prefixes)?);
-    s.push_str(&ref_rows("SIGNATURES", &rows.signatures)?);
     let hosts = rows.hosts.iter().map(|&(i, k)| {
         let (h, p) = tables::split_host_pattern(&vendors[i].hosts[k]);
         (h, p, i)
