@@ -163,6 +163,7 @@ impl<'a> Cursor<'a> {
 
     /// The next string. A mark other than `UNIT` before the next `UNIT`
     /// means the text is out of step with the grammar.
+    #[inline(never)] // see `Cursor::vendor`
     pub fn str(&mut self) -> &'a str {
         // bytes, not `str::find` with a `char` set, which decodes every
         // character (first `Config::embedded()`, natively: 0.271 → 0.255
@@ -239,6 +240,7 @@ impl<'a> Cursor<'a> {
     /// in `scratch` first, not grown push by push (first
     /// `Config::embedded()`, natively: 0.255 → 0.243 ms; copying the
     /// former static rows was 0.138 ms).
+    #[inline(never)] // see `Cursor::vendor`
     fn strings(&mut self) -> Vec<String> {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
@@ -251,6 +253,16 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next `[[vendor]]`.
+    ///
+    /// Not inlined, nor are `str` and `strings`: with the whole reader
+    /// inlined into `unpack`, workerd's `ready` was later than with the
+    /// former static rows in 16 of 18 alternated cold-start runs (median
+    /// +20 ms, load average 2–3); with these three apart, −3 to +11 ms
+    /// (four runs, median 0). Running the reader ten times in `start`
+    /// cost only ≈ 8 ms more, so it was not the reading itself; most
+    /// likely V8 recompiling one large hot function in its optimising
+    /// tier on a loaded machine (docs/BENCHMARKS.md, "Wasm size, stop 13").
+    #[inline(never)]
     pub fn vendor(&mut self) -> Vendor {
         let category = self.category();
         let (id, name) = (self.string(), self.string());
