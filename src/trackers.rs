@@ -26,8 +26,9 @@
 //!   table (binary search), then prefixes, longest first.
 //!
 //! The shipped catalog's tables are `static` data compiled by `build.rs`
-//! (`trackers/embedded.rs`, `trackers/tables.rs`): nothing is parsed or
-//! sorted at request time. Another configuration is compiled at run time by
+//! (`trackers/embedded.rs`, `trackers/tables.rs`), its vendors one packed
+//! string read once per isolate (`trackers/packed.rs`): nothing is parsed
+//! or sorted at request time. Another configuration is compiled at run time by
 //! the same code ([`Catalog::from_file`]).
 
 mod classify;
