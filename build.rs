@@ -1,7 +1,7 @@
 //! Validates `consent.toml` and `trackers.toml` at build time and writes
 //! what the worker embeds, so it needs no TOML parser and parses no catalog
-//! at request time: the tracker catalog as `static` Rust data
-//! (`catalog.rs`, `buildscript/catalog.rs`) and `consent.toml`'s settings as
+//! at request time: the tracker catalog as `static` Rust data and one
+//! packed string (`catalog.rs`, `catalog.txt`, `buildscript/catalog.rs`) and `consent.toml`'s settings as
 //! a Rust expression that builds them (`settings.rs`,
 //! `buildscript/settings.rs`; canonical JSON deserialised once per isolate
 //! before: docs/BENCHMARKS.md, "Startup (stop 12)").
@@ -20,6 +20,8 @@ mod catalog;
 mod guard_table;
 #[path = "buildscript/minify.rs"]
 mod minify;
+#[path = "src/trackers/packed.rs"]
+mod packed;
 #[path = "buildscript/settings.rs"]
 mod settings;
 #[path = "buildscript/suffixes.rs"]
@@ -53,10 +55,12 @@ fn run() -> Result<(), String> {
         fs::write(Path::new(&out).join(name), text).map_err(|e| format!("writing {name}: {e}"))
     };
     write("settings.rs", settings::source(&valid.config)?)?;
-    let (catalog_rs, guard_catalog) = catalog::source(&valid)?;
+    let (catalog_rs, packed_catalog, guard_catalog) = catalog::source(&valid)?;
     write("catalog.rs", catalog_rs)?;
+    write("catalog.txt", packed_catalog)?;
     write("guard_catalog.attr", guard_catalog)?;
     println!("cargo:rerun-if-changed=src/trackers/tables.rs");
+    println!("cargo:rerun-if-changed=src/trackers/packed.rs");
     println!("cargo:rerun-if-changed=src/guard/table.rs");
     println!("cargo:rerun-if-changed=buildscript");
     Ok(())

@@ -26,13 +26,15 @@
 //!   table (binary search), then prefixes, longest first.
 //!
 //! The shipped catalog's tables are `static` data compiled by `build.rs`
-//! (`trackers/embedded.rs`, `trackers/tables.rs`): nothing is parsed or
-//! sorted at request time. Another configuration is compiled at run time by
+//! (`trackers/embedded.rs`, `trackers/tables.rs`), its vendors one packed
+//! string read once per isolate (`trackers/packed.rs`): nothing is parsed
+//! or sorted at request time. Another configuration is compiled at run time by
 //! the same code ([`Catalog::from_file`]).
 
 mod classify;
 mod embedded;
 mod normalise;
+mod packed;
 mod self_hosted;
 mod signatures;
 pub(crate) mod tables;
@@ -73,27 +75,27 @@ struct Tables {
     signatures: Cow<'static, [Row]>,
 }
 
+/// Rows made at run time as a table.
+fn row_table(v: Vec<tables::Ref>) -> Result<Cow<'static, [Row]>, Invalid> {
+    v.into_iter()
+        .map(|(i, k)| Some((u16::try_from(i).ok()?, u16::try_from(k).ok()?)))
+        .collect::<Option<Vec<Row>>>()
+        .map(Cow::Owned)
+        .ok_or_else(|| Invalid::at(Path::key("vendor"), "more than 65,535 vendors or entries"))
+}
+
 impl Tables {
     fn from_rows(r: tables::Rows) -> Result<Tables, Invalid> {
-        let rows = |v: Vec<tables::Ref>| -> Result<Cow<'static, [Row]>, Invalid> {
-            v.into_iter()
-                .map(|(i, k)| Some((u16::try_from(i).ok()?, u16::try_from(k).ok()?)))
-                .collect::<Option<Vec<Row>>>()
-                .map(Cow::Owned)
-                .ok_or_else(|| {
-                    Invalid::at(Path::key("vendor"), "more than 65,535 vendors or entries")
-                })
-        };
         let buckets = r.host_buckets.iter().map(|&b| u16::try_from(b).ok());
         let host_buckets = buckets
             .collect::<Option<Vec<u16>>>()
             .ok_or_else(|| Invalid::at(Path::key("vendor"), "more than 65,535 host patterns"))?;
         Ok(Tables {
-            hosts: rows(r.hosts)?,
+            hosts: row_table(r.hosts)?,
             host_buckets: Cow::Owned(host_buckets),
-            cookies: rows(r.cookies)?,
-            cookie_prefixes: rows(r.cookie_prefixes)?,
-            signatures: rows(r.signatures)?,
+            cookies: row_table(r.cookies)?,
+            cookie_prefixes: row_table(r.cookie_prefixes)?,
+            signatures: row_table(r.signatures)?,
         })
     }
 }
