@@ -86,6 +86,22 @@ impl Writer {
     fn put(&mut self, s: impl Display) -> Result<(), Error> {
         write!(self.out, "{s}").map_err(|e: fmt::Error| Error(e.to_string()))
     }
+
+    /// Writes a compound's opening text and returns it, to be closed with
+    /// `close`; `name` is a struct's, for its skipped fields (else "").
+    fn open(
+        &mut self,
+        opening: impl Display,
+        close: &'static str,
+        name: &'static str,
+    ) -> Result<Compound<'_>, Error> {
+        self.put(opening)?;
+        Ok(Compound {
+            w: self,
+            close,
+            name,
+        })
+    }
 }
 
 /// A sequence, tuple, map or struct being written: its closing text.
@@ -201,28 +217,13 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.put(")")
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, Error> {
-        self.put("::std::vec![")?;
-        Ok(Compound {
-            w: self,
-            close: "]",
-            name: "",
-        })
+        self.open("::std::vec![", "]", "")
     }
     fn serialize_tuple(self, _: usize) -> Result<Compound<'a>, Error> {
-        self.put("(")?;
-        Ok(Compound {
-            w: self,
-            close: ")",
-            name: "",
-        })
+        self.open("(", ")", "")
     }
     fn serialize_tuple_struct(self, name: &'static str, _: usize) -> Result<Compound<'a>, Error> {
-        self.put(format_args!("{name}("))?;
-        Ok(Compound {
-            w: self,
-            close: ")",
-            name: "",
-        })
+        self.open(format_args!("{name}("), ")", "")
     }
     fn serialize_tuple_variant(
         self,
@@ -231,28 +232,13 @@ impl<'a> ser::Serializer for &'a mut Writer {
         variant: &'static str,
         _: usize,
     ) -> Result<Compound<'a>, Error> {
-        self.put(format_args!("{name}::{}(", pascal(variant)))?;
-        Ok(Compound {
-            w: self,
-            close: ")",
-            name: "",
-        })
+        self.open(format_args!("{name}::{}(", pascal(variant)), ")", "")
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, Error> {
-        self.put("::core::iter::FromIterator::from_iter([")?;
-        Ok(Compound {
-            w: self,
-            close: "])",
-            name: "",
-        })
+        self.open("::core::iter::FromIterator::from_iter([", "])", "")
     }
     fn serialize_struct(self, name: &'static str, _: usize) -> Result<Compound<'a>, Error> {
-        self.put(format_args!("{name} {{ "))?;
-        Ok(Compound {
-            w: self,
-            close: "}",
-            name,
-        })
+        self.open(format_args!("{name} {{ "), "}", name)
     }
     fn serialize_struct_variant(
         self,
@@ -261,12 +247,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         variant: &'static str,
         _: usize,
     ) -> Result<Compound<'a>, Error> {
-        self.put(format_args!("{name}::{} {{ ", pascal(variant)))?;
-        Ok(Compound {
-            w: self,
-            close: "}",
-            name: "",
-        })
+        self.open(format_args!("{name}::{} {{ ", pascal(variant)), "}", "")
     }
 }
 
