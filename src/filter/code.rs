@@ -46,15 +46,19 @@ const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 /// Nothing is registered when the visitor granted every category: nothing
 /// can be refused, and the page passes byte for byte (the differential
 /// cut included: it only protects refusals).
+///
+/// Also returns the window over the input the element handler reads
+/// ([`Source`]), which the filter must fill with each chunk; `None` when
+/// nothing was registered, so nothing is kept.
 pub(super) fn code_handlers(
     s: Rewriting,
     ctx: &Rc<Ctx>,
     _core: &SharedCore,
-    source: &SharedSource,
-) -> Rewriting {
+) -> (Rewriting, Option<SharedSource>) {
     if ctx.strictest_refused().is_none() {
-        return s;
+        return (s, None);
     }
+    let source = SharedSource::default();
     static FOREIGN: OnceLock<Selector> = OnceLock::new();
     let sel = FOREIGN.get_or_init(|| "svg, math".parse().expect("foreign selector"));
     let foreign = Rc::new(Cell::new(0u32));
@@ -82,7 +86,8 @@ pub(super) fn code_handlers(
             }
             Ok(())
         });
-    s.append_element_content_handler((Cow::Borrowed(sel), handlers))
+    let s = s.append_element_content_handler((Cow::Borrowed(sel), handlers));
+    (s, Some(source))
 }
 
 /// Counts the open `svg`/`math` elements (start tags less end tags seen).

@@ -215,8 +215,9 @@ pub struct Filter {
     core: SharedCore,
     ctx: Rc<Ctx>,
     body_end: Rc<str>,
-    /// The last chunks written, for the code handler ([`source`]).
-    source: source::SharedSource,
+    /// The last chunks written, for the code handler ([`source`]); `None`
+    /// when it is not registered (everything granted).
+    source: Option<source::SharedSource>,
     failed: bool,
 }
 
@@ -272,8 +273,7 @@ impl Filter {
         let s = base_settings(cfg, enc, header_enc.is_none());
         let s = early_handlers(s, &injection.head_start, &core);
         let s = tracker_handlers(s, &ctx, &core);
-        let source = source::SharedSource::default();
-        let s = code::code_handlers(s, &ctx, &core, &source);
+        let (s, source) = code::code_handlers(s, &ctx, &core);
         let s = failsafe::failsafe_handlers(s, &ctx, &core, &body_end);
         let s = injection_handlers(s, injection, &core);
         let sink = Sink {
@@ -294,9 +294,8 @@ impl Filter {
     /// available so far.
     pub fn write(&mut self, chunk: &[u8]) -> Vec<u8> {
         if let Some(rw) = self.rewriter.as_mut() {
-            if self.ctx.strictest_refused().is_some() {
-                // Read only by the code handler, registered only then.
-                self.source.borrow_mut().push(chunk);
+            if let Some(source) = &self.source {
+                source.borrow_mut().push(chunk);
             }
             if rw.write(chunk).is_err() {
                 self.rewriter = None;
