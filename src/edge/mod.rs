@@ -42,22 +42,8 @@ use worker::*;
 #[event(start)]
 fn start() {
     console_error_panic_hook::set_once();
-    warm_up();
+    warm::core();
     warm::shell();
-}
-
-/// Everything one-time, done before the first visitor arrives: the
-/// embedded configuration, the catalog, the signature automaton, the
-/// filter's selectors, and V8's compilation of the wasm functions a page
-/// request runs (lazily compiled on first call), by one synthetic page
-/// through the real request path ([`crate::proxy::warm`]; measured in
-/// docs/BENCHMARKS.md "Startup (stop 12)"). Never fails the start: an error
-/// is logged and the request path initialises lazily as before.
-fn warm_up() {
-    let cfg = Config::embedded();
-    if let Err(e) = crate::proxy::warm::run(cfg, crate::trackers::Catalog::configured()) {
-        console_error!("consent-edge: {e}");
-    }
 }
 
 #[event(fetch)]

@@ -1,8 +1,9 @@
-//! The shell's half of the warm-up in the `start` event: one synthetic
-//! request through the real fetch handler, so V8 has compiled the
-//! handler's own code (its async state machine, the `worker` crate's
-//! request glue, the futures executor) before the first visitor arrives.
-//! The core's half is [`crate::proxy::warm`].
+//! The `start` event's warm-up, in two halves. [`core`]: one synthetic
+//! page through the pure request path ([`crate::proxy::warm`]). [`shell`]:
+//! one synthetic request through the real fetch handler, so V8 has
+//! compiled the handler's own code (its async state machine, the `worker`
+//! crate's request glue, the futures executor) before the first visitor
+//! arrives.
 //!
 //! `start` runs in the global scope, where workerd refuses I/O, timers,
 //! random values and even a `Response` with a body (a JavaScript exception
@@ -10,7 +11,8 @@
 //! request carries the loop header ([`HOP_HEADER`]): [`super::handle`]
 //! reads the settings, the configuration, the URL and headers, takes the
 //! visit's regime and routes it, and returns [`Failure::Loop`] before any
-//! response is made. Nothing else happens: no origin, no cookie, no log.
+//! response is made. Nothing else happens: no origin, no cookie, no log
+//! but the handler's own once-per-isolate admin-token check.
 //!
 //! The environment is workerd's importable `env` (`cloudflare:workers`),
 //! the same bindings a request gets, so the settings the handler caches
@@ -28,6 +30,20 @@ extern "C" {
     /// The worker's bindings, importable at the top level.
     #[wasm_bindgen(thread_local_v2, js_name = env)]
     static WORKER_ENV: JsValue;
+}
+
+/// Everything one-time, done before the first visitor arrives: the
+/// embedded configuration, the catalog, the signature automaton, the
+/// filter's selectors, and V8's compilation of the wasm functions a page
+/// request runs (lazily compiled on first call), by one synthetic page
+/// through the real request path ([`crate::proxy::warm`]; measured in
+/// docs/BENCHMARKS.md "Startup (stop 12)"). Never fails the start: an error
+/// is logged and the request path initialises lazily as before.
+pub(super) fn core() {
+    let cfg = crate::rules::Config::embedded();
+    if let Err(e) = crate::proxy::warm::run(cfg, crate::trackers::Catalog::configured()) {
+        console_error!("consent-edge: {e}");
+    }
 }
 
 /// Where the synthetic request goes: a reserved name (RFC 2606) that no
