@@ -16,8 +16,6 @@ use std::{env, fs, path::Path, process::ExitCode};
 
 #[path = "buildscript/catalog.rs"]
 mod catalog;
-#[path = "src/guard/table.rs"]
-mod guard_table;
 #[path = "buildscript/minify.rs"]
 mod minify;
 #[path = "src/trackers/packed.rs"]
@@ -55,13 +53,11 @@ fn run() -> Result<(), String> {
         fs::write(Path::new(&out).join(name), text).map_err(|e| format!("writing {name}: {e}"))
     };
     write("settings.rs", settings::source(&valid.config)?)?;
-    let (catalog_rs, packed_catalog, guard_catalog) = catalog::source(&valid)?;
+    let (catalog_rs, packed_catalog) = catalog::source(&valid)?;
     write("catalog.rs", catalog_rs)?;
     write("catalog.txt", packed_catalog)?;
-    write("guard_catalog.attr", guard_catalog)?;
     println!("cargo:rerun-if-changed=src/trackers/tables.rs");
     println!("cargo:rerun-if-changed=src/trackers/packed.rs");
-    println!("cargo:rerun-if-changed=src/guard/table.rs");
     println!("cargo:rerun-if-changed=buildscript");
     Ok(())
 }

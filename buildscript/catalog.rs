@@ -14,14 +14,11 @@
 //! * `PLAIN_SETTINGS`: whether `consent.toml` `[trackers]` is the default
 //!   (then the configured catalog is also `Catalog::embedded`).
 //!
-//! `guard_catalog.attr` is the client guard's catalog table
-//! (`src/guard/table.rs`) of the same catalog, made once here.
-//!
 //! It also builds the signature automata once (both kinds the worker
 //! uses: `src/trackers/signatures.rs`), so a signature set the
 //! automaton cannot hold fails the build, not the first request.
 
-use super::{guard_table, packed, tables};
+use super::{packed, tables};
 use aho_corasick::AhoCorasickKind;
 use consent_edge_config::trackers::merge;
 use consent_edge_config::Validated;
@@ -45,11 +42,9 @@ fn ref_rows(name: &str, rows: &[tables::Ref]) -> Result<String, String> {
     Ok(s)
 }
 
-/// The generated Rust source for a validated configuration, the packed
-/// catalog file (`trackers/packed.rs`), and the client guard's catalog
-/// table (`src/guard/table.rs`) for the same catalog, escaped for a
-/// single-quoted attribute.
-pub fn source(valid: &Validated) -> Result<(String, String, String), String> {
+/// The generated Rust source for a validated configuration, and the packed
+/// catalog file (`trackers/packed.rs`).
+pub fn source(valid: &Validated) -> Result<(String, String), String> {
     let file = &valid.catalog;
     let packed = packed::pack(file)?;
     if packed::unpack(&packed).as_ref() != Some(file) {
@@ -88,10 +83,5 @@ pub fn source(valid: &Validated) -> Result<(String, String, String), String> {
     );
     s.push_str(&ref_rows("COOKIES", &rows.cookies)?);
     s.push_str(&ref_rows("COOKIE_PREFIXES", &rows.cookie_prefixes)?);
-    let hosts = rows.hosts.iter().map(|&(i, k)| {
-        let (h, p) = tables::split_host_pattern(&vendors[i].hosts[k]);
-        (h, p, i)
-    });
-    let guard = guard_table::attr_escape(&guard_table::table_json(&vendors, hosts));
-    Ok((s, packed, guard))
+    Ok((s, packed))
 }

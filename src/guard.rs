@@ -30,9 +30,12 @@
 //!   replays that lookup in Rust; a test checks it against the catalog for
 //!   every host.
 //!
-//! `c` is the same for every page: for the shipped catalog it is written by
-//! `build.rs` (`guard_catalog.attr`, already escaped for the attribute), so
-//! a page costs a copy, not a walk of the catalog. Measured (2026-11-30,
+//! `c` is the same for every page: for the shipped catalog it is made once
+//! per isolate (by the `start` event's warm-up) and kept, escaped for the
+//! attribute, so a page costs a copy, not a walk of the catalog. (It was
+//! written by `build.rs` into the wasm until stop 14: 23,185 B of JSON,
+//! ≈ 7.5 KB of the module's `gzip -9`, repeating the catalog's hosts;
+//! docs/BENCHMARKS.md, "Wasm size, stop 14".) Measured (2026-11-30,
 //! examples/startup.rs, native, shared machine): building the old
 //! per-visitor JSON (refused vendors and the granted ones they shadow) took
 //! 1.5–2.0 ms per undecided page; the tag is now a concatenation. On the
@@ -50,6 +53,7 @@ use crate::trackers::Catalog;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::OnceLock;
 pub use table::attr_escape;
 
 /// The guard's script, minified at build time by esbuild from the readable
@@ -60,9 +64,23 @@ pub const GUARD_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/guard.min.js"
 /// Name of the attribute carrying the configuration.
 pub const CONFIG_ATTR: &str = "data-ce-guard";
 
-/// The shipped catalog's table ([`table::table_json`]), escaped for a
-/// single-quoted attribute, as `build.rs` wrote it.
-const STATIC_TABLE: &str = include_str!(concat!(env!("OUT_DIR"), "/guard_catalog.attr"));
+/// The table of `catalog` ([`table::table_json`]), escaped for a
+/// single-quoted attribute.
+fn table_attr(catalog: &Catalog) -> String {
+    attr_escape(&table::table_json(
+        catalog.vendors(),
+        catalog.host_entries(),
+    ))
+}
+
+/// [`table_attr`] of the shipped catalog, made on first use and kept. Every
+/// catalog compiled at build time is the shipped one (same vendors, same
+/// host table: [`Catalog::compiled_at_build_time`]), so one table serves
+/// them all.
+fn shipped_table_attr(catalog: &Catalog) -> &'static str {
+    static TABLE: OnceLock<String> = OnceLock::new();
+    TABLE.get_or_init(|| table_attr(catalog))
+}
 
 /// What the guard needs for one page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,12 +130,9 @@ impl GuardConfig {
             return None;
         }
         let table = if catalog.compiled_at_build_time() {
-            Cow::Borrowed(STATIC_TABLE)
+            Cow::Borrowed(shipped_table_attr(catalog))
         } else {
-            Cow::Owned(attr_escape(&table::table_json(
-                vendors,
-                catalog.host_entries(),
-            )))
+            Cow::Owned(table_attr(catalog))
         };
         Some(GuardConfig {
             refused,

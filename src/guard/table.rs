@@ -1,6 +1,5 @@
-//! The client guard's catalog table: one JSON array, written once at build
-//! time for the shipped catalog (`buildscript/catalog.rs` includes this
-//! file with `#[path]`) and at run time, by the same code, for any other.
+//! The client guard's catalog table: one JSON array, made at run time from
+//! the catalog (once per isolate for the shipped one, `super::GuardConfig`).
 //!
 //! `[[id, category, "host host/path-prefix …"], …]`: one entry per vendor,
 //! in catalog order (a page names vendors by this index); `category` is
@@ -22,17 +21,23 @@ pub fn category_index(c: Category) -> u8 {
     }
 }
 
-/// `s` as a JSON string literal.
+/// `s` as a JSON string literal. Runs of plain text are copied whole: the
+/// table is made once per isolate, in the `start` event.
 fn json_string(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            out.push_str(&s[plain..i]);
+            match b {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                _ => out.push_str(&format!("\\u{b:04x}")),
+            }
+            plain = i + 1;
         }
     }
+    out.push_str(&s[plain..]);
     out.push('"');
 }
 
@@ -45,7 +50,11 @@ pub fn table_json<'a>(
     let mut patterns: Vec<Vec<String>> = vec![Vec::new(); vendors.len()];
     for (host, prefix, i) in hosts {
         if let Some(p) = patterns.get_mut(i) {
-            p.push(format!("{host}{}", prefix.to_ascii_lowercase()));
+            let mut pattern = String::with_capacity(host.len() + prefix.len());
+            pattern.push_str(host);
+            pattern.push_str(prefix);
+            pattern[host.len()..].make_ascii_lowercase();
+            p.push(pattern);
         }
     }
     for p in &mut patterns {
@@ -63,7 +72,9 @@ pub fn table_json<'a>(
         } else {
             category_index(v.category)
         };
-        out.push_str(&format!(",{cat},"));
+        out.push(',');
+        out.push(char::from(b'0' + cat));
+        out.push(',');
         json_string(&pats.join(" "), &mut out);
         out.push(']');
     }
@@ -76,14 +87,19 @@ pub fn table_json<'a>(
 /// `&quot;` and grow the configuration by about a third).
 pub fn attr_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '\'' => out.push_str("&#39;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'&' => "&amp;",
+            b'\'' => "&#39;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        out.push_str(escaped);
+        plain = i + 1;
     }
+    out.push_str(&s[plain..]);
     out
 }

@@ -63,9 +63,9 @@ fn the_page_names_refused_categories_and_the_table_is_the_catalogs() {
 }
 
 #[test]
-fn the_build_time_table_is_the_runtime_one() {
-    // The shipped catalog's table comes from build.rs; the same code run
-    // now on a catalog compiled at run time from the same files agrees.
+fn the_shipped_table_is_the_runtime_one() {
+    // The shipped catalog's table is made once and kept; a catalog compiled
+    // at run time from the same files gets its own, and they agree.
     let shipped = Catalog::embedded();
     assert!(shipped.compiled_at_build_time());
     let runtime = Catalog::with_config(&Config::default()).expect("catalog");
@@ -216,6 +216,26 @@ fn attribute_escaping() {
         "x&#39; onload=&#39;alert(1)"
     );
     assert_eq!(attr_escape("é/ü"), "é/ü");
+}
+
+#[test]
+fn the_table_is_json_whatever_the_strings_hold() {
+    // Quotes, backslashes and control characters in an id are escaped;
+    // a path prefix is lower-cased, a host is taken as it is.
+    let mut v = Catalog::embedded().vendors()[0].clone();
+    v.id = "q\"b\\c\u{1}é".into();
+    v.allowed = false;
+    let json = table::table_json(
+        &[v.clone()],
+        [("b.example", "", 0), ("a.example", "/P/x", 0)],
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let cat = table::category_index(v.category);
+    assert_eq!(
+        parsed,
+        serde_json::json!([[v.id, cat, "a.example/p/x b.example"]])
+    );
+    assert!(json.contains("\\u0001"), "{json}");
 }
 
 #[test]
