@@ -52,8 +52,11 @@ build: build/index.js
 # wasm-opt's feature set as worker-build passes it (what workerd supports).
 WASM_FEATURES := --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling --enable-simd
+# The worker is the shell crate (crates/edge, a cdylib over the core):
+# worker-build runs there and writes ../../build (its --out-dir is relative
+# to the crate).
 build/index.js: $(SOURCES) | tools
-	worker-build --release
+	cd crates/edge && worker-build --release --out-dir ../../build
 	@# worker-build keeps the function-name section (~17% of the module): drop it.
 	$(WASM_OPT_BIN) $(WASM_FEATURES) --strip-debug --strip-producers build/index_bg.wasm -o build/index_bg.wasm
 	@touch $@
@@ -73,15 +76,15 @@ dev: build .dev.vars
 test: lint test-native build browser-tools test-e2e load-smoke test-browser
 
 # Gates: formatting, clippy with warnings as errors for the host (every
-# target of the workspace) and for wasm32 (--lib: the shell is linted; the
-# dev-dependencies are host-only), and rustdoc without warnings.
+# target of the workspace) and for wasm32 (--workspace --lib: the shell
+# crate, crates/edge, is only code there; the dev-dependencies are host-only), and rustdoc without warnings.
 lint: node-tools
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --workspace --lib -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
 
 test-native: node-tools

@@ -6,9 +6,10 @@
 //! neutralises every tracker the visitor has not agreed to — before the
 //! browser ever sees it.
 //!
-//! The crate is a pure core that builds and tests natively, plus one thin
-//! shell (`edge`, wasm32 only) that is the only code touching the `worker`
-//! crate.
+//! The crate is the pure core: plain Rust that builds and tests natively,
+//! with no wasm-only dependency. The thin edge shell, the only code touching
+//! the `worker` crate, is its own crate (`crates/edge`, package
+//! `consent-edge-worker`), the worker's cdylib.
 //!
 //! | module | concept |
 //! |---|---|
@@ -46,6 +47,3 @@ pub mod trackers;
 pub mod rules {
     pub use crate::config::*;
 }
-
-#[cfg(target_arch = "wasm32")]
-mod edge;

@@ -806,3 +806,71 @@ fn post_form_escapes_once_and_keeps_return_to_on_this_site() {
     PostForm::of(&v).open(&mut h, "", "");
     assert!(h.ends_with("value=\"/a?b=1&amp;c=2\">"), "{h}");
 }
+
+/// The negotiation as it was written before stop 14 (every acceptable
+/// range sorted by q, the earliest first among equals, then the first
+/// decisive one): the oracle of the sort-free [`negotiate`].
+fn negotiate_by_sort(accept_language: &str, cfg: &Config) -> String {
+    let avail = available(cfg);
+    let mut ranges: Vec<(u16, usize, String)> = Vec::new();
+    for (i, item) in accept_language.split(',').take(32).enumerate() {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let mut q: u16 = 1000;
+        let mut ok = !tag.is_empty() && (tag == "*" || is_lang_tag(&tag));
+        for p in parts {
+            let p = p.trim();
+            if let Some(v) = p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")) {
+                match parse_q(v.trim()) {
+                    Some(v) => q = v,
+                    None => ok = false,
+                }
+            }
+        }
+        if ok && q > 0 {
+            ranges.push((q, i, tag));
+        }
+    }
+    ranges.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, _, tag) in ranges {
+        if tag == "*" {
+            break;
+        }
+        if avail.contains(&tag) {
+            return tag;
+        }
+        let primary = tag.split('-').next().unwrap_or("");
+        if avail.iter().any(|a| a == primary) {
+            return primary.to_string();
+        }
+    }
+    default_lang(cfg)
+}
+
+proptest::proptest! {
+    /// Same answer as the sorting version on headers of up to 8 ranges from
+    /// offered, unoffered, regional, wildcard and malformed tags, with
+    /// equal, zero, absent and malformed q-values.
+    #[test]
+    fn negotiation_without_sort_matches_the_sorting_one(
+        ranges in proptest::collection::vec(
+            (
+                proptest::sample::select(vec![
+                    "de", "fr", "en", "pt-BR", "pt", "sv-SE", "ja", "*", "x!", "", "FR-ca", "nl",
+                ]),
+                proptest::sample::select(vec![
+                    "", ";q=1", ";q=0.5", ";q=0.5", ";q=0", ";q=0.8", ";q=2", ";Q=0.500", ";q=0.1",
+                ]),
+            ),
+            0..8,
+        )
+    ) {
+        let header = ranges
+            .iter()
+            .map(|(t, q)| format!("{t}{q}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let c = cfg();
+        proptest::prop_assert_eq!(negotiate(Some(&header), &c), negotiate_by_sort(&header, &c));
+    }
+}

@@ -131,6 +131,19 @@ fn lit<T: Literal>(s: &'static str) -> T {
     T::lit(s)
 }
 
+/// A map of the generated settings expression (every map of the settings
+/// is a `BTreeMap`). Inserted pair by pair: `FromIterator` for a B-tree
+/// sorts the pairs first, and each map type's sort was an instantiation of
+/// its own in the wasm (docs/BENCHMARKS.md, "Wasm size, stop 14"). The
+/// pairs come from a map, so their keys are already distinct.
+fn map_of<K: Ord, V, const N: usize>(pairs: [(K, V); N]) -> std::collections::BTreeMap<K, V> {
+    let mut map = std::collections::BTreeMap::new();
+    for (k, v) in pairs {
+        map.insert(k, v);
+    }
+    map
+}
+
 impl Catalog {
     /// The catalog of a validated configuration: `trackers.toml` with the
     /// `[trackers]` overrides applied.

@@ -100,7 +100,13 @@ pub fn default_src(input: &PolicyInput<'_>) -> String {
             patterns.extend(v.hosts.iter().map(|h| h.trim().to_ascii_lowercase()));
         }
     }
-    let mut hosts: BTreeSet<String> = input.site_allow.iter().cloned().collect();
+    // Inserted one by one: `collect` into a B-tree sorts first, and that
+    // sort was one more instantiation in the wasm (1,488 B raw, 969 B gzip;
+    // docs/BENCHMARKS.md, "Wasm size, stop 14"). Same set.
+    let mut hosts: BTreeSet<String> = BTreeSet::new();
+    for h in input.site_allow {
+        hosts.insert(h.clone());
+    }
     for p in patterns.iter().filter(|p| !covered(p, &patterns)) {
         hosts.extend(host_sources(p));
     }

@@ -92,33 +92,35 @@ pub fn render(rows: &[Value]) -> AdminResponse {
             e.paths.push(p);
         }
     }
-    let mut hosts = Vec::new();
-    let mut cookies = Vec::new();
+    // Most seen first, then by name: what a stable sort by count of the
+    // name-ordered entries gave, as B-tree keys (the sort of JSON values was
+    // an instantiation of its own in the wasm: docs/BENCHMARKS.md, "Wasm
+    // size, stop 14").
+    let mut hosts = BTreeMap::new();
+    let mut cookies = BTreeMap::new();
     for ((kind, name), e) in by {
+        let key = (std::cmp::Reverse(e.count), name.clone());
         let mut item = json!({
             "name": name, "count": e.count, "first_seen": e.first, "last_seen": e.last,
             "paths": e.paths,
         });
         if kind == "cookie" {
             item["suggestion"] = json!({ "consent_toml": cookie_row(&name) });
-            cookies.push(item);
+            cookies.insert(key, item);
         } else {
             item["directives"] = json!(e.directives);
             item["suggestion"] = json!({
                 "trackers_toml": vendor_entry(&name),
                 "or_csp_allow": name,
             });
-            hosts.push(item);
+            hosts.insert(key, item);
         }
     }
-    let by_count = |a: &Value, b: &Value| b["count"].as_i64().cmp(&a["count"].as_i64());
-    hosts.sort_by(by_count);
-    cookies.sort_by(by_count);
     response(
         200,
         &json!({
-            "hosts": hosts,
-            "cookies": cookies,
+            "hosts": hosts.into_values().collect::<Vec<Value>>(),
+            "cookies": cookies.into_values().collect::<Vec<Value>>(),
             "note": "Hosts and cookie names the catalog, [[cookies]] and [csp] allow do not know, \
                      seen on this site's pages. Check each one against the vendor's own documentation \
                      before adding it: the category in a suggestion is a placeholder.",
@@ -226,5 +228,34 @@ mod tests {
         }
         let f: F = toml::from_str(row).unwrap();
         assert_eq!(f.cookies[0].name, "my\"stery");
+    }
+
+    #[test]
+    fn entries_are_listed_most_seen_first_then_by_name() {
+        let row = |kind: &str, name: &str, count: i64| json!({"kind":kind,"name":name,"directive":"img-src","path":"/","count":count,"first_seen":1,"last_seen":2});
+        let rows = vec![
+            row("host", "c.example", 5),
+            row("host", "a.example", 1),
+            row("host", "z.example", 4),
+            row("host", "z.example", 5),
+            row("host", "b.example", 5),
+            row("cookie", "_b", 2),
+            row("cookie", "_a", 2),
+            row("cookie", "_c", 3),
+        ];
+        let v: Value = serde_json::from_slice(&render(&rows).body).unwrap();
+        let names = |list: &str| -> Vec<String> {
+            v[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            names("hosts"),
+            ["z.example", "b.example", "c.example", "a.example"]
+        );
+        assert_eq!(names("cookies"), ["_c", "_a", "_b"]);
     }
 }

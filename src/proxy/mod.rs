@@ -1,5 +1,5 @@
-//! The proxy's decisions, as pure functions: the edge shell ([`crate`]'s
-//! `edge` module, wasm only) reads a request, asks these phases what to do
+//! The proxy's decisions, as pure functions: the edge shell (the
+//! `consent-edge-worker` crate, `crates/edge`) reads a request, asks these phases what to do
 //! and carries out the answer. Named after pingora's proxy phases:
 //!
 //! | phase | function | decides |

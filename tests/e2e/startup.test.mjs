@@ -1,4 +1,4 @@
-// The `start` event's warm-up (src/edge/mod.rs, src/edge/warm.rs,
+// The `start` event's warm-up (crates/edge/src/lib.rs, crates/edge/src/warm.rs,
 // src/proxy/warm.rs), inside workerd: it runs while the worker starts,
 // before any request, through the real fetch handler with the worker's real
 // bindings (workerd's importable `env`), and the worker then serves as

@@ -20,8 +20,10 @@
 //!   the few listed in [`SKIPPED_AS`] (`library_cdns` is skipped when
 //!   `true`); `#[serde(skip)]` ones are not announced at all and are listed
 //!   in [`SKIPPED`];
-//! - maps are written as `FromIterator::from_iter([(k, v), …])`, so any map
-//!   type the field has is built.
+//! - maps are written as `map_of([(k, v), …])`, a function the includer
+//!   provides like `lit` (it inserts the pairs one by one: `from_iter` into
+//!   a B-tree would sort them first, one more sort in the wasm per map
+//!   type).
 //!
 //! The worker's tests compare the value the expression builds with the one
 //! parsed from the TOML, field for field.
@@ -235,7 +237,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.open(format_args!("{name}::{}(", pascal(variant)), ")", "")
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, Error> {
-        self.open("::core::iter::FromIterator::from_iter([", "])", "")
+        self.open("map_of([", "])", "")
     }
     fn serialize_struct(self, name: &'static str, _: usize) -> Result<Compound<'a>, Error> {
         self.open(format_args!("{name} {{ "), "}", name)

@@ -1,4 +1,4 @@
-//! The edge cache: [`crate::proxy::cache`]'s plan carried out with the
+//! The edge cache: [`consent_edge::proxy::cache`]'s plan carried out with the
 //! Workers Cache API (`caches.default`, the zone's edge cache in each data
 //! centre). The stored copy is the origin's response before any filtering;
 //! every response the visitor gets, hit or miss, is filtered by the caller.
@@ -6,9 +6,9 @@
 use super::error::EdgeError;
 use super::http::{header_list, to_headers};
 use super::origin;
-use crate::proxy::cache::{hit_headers, lookup, store_plan, Bypass, CacheRequest, Lookup};
-use crate::proxy::{Settings, Upstream, Visit};
-use crate::rules::Config;
+use consent_edge::proxy::cache::{hit_headers, lookup, store_plan, Bypass, CacheRequest, Lookup};
+use consent_edge::proxy::{Settings, Upstream, Visit};
+use consent_edge::rules::Config;
 use worker::{console_error, Cache, Fetcher, Request, Response, ResponseBuilder};
 
 /// The response to filter, with where it came from.

@@ -1,19 +1,34 @@
-//! The edge shell: the only code touching the `worker` crate. The handlers
-//! read the request, ask the pure core ([`crate::proxy`],
-//! [`crate::consent::endpoint`], [`crate::records`]) what to do and carry
-//! it out.
+//! # consent-edge-worker
+//!
+//! The edge shell: the only code touching the `worker` crate, and so the
+//! only crate depending on it (the pure core, `consent-edge`, has no
+//! wasm-only dependency). The handlers read the request, ask the core
+//! ([`consent_edge::proxy`], [`consent_edge::consent::endpoint`],
+//! [`consent_edge::records`]) what to do and carry it out.
+//!
+//! Its own crate so that it builds at `opt-level = "z"` (the workspace's
+//! release default) while the core stays at 2 for the filter: the
+//! handler's async state machines, the futures executor's closures and
+//! the warm-up are size, not speed (docs/BENCHMARKS.md, "Wasm size, stop
+//! 14").
 //!
 //! | file | adapter |
 //! |---|---|
-//! | `env.rs` | vars and secrets → [`crate::proxy::Settings`] |
+//! | `env.rs` | vars and secrets → [`consent_edge::proxy::Settings`] |
 //! | `http.rs` | `worker` headers, `cf`, clock, entropy, fixed responses |
 //! | `consent.rs` | the consent endpoint and its effects |
 //! | `proxy.rs` | the proxied request: upstream and response plans carried out |
 //! | `origin.rs` | forward and timeout |
+//! | `cache.rs` | the Cache API: match and put |
 //! | `stream.rs` | the JavaScript body pump through the filter |
 //! | `d1.rs`, `records.rs` | D1, the queue, the admin endpoints, the purge |
 //! | `discovery.rs` | the CSP report endpoint, the discovery list, sampled cookie writes |
 //! | `error.rs` | errors by source → 502/504, 503, 500 |
+//! | `warm.rs` | the `start` event's warm-up |
+#![cfg(target_arch = "wasm32")]
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 mod cache;
 mod consent;
@@ -28,9 +43,9 @@ mod records;
 mod stream;
 mod warm;
 
-use crate::proxy::{request_filter, Dispatch, RequestFacts, Visit, ADMIN_ALLOW};
-use crate::records::Record;
-use crate::rules::Config;
+use consent_edge::proxy::{request_filter, Dispatch, RequestFacts, Visit, ADMIN_ALLOW};
+use consent_edge::records::Record;
+use consent_edge::rules::Config;
 use error::EdgeError;
 use std::sync::atomic::Ordering;
 use worker::*;
@@ -64,7 +79,8 @@ async fn handle(
     // Once per isolate: say why the admin endpoints answer 503.
     static ADMIN_TOKEN_CHECK: std::sync::Once = std::sync::Once::new();
     ADMIN_TOKEN_CHECK.call_once(|| {
-        if let Some(problem) = crate::records::admin_token_problem(settings.admin_token.as_deref())
+        if let Some(problem) =
+            consent_edge::records::admin_token_problem(settings.admin_token.as_deref())
         {
             console_error!("consent-edge: {problem}");
         }
@@ -82,7 +98,7 @@ async fn handle(
     };
     let visit = Visit::new(&facts, cfg, &settings, http::cf_geo(&req), http::now());
     match request_filter(&facts, &visit, cfg, &settings) {
-        Dispatch::Loop => Err(crate::proxy::Failure::Loop.into()),
+        Dispatch::Loop => Err(consent_edge::proxy::Failure::Loop.into()),
         Dispatch::Consent => {
             boxed(consent::endpoint(
                 req, env, ctx, &settings, cfg, &visit, &headers,
@@ -142,7 +158,7 @@ async fn queue(batch: MessageBatch<Record>, env: Env, _ctx: Context) -> Result<(
         .into_iter()
         .map(|m| m.into_body())
         .collect();
-    match d1::run_statements(&env, crate::records::insert(&recs)).await {
+    match d1::run_statements(&env, consent_edge::records::insert(&recs)).await {
         Ok(_) => batch.ack_all(),
         Err(e) => {
             records::RECORD_FAILURES.fetch_add(recs.len() as u64, Ordering::Relaxed);

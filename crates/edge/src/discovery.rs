@@ -1,18 +1,18 @@
 //! The CSP report endpoint and the discovery list, and the sampled writes
-//! of unknown origin cookies: the pure [`crate::discovery`] decides, this
+//! of unknown origin cookies: the pure [`consent_edge::discovery`] decides, this
 //! adapter reads the body (bounded), runs its SQL on D1 and answers.
 
 use super::d1::{query_rows, run_statements};
 use super::http::{header, now};
 use super::records::admin_response;
-use crate::discovery::endpoint::check_head;
-use crate::discovery::{
+use consent_edge::discovery::endpoint::check_head;
+use consent_edge::discovery::{
     accept_report, admin, store, Known, ReportError, ReportRequest, Sampler, Sighting, TokenBucket,
     MAX_REPORT_BYTES,
 };
-use crate::proxy::{Settings as Vars, Visit};
-use crate::rules::Config;
-use crate::trackers::Catalog;
+use consent_edge::proxy::{Settings as Vars, Visit};
+use consent_edge::rules::Config;
+use consent_edge::trackers::Catalog;
 use consent_edge_config::CspMode;
 use futures_util::StreamExt;
 use std::cell::RefCell;

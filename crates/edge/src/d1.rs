@@ -1,7 +1,7 @@
 //! D1 and the records queue: running the core's SQL statements.
 
 use super::records::prepare;
-use crate::records::{self, Record, Statement};
+use consent_edge::records::{self, Record, Statement};
 use worker::{D1Result, Env, Result};
 
 /// Writes one record: straight to D1, or through the queue when configured.

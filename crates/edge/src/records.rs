@@ -1,13 +1,13 @@
 //! The records, history and stats endpoints and the retention purge: the
-//! pure [`crate::records::admin`] handler decides, this adapter runs its SQL
+//! pure [`consent_edge::records::admin`] handler decides, this adapter runs its SQL
 //! on D1 and sends its answer.
 
 use super::d1::{query_rows, query_rows_run};
 use super::http::{header, now, to_headers};
-use crate::proxy::{Settings as Vars, Visit};
-use crate::records::admin::{self, AdminRequest, AdminResponse, AdminStep};
-use crate::records::{self, SqlValue, Statement};
-use crate::rules::Config;
+use consent_edge::proxy::{Settings as Vars, Visit};
+use consent_edge::records::admin::{self, AdminRequest, AdminResponse, AdminStep};
+use consent_edge::records::{self, SqlValue, Statement};
+use consent_edge::rules::Config;
 use std::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::JsValue;
 use worker::*;

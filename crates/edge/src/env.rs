@@ -1,6 +1,6 @@
 //! Wrangler vars and secrets → the core's [`Settings`].
 
-use crate::proxy::Settings;
+use consent_edge::proxy::Settings;
 use worker::Env;
 
 thread_local! {

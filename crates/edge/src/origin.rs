@@ -1,10 +1,10 @@
 //! Sending the planned request to the origin, with a timeout.
 
 use super::error::EdgeError;
-use crate::proxy::{Failure, HeaderEdit, Upstream};
+use consent_edge::proxy::{Failure, HeaderEdit, Upstream};
 use worker::{AbortController, Delay, Fetch, Fetcher, Request, Response};
 
-/// Sends `up` (built by [`crate::proxy::upstream_request`]) with `req`'s
+/// Sends `up` (built by [`consent_edge::proxy::upstream_request`]) with `req`'s
 /// headers and body: the method exactly as the visitor sent it, redirects
 /// returned as they are. `assets`: the dev demo site instead of a fetch.
 pub async fn forward(

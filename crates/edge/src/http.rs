@@ -1,6 +1,6 @@
 //! Small conversions between `worker` types and the core's plain ones.
 
-use crate::jurisdiction::Geo;
+use consent_edge::jurisdiction::Geo;
 use worker::{Headers, Request, Response, ResponseBuilder, Result};
 
 /// A request's headers, names in lower case, in order.

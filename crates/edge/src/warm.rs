@@ -1,5 +1,5 @@
 //! The `start` event's warm-up, in two halves. [`core`]: one synthetic
-//! page through the pure request path ([`crate::proxy::warm`]). [`shell`]:
+//! page through the pure request path ([`consent_edge::proxy::warm`]). [`shell`]:
 //! one synthetic request through the real fetch handler, so V8 has
 //! compiled the handler's own code (its async state machine, the `worker`
 //! crate's request glue, the futures executor) before the first visitor
@@ -21,7 +21,7 @@
 //! from anything else would be cached wrongly.
 
 use super::{boxed, handle};
-use crate::proxy::{Failure, HOP_HEADER};
+use consent_edge::proxy::{Failure, HOP_HEADER};
 use wasm_bindgen::prelude::*;
 use worker::{console_error, Context, Env, Headers, Request};
 
@@ -36,12 +36,14 @@ extern "C" {
 /// embedded configuration, the catalog, the signature automaton, the
 /// filter's selectors, and V8's compilation of the wasm functions a page
 /// request runs (lazily compiled on first call), by one synthetic page
-/// through the real request path ([`crate::proxy::warm`]; measured in
+/// through the real request path ([`consent_edge::proxy::warm`]; measured in
 /// docs/BENCHMARKS.md "Startup (stop 12)"). Never fails the start: an error
 /// is logged and the request path initialises lazily as before.
 pub(super) fn core() {
-    let cfg = crate::rules::Config::embedded();
-    if let Err(e) = crate::proxy::warm::run(cfg, crate::trackers::Catalog::configured()) {
+    let cfg = consent_edge::rules::Config::embedded();
+    if let Err(e) =
+        consent_edge::proxy::warm::run(cfg, consent_edge::trackers::Catalog::configured())
+    {
         console_error!("consent-edge: {e}");
     }
 }

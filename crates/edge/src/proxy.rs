@@ -4,13 +4,13 @@
 use super::error::EdgeError;
 use super::http::{header, to_headers};
 use super::{cache, stream};
-use crate::proxy::cache::CACHE_STATUS_HEADER;
-use crate::proxy::{
+use consent_edge::proxy::cache::CACHE_STATUS_HEADER;
+use consent_edge::proxy::{
     cookie_classifier, discovered_cookies, response_filter, upstream_request, Context,
     DocumentBody, Failure, OriginChoice, ResponseFacts, ResponsePlan, Settings, Visit,
 };
-use crate::rules::Config;
-use crate::trackers::Catalog;
+use consent_edge::rules::Config;
+use consent_edge::trackers::Catalog;
 use worker::{Env, Request, Response, ResponseBody, ResponseBuilder};
 
 /// Forwards `req` as planned and returns the response as planned.

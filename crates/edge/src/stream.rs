@@ -19,7 +19,7 @@
 //! `cancel` then, it drops the request's I/O context (checked in workerd
 //! 1.20260426: three disconnects, three slots freed by the registry).
 
-use crate::proxy::{DocumentBody, Slab};
+use consent_edge::proxy::{DocumentBody, Slab};
 use wasm_bindgen::{JsCast, JsValue};
 
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"

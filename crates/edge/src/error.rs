@@ -1,7 +1,7 @@
 //! Errors of the shell, typed by source, and the answer each one gets.
 
 use super::http::text_response;
-use crate::proxy::Failure;
+use consent_edge::proxy::Failure;
 use worker::{console_error, Response};
 
 /// Why a request could not be answered with the origin's response.
