@@ -1,4 +1,4 @@
-// The worker's entry point: the Rust edge (`src/edge.rs`, built by
+// The worker's entry point: the Rust edge (`crates/edge`, built by
 // worker-build into build/index.js) behind one guard.
 //
 // A panic or a trap in the wasm module (a bug, or running out of memory)

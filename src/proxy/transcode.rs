@@ -7,7 +7,7 @@
 //! [`PRESCAN_BYTES`](super::encoding::PRESCAN_BYTES) before the
 //! decision, then one chunk.
 //!
-//! This is the path the worker runs (`edge/stream.rs` only moves bytes) and
+//! This is the path the worker runs (`crates/edge/src/stream.rs` only moves bytes) and
 //! the one `tests/oracle_encoding.rs` judges.
 
 use super::encoding::{filter_charset, sniff, Document, Reading, UTF8_BOM};
