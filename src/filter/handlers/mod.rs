@@ -11,6 +11,8 @@ pub(super) mod style;
 
 use super::hold::SharedCore;
 use super::policy::Ctx;
+use super::source::{SharedSource, Source};
+use super::{code, failsafe};
 use crate::markup;
 use encoding_rs::Encoding;
 use lol_html::html_content::Element;
@@ -25,32 +27,146 @@ use std::sync::OnceLock;
 /// The settings the handlers are appended to.
 pub(super) type Rewriting = Settings<'static, 'static>;
 
-/// Registers the tracker handlers, in this order (lol_html runs the
-/// handlers of one element in registration order): media and author-tagged
-/// elements (and `srcdoc`), scripts, noscripts.
-pub(super) fn tracker_handlers(s: Rewriting, ctx: &Rc<Ctx>, core: &SharedCore) -> Rewriting {
+/// Registers the tracker handlers: ONE element handler on `*`
+/// ([`element_handler`]), then the text of `style` elements, then (when
+/// something can be refused) the comments and text in `svg, math`
+/// ([`code::CodeChecks::register`]).
+pub(super) fn tracker_handlers(
+    s: Rewriting,
+    ctx: &Rc<Ctx>,
+    core: &SharedCore,
+    source: &SharedSource,
+) -> Rewriting {
     let sel = selectors();
-    // An `<iframe>` is also raw text to track for the bail-out tail, done
-    // here rather than by a handler of its own (same order: media first).
-    let (c, k) = (ctx.clone(), core.clone());
-    let s = s.append_element_content_handler(on(&sel.media, move |el| {
-        let tag = el.tag_name();
-        media_or_tagged(&c, el, false, &tag);
-        if tag == "iframe" {
-            super::failsafe::track_raw_text(&k, el, "iframe")
-        } else {
-            Ok(())
+    let (style_element, style_text) = style::style_handlers(&sel.style, ctx);
+    let code = code::code_checks(ctx);
+    let s = s.append_element_content_handler(on(
+        &sel.any,
+        element_handler(ctx, core, source, style_element, code.clone()),
+    ));
+    let s = s.append_element_content_handler(style_text);
+    match code {
+        Some(code) => code.register(s),
+        None => s,
+    }
+}
+
+/// The one element handler: what each element gets, by its tag name (and
+/// for media, its attributes), in the order the separate handlers it
+/// replaces were registered in (lol_html runs one element's handlers in
+/// registration order, each on the element as the ones before left it,
+/// and stops at the first error):
+///
+/// 1. media and author-tagged elements ([`media_or_tagged`], on what
+///    [`MEDIA_TAGS`] and [`is_media`] select), an `<iframe>` also tracked
+///    as raw text for the bail-out tail;
+/// 2. `script` ([`script::handle_script`]);
+/// 3. `noscript` ([`script::hold_noscript`]);
+/// 4. `style` (its end tag, [`style::style_handlers`]);
+/// 5. every element, when something can be refused: the code checks
+///    ([`code::CodeChecks::any`]), then for `svg` and `math` their nesting;
+/// 6. the raw-text elements [`RAW_TEXT`] tracked for the bail-out tail.
+///
+/// lol_html's selector VM matched the 22 selectors of the media list, four
+/// of them on attributes (which made every element wait for its
+/// attributes), and six more selectors, on every element: one `*` costs it
+/// next to nothing, and the tag name is read from the input window
+/// ([`Source::tag_name`]) instead of through lol_html.
+fn element_handler(
+    ctx: &Rc<Ctx>,
+    core: &SharedCore,
+    source: &SharedSource,
+    mut style_element: impl FnMut(&mut Element) -> HandlerResult + 'static,
+    code: Option<code::CodeChecks>,
+) -> impl FnMut(&mut Element) -> HandlerResult + 'static {
+    let (c, k, src) = (ctx.clone(), core.clone(), source.clone());
+    move |el: &mut Element| {
+        let src = src.borrow();
+        let tag = known_tag(el, &src);
+        if is_media(el, tag, &src) {
+            let name = el.tag_name();
+            media_or_tagged(&c, el, false, &name);
+            if tag == Some("iframe") {
+                failsafe::track_raw_text(&k, el, "iframe")?;
+            }
         }
-    }));
-    let (c, k) = (ctx.clone(), core.clone());
-    let s = s.append_element_content_handler(on(&sel.script, move |el| {
-        script::handle_script(&c, &k, el)
-    }));
-    let (c, k) = (ctx.clone(), core.clone());
-    let s = s.append_element_content_handler(on(&sel.noscript, move |el| {
-        script::hold_noscript(&c, &k, el)
-    }));
-    s.append_element_content_handler(style::style_handlers(&sel.style, ctx))
+        match tag {
+            Some("script") => script::handle_script(&c, &k, el)?,
+            Some("noscript") => script::hold_noscript(&c, &k, el)?,
+            Some("style") => style_element(el)?,
+            _ => {}
+        }
+        if let Some(code) = &code {
+            code.any(el, &src)?;
+            if matches!(tag, Some("svg" | "math")) {
+                code.foreign(el)?;
+            }
+        }
+        if let Some(raw) = tag.filter(|t| RAW_TEXT.contains(t)) {
+            failsafe::track_raw_text(&k, el, raw)?;
+        }
+        Ok(())
+    }
+}
+
+/// The elements [`media_or_tagged`] acts on by their tag name alone
+/// (`script` for SVG's `<script href>`; `<base>` for the document base
+/// URL).
+const MEDIA_TAGS: [&str; 16] = [
+    "img", "image", "iframe", "frame", "embed", "object", "video", "audio", "source", "track",
+    "input", "link", "use", "feimage", "script", "base",
+];
+
+/// The raw-text elements tracked for the bail-out tail by the element
+/// handler itself (`script`, `noscript` and `iframe` are tracked by their
+/// own handlers).
+const RAW_TEXT: [&str; 6] = ["style", "textarea", "title", "xmp", "noembed", "noframes"];
+
+/// Every tag name [`element_handler`] looks for.
+const KNOWN_TAGS: [&str; 27] = [
+    "img", "image", "iframe", "frame", "embed", "object", "video", "audio", "source", "track",
+    "input", "link", "use", "feimage", "script", "base", "a", "area", "noscript", "style", "svg",
+    "math", "textarea", "title", "xmp", "noembed", "noframes",
+];
+
+/// The element's tag name if it is one of [`KNOWN_TAGS`] (ASCII
+/// case-insensitively, as lol_html's selectors match a type): read from
+/// the input window when its start tag is held there, else through
+/// lol_html.
+fn known_tag(el: &Element, source: &Source) -> Option<&'static str> {
+    match source.tag_name(el) {
+        Some(raw) => KNOWN_TAGS
+            .iter()
+            .find(|k| k.as_bytes().eq_ignore_ascii_case(raw))
+            .copied(),
+        None => {
+            let name = el.tag_name();
+            KNOWN_TAGS.iter().find(|k| **k == name).copied()
+        }
+    }
+}
+
+/// Whether the media list selects the element: `img, image, iframe, frame,
+/// embed, object, video, audio, source, track, input, link, a[ping],
+/// a[data-consent], area[ping], use, feimage, script, base, [background],
+/// [style], [data-consent]` (the `MEDIA_SELECTOR` the handler had).
+fn is_media(el: &Element, tag: Option<&'static str>, source: &Source) -> bool {
+    if tag.is_some_and(|t| MEDIA_TAGS.contains(&t)) {
+        return true;
+    }
+    let pinged = matches!(tag, Some("a" | "area"));
+    el.attributes().iter().any(|a| {
+        let decoded;
+        let name = match source.attr_name(a) {
+            Some(n) => n,
+            None => {
+                decoded = a.name();
+                decoded.as_bytes()
+            }
+        };
+        let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+        is("background") || is("style") || is(markup::CONSENT) || (pinged && is("ping"))
+    })
 }
 
 /// Sends an element to [`media::handle_media`] or
@@ -62,9 +178,9 @@ pub(super) fn tracker_handlers(s: Rewriting, ctx: &Rc<Ctx>, core: &SharedCore) -
 /// * author tags: `script, img, iframe, embed, object, video, audio, source,
 ///   link, a` with `[data-consent]`.
 ///
-/// One handler on one selector list ([`MEDIA_SELECTOR`], or `*` for
-/// `<noscript>` fragments) costs lol_html much less per tag than twenty
-/// selectors, and reads the tag name once. Scripts come here only from
+/// Called by the one element handler ([`element_handler`], or the `*`
+/// handler of `<noscript>` fragments): one handler costs lol_html much
+/// less per tag than twenty selectors, and reads the tag name once. Scripts come here only from
 /// fragments; in the document [`script::handle_script`] does this for them.
 pub(super) fn media_or_tagged(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
     let lower;
@@ -132,23 +248,12 @@ pub(super) fn rewrite_fragment(ctx: &Ctx, content: &[u8], encoding: &'static Enc
     }
 }
 
-/// The document's selector for [`media_or_tagged`]: every element it can
-/// act on except `script` (see [`script::handle_script`]).
-/// (`script` for SVG's `<script href>`; `[background]` and `[style]` on
-/// any element; `<base>` for the document base URL.)
-const MEDIA_SELECTOR: &str = "img, image, iframe, frame, embed, object, video, audio, source, \
-     track, input, link, a[ping], a[data-consent], area[ping], use, feimage, script, base, \
-     [background], [style], [data-consent]";
-
 /// Every selector the filter uses, parsed once per process. lol_html still
 /// compiles them for each rewriter, but parsing the text again was about a
 /// third of the fixed cost of [`super::Filter::new`].
 pub(super) struct Selectors {
-    pub(super) media: Selector,
     pub(super) script: Selector,
-    pub(super) noscript: Selector,
     pub(super) style: Selector,
-    pub(super) raw_text: Selector,
     pub(super) head: Selector,
     pub(super) body: Selector,
     pub(super) declaration: Selector,
@@ -163,12 +268,8 @@ pub(super) fn selectors() -> &'static Selectors {
         // Constant, valid CSS (every test builds a filter).
         let p = |css: &str| css.parse::<Selector>().expect("filter selector");
         Selectors {
-            media: p(MEDIA_SELECTOR),
             script: p("script"),
-            noscript: p("noscript"),
             style: p("style"),
-            // `iframe` is raw text too; the media handler tracks it.
-            raw_text: p("style, textarea, title, xmp, noembed, noframes"),
             head: p("head"),
             body: p("body"),
             declaration: p(&format!("[{}]", markup::DECLARATION)),
