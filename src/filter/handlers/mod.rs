@@ -291,3 +291,112 @@ pub(super) fn on<'h>(
         ElementContentHandlers::default().element(handler),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::source::Source;
+    use lol_html::{element, HtmlRewriter, Settings};
+    use std::cell::RefCell;
+
+    /// Elements the old selectors and the one handler must sort alike:
+    /// every tag it knows in several cases, media by attribute, SVG and
+    /// MathML, names it must not mistake (prefixes, `<a>` without `ping`),
+    /// attribute names in odd cases and places.
+    const PAGE: &str = "<!doctype html><HTML><head><Title>t</Title><STYLE>a{}</STYLE>\
+        <script>x</script><SCRIPT src=a.js></SCRIPT><noscript><img src=x></noscript>\
+        <link rel=icon href=i><Base href=/></head><body background=b.png>\
+        <div STYLE='color:red'>d</div><p data-consent=analytics>p</p><P Data-Consent>q</P>\
+        <a href=x>a</a><a PING=/p href=y>b</a><area ping=/q><area href=z>\
+        <abbr ping=/x>c</abbr><imgx src=1><img/src=2><IMG\tsrc=3><image href=4>\
+        <iframe src=f></iframe><frame src=g><embed src=h><object data=i></object>\
+        <video poster=j><source src=k><track src=l></video><audio src=m></audio>\
+        <input type=image src=n><textarea>t</textarea><xmp>x</xmp><noembed>e</noembed>\
+        <noframes>f</noframes><svg><use href=#u /><feImage href=o /><script href=p></script>\
+        <style>s{}</style><a ping=/r>r</a></svg><math><mi>x</mi></math><Svg></Svg>\
+        <span data-consent-src=x backgroundx=1 styles=2 pingx=3>s</span>\
+        <div a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 style>long</div></body></HTML>";
+
+    /// Per element, in document order, the old selectors that matched it
+    /// (media list, script, noscript, style, svg/math, raw-text list).
+    fn by_selectors(chunk: usize) -> Vec<Vec<&'static str>> {
+        const OLD_MEDIA: &str = "img, image, iframe, frame, embed, object, video, audio, \
+            source, track, input, link, a[ping], a[data-consent], area[ping], use, feimage, \
+            script, base, [background], [style], [data-consent]";
+        let seen: RefCell<Vec<Vec<&'static str>>> = RefCell::default();
+        let mark = |label: &'static str| {
+            let seen = &seen;
+            move |_: &mut Element| -> HandlerResult {
+                seen.borrow_mut().last_mut().expect("element").push(label);
+                Ok(())
+            }
+        };
+        let settings = Settings::new()
+            .append_element_content_handler(element!("*", |_el| {
+                seen.borrow_mut().push(Vec::new());
+                Ok(())
+            }))
+            .append_element_content_handler(element!(OLD_MEDIA, mark("media")))
+            .append_element_content_handler(element!("script", mark("script")))
+            .append_element_content_handler(element!("noscript", mark("noscript")))
+            .append_element_content_handler(element!("style", mark("style")))
+            .append_element_content_handler(element!("svg, math", mark("foreign")))
+            .append_element_content_handler(element!(
+                "style, textarea, title, xmp, noembed, noframes",
+                mark("raw")
+            ));
+        let mut rw = HtmlRewriter::new(settings, |_: &[u8]| {});
+        for c in PAGE.as_bytes().chunks(chunk) {
+            rw.write(c).unwrap();
+        }
+        rw.end().unwrap();
+        seen.into_inner()
+    }
+
+    /// The same, as the one element handler decides it.
+    fn by_tag(chunk: usize) -> Vec<Vec<&'static str>> {
+        let source = RefCell::new(Source::default());
+        let seen: RefCell<Vec<Vec<&'static str>>> = RefCell::default();
+        let settings = Settings::new().append_element_content_handler(element!("*", |el| {
+            let src = source.borrow();
+            let tag = known_tag(el, &src);
+            let mut got = Vec::new();
+            if is_media(el, tag, &src) {
+                got.push("media");
+            }
+            if let Some(t @ ("script" | "noscript" | "style")) = tag {
+                got.push(t);
+            }
+            if matches!(tag, Some("svg" | "math")) {
+                got.push("foreign");
+            }
+            if tag.is_some_and(|t| RAW_TEXT.contains(&t)) {
+                got.push("raw");
+            }
+            seen.borrow_mut().push(got);
+            Ok(())
+        }));
+        let mut rw = HtmlRewriter::new(settings, |_: &[u8]| {});
+        for c in PAGE.as_bytes().chunks(chunk) {
+            source.borrow_mut().push(c);
+            rw.write(c).unwrap();
+        }
+        rw.end().unwrap();
+        seen.into_inner()
+    }
+
+    #[test]
+    fn one_handler_selects_what_the_selectors_selected() {
+        let want = by_selectors(PAGE.len());
+        assert_eq!(want.len(), 46, "every element seen");
+        for (label, n) in [("media", 27), ("raw", 7), ("foreign", 3)] {
+            let count = want.iter().filter(|w| w.contains(&label)).count();
+            assert_eq!(count, n, "{label}: the page covers it");
+        }
+        // Chunkings that cut start tags (names read through lol_html
+        // then) and that keep them whole (read from the window).
+        for chunk in [1, 2, 5, 13, 64, PAGE.len()] {
+            assert_eq!(by_tag(chunk), by_selectors(chunk), "chunks of {chunk}");
+        }
+    }
+}
