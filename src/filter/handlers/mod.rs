@@ -85,7 +85,7 @@ fn element_handler(
         let tag = known_tag(el, &src);
         if is_media(el, tag, &src) {
             let name = el.tag_name();
-            media_or_tagged(&c, el, false, &name);
+            media_or_tagged(&c, el, false, &name, Some(&src));
             if tag == Some("iframe") {
                 failsafe::track_raw_text(&k, el, "iframe")?;
             }
@@ -182,7 +182,16 @@ fn is_media(el: &Element, tag: Option<&'static str>, source: &Source) -> bool {
 /// handler of `<noscript>` fragments): one handler costs lol_html much
 /// less per tag than twenty selectors, and reads the tag name once. Scripts come here only from
 /// fragments; in the document [`script::handle_script`] does this for them.
-pub(super) fn media_or_tagged(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
+///
+/// `source`: the input window the attribute names are read from where it
+/// holds them (`None` in fragments, whose offsets are not the input's).
+pub(super) fn media_or_tagged(
+    ctx: &Ctx,
+    el: &mut Element,
+    in_noscript: bool,
+    tag: &str,
+    source: Option<&Source>,
+) {
     let lower;
     let tag = if tag.bytes().any(|b| b.is_ascii_uppercase()) {
         lower = tag.to_ascii_lowercase();
@@ -194,7 +203,7 @@ pub(super) fn media_or_tagged(ctx: &Ctx, el: &mut Element, in_noscript: bool, ta
         base::handle_base(ctx, el);
         return;
     }
-    if el.has_attribute(markup::CONSENT) {
+    if has_attr(el, source, markup::CONSENT) {
         // In the document a `script[data-consent]` is the script handler's
         // (it calls the author handler itself); in fragments it is ours.
         if tag != "script" || in_noscript {
@@ -205,10 +214,22 @@ pub(super) fn media_or_tagged(ctx: &Ctx, el: &mut Element, in_noscript: bool, ta
         }
         return;
     }
-    media::handle_media(ctx, el, in_noscript, tag);
+    media::handle_media(ctx, el, in_noscript, tag, source);
     if tag == "iframe" && !el.removed() {
         srcdoc::handle_srcdoc(ctx, el);
     }
+}
+
+/// Whether `el` has attribute `name` (ASCII), as `Element::has_attribute`
+/// answers, reading the names from `source` where it holds them
+/// (`has_attribute` allocates the lower-cased name it looks for).
+fn has_attr(el: &Element, source: Option<&Source>, name: &str) -> bool {
+    el.attributes()
+        .iter()
+        .any(|a| match source.and_then(|s| s.attr_name(a)) {
+            Some(n) => n.eq_ignore_ascii_case(name.as_bytes()),
+            None => a.name() == name,
+        })
 }
 
 /// Runs the media and author-tag handlers over a `<noscript>`'s content.
@@ -229,7 +250,7 @@ pub(super) fn rewrite_fragment(ctx: &Ctx, content: &[u8], encoding: &'static Enc
     let settings = Settings::new()
         .append_element_content_handler(on(&selectors().any, |el| {
             let tag = el.tag_name();
-            media_or_tagged(ctx, el, true, &tag);
+            media_or_tagged(ctx, el, true, &tag, None);
             // Offsets would be the fragment's: read through lol_html.
             super::code::handle_code_attrs(ctx, el, None);
             Ok(())
