@@ -33,6 +33,8 @@
 
 mod classify;
 mod embedded;
+#[cfg(test)]
+mod inline_scan_tests;
 mod normalise;
 mod packed;
 mod self_hosted;
@@ -327,6 +329,60 @@ impl Catalog {
             }
         }
         out
+    }
+
+    /// The vendors of the signatures in `text` that overlap one of the
+    /// `changed` ranges or cross an empty one (see
+    /// [`normalise::Normalised::changed`]), pushed to `out` in order of
+    /// discovery unless already there. Only the windows reaching one
+    /// signature length short of each side of a range are scanned (merged
+    /// where they overlap, so every match is reported once and in the
+    /// order of a scan of the whole text).
+    pub(crate) fn match_script_around<'a>(
+        &'a self,
+        text: &[u8],
+        changed: &[std::ops::Range<usize>],
+        out: &mut Vec<&'a Vendor>,
+    ) {
+        let sigs = || self.signature_texts();
+        let Some(reach) = self
+            .scripts
+            .for_scan(sigs, 0)
+            .map(|ac| ac.max_pattern_len())
+        else {
+            return;
+        };
+        let reach = reach.saturating_sub(1);
+        let mut windows: Vec<std::ops::Range<usize>> = Vec::new();
+        for r in changed {
+            let w = r.start.saturating_sub(reach)..r.end.saturating_add(reach).min(text.len());
+            match windows.last_mut() {
+                Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+                _ => windows.push(w),
+            }
+        }
+        let len = windows.iter().map(|w| w.len()).sum();
+        let Some(ac) = self.scripts.for_scan(sigs, len) else {
+            return;
+        };
+        for w in windows {
+            let Some(window) = text.get(w) else { continue };
+            if !ac.is_match(window) {
+                continue;
+            }
+            for m in ac.find_overlapping_iter(window) {
+                if let Some(v) = self
+                    .tables
+                    .signatures
+                    .get(m.pattern().as_usize())
+                    .and_then(|s| self.vendors.get(usize::from(s.0)))
+                {
+                    if !out.iter().any(|o| o.id == v.id) {
+                        out.push(v);
+                    }
+                }
+            }
+        }
     }
 
     /// The length of the longest script signature (for incremental scanning).

@@ -12,10 +12,9 @@
 //! Every decision here is taken on one element or one held text as a whole,
 //! so it does not depend on how the input was chunked.
 
-use super::handlers::{on, selectors, Rewriting};
-use super::hold::SharedCore;
+use super::handlers::Rewriting;
 use super::policy::Ctx;
-use super::source::{SharedSource, Source};
+use super::source::Source;
 use super::Blocking;
 use crate::consent::Category;
 use crate::html::decode_attribute;
@@ -33,9 +32,11 @@ pub(super) type Refusal = (Category, String);
 
 const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 
-/// Registers the code handlers: every element (`*`) for handlers, URLs,
-/// refresh and the breakout check; `svg` and `math` elements (their
-/// nesting, and the comments and CDATA inside them) for the
+/// The code checks, when something can be refused: on every element
+/// (the one element handler, [`super::handlers::element_handler`], calls
+/// [`CodeChecks::any`]) handlers, URLs, refresh and the breakout check; on
+/// `svg` and `math` elements ([`CodeChecks::foreign`]) their nesting, and
+/// the comments and CDATA inside them ([`CodeChecks::register`]), for the
 /// nested-foreign-content fail-safe ([`breakout_check`]).
 ///
 /// The comment and text handlers sit on `svg, math` only, not on the
@@ -43,51 +44,67 @@ const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 /// would replace invalid bytes of a mislabelled page everywhere (the
 /// filter passes untouched markup byte for byte).
 ///
-/// Nothing is registered when the visitor granted every category: nothing
-/// can be refused, and the page passes byte for byte (the differential
-/// cut included: it only protects refusals).
-///
-/// Also returns the window over the input the element handler reads
-/// ([`Source`]), which the filter must fill with each chunk; `None` when
-/// nothing was registered, so nothing is kept.
-pub(super) fn code_handlers(
-    s: Rewriting,
-    ctx: &Rc<Ctx>,
-    _core: &SharedCore,
-) -> (Rewriting, Option<SharedSource>) {
-    if ctx.strictest_refused().is_none() {
-        return (s, None);
-    }
-    let source = SharedSource::default();
-    static FOREIGN: OnceLock<Selector> = OnceLock::new();
-    let sel = FOREIGN.get_or_init(|| "svg, math".parse().expect("foreign selector"));
-    let foreign = Rc::new(Cell::new(0u32));
-    let (c, f, src) = (ctx.clone(), foreign.clone(), source.clone());
-    let s = s.append_element_content_handler(on(&selectors().any, move |el| {
+/// `None` (and nothing to register) when the visitor granted every
+/// category: nothing can be refused, and the page passes byte for byte
+/// (the differential cut included: it only protects refusals).
+pub(super) fn code_checks(ctx: &Rc<Ctx>) -> Option<CodeChecks> {
+    ctx.strictest_refused()?;
+    Some(CodeChecks {
+        ctx: ctx.clone(),
+        foreign: Rc::new(Cell::new(0u32)),
+    })
+}
+
+/// The code checks of one response (see [`code_checks`]); a clone shares
+/// its state.
+#[derive(Clone)]
+pub(super) struct CodeChecks {
+    ctx: Rc<Ctx>,
+    /// Open `svg`/`math` elements, shared with their comment and text
+    /// handlers.
+    foreign: Rc<Cell<u32>>,
+}
+
+impl CodeChecks {
+    /// Every element: the breakout check, then the attributes (read from
+    /// `source` where it holds them).
+    pub(super) fn any(&self, el: &mut Element, source: &Source) -> HandlerResult {
         breakout_check(el)?;
-        handle_code_attrs(&c, el, Some(&src.borrow()));
+        handle_code_attrs(&self.ctx, el, Some(source));
         Ok(())
-    }));
-    let (f2, f3) = (foreign.clone(), foreign.clone());
-    let handlers = ElementContentHandlers::default()
-        .element(move |el: &mut Element| count_foreign(&f, el))
-        .comments(move |com: &mut Comment| {
-            if f2.get() >= 2 && com.text().contains('<') {
-                return Err(Differential.into());
-            }
-            Ok(())
-        })
-        .text(move |t: &mut TextChunk| {
-            // Any CDATA text, not only text holding `<`: lol_html hands it
-            // over in chunks, and the cut must fall at the same place
-            // however the input was chunked (at its first chunk).
-            if f3.get() >= 2 && t.text_type() == TextType::CDataSection && !t.as_str().is_empty() {
-                return Err(Differential.into());
-            }
-            Ok(())
-        });
-    let s = s.append_element_content_handler((Cow::Borrowed(sel), handlers));
-    (s, Some(source))
+    }
+
+    /// An `svg` or `math` element: counts it open until its end tag.
+    pub(super) fn foreign(&self, el: &mut Element) -> HandlerResult {
+        count_foreign(&self.foreign, el)
+    }
+
+    /// Registers the comment and text handlers on `svg, math`.
+    pub(super) fn register(&self, s: Rewriting) -> Rewriting {
+        static FOREIGN: OnceLock<Selector> = OnceLock::new();
+        let sel = FOREIGN.get_or_init(|| "svg, math".parse().expect("foreign selector"));
+        let (f2, f3) = (self.foreign.clone(), self.foreign.clone());
+        let handlers = ElementContentHandlers::default()
+            .comments(move |com: &mut Comment| {
+                if f2.get() >= 2 && com.text().contains('<') {
+                    return Err(Differential.into());
+                }
+                Ok(())
+            })
+            .text(move |t: &mut TextChunk| {
+                // Any CDATA text, not only text holding `<`: lol_html hands
+                // it over in chunks, and the cut must fall at the same place
+                // however the input was chunked (at its first chunk).
+                if f3.get() >= 2
+                    && t.text_type() == TextType::CDataSection
+                    && !t.as_str().is_empty()
+                {
+                    return Err(Differential.into());
+                }
+                Ok(())
+            });
+        s.append_element_content_handler((Cow::Borrowed(sel), handlers))
+    }
 }
 
 /// Counts the open `svg`/`math` elements (start tags less end tags seen).

@@ -5,17 +5,18 @@
 //! Everything here only records what is needed for that clean end (which
 //! raw-text element is open) and writes it ([`truncate`]).
 
-use super::handlers::{on, selectors, Rewriting};
+use super::handlers::Rewriting;
 use super::hold::SharedCore;
 use super::policy::Ctx;
 use lol_html::html_content::{ContentType, Element, EndTag};
 use lol_html::{end, HandlerResult};
 use std::rc::Rc;
 
-/// Registers the fail-safe handlers: raw-text tracking (`style`,
-/// `textarea`, `title`, `xmp`, `noembed`, `noframes`; `script`, `noscript`
-/// and `iframe` are tracked by their own handlers), the document end and
-/// the bail-out flag.
+/// Registers the fail-safe handlers: the document end and the bail-out
+/// flag. (Raw-text tracking, `style`, `textarea`, `title`, `xmp`,
+/// `noembed`, `noframes`, and `script`, `noscript` and `iframe` by their
+/// own handlers, is the one element handler's:
+/// [`super::handlers::element_handler`], with [`track_raw_text`].)
 ///
 /// The document end also resolves an unterminated script/noscript (its held
 /// bytes are scanned as if it had ended) and, when the page had no
@@ -26,18 +27,6 @@ pub(super) fn failsafe_handlers(
     core: &SharedCore,
     body_end: &Rc<str>,
 ) -> Rewriting {
-    let k = core.clone();
-    let s = s.append_element_content_handler(on(&selectors().raw_text, move |el| {
-        let name: &'static str = match el.tag_name().as_str() {
-            "style" => "style",
-            "textarea" => "textarea",
-            "title" => "title",
-            "xmp" => "xmp",
-            "noembed" => "noembed",
-            _ => "noframes",
-        };
-        track_raw_text(&k, el, name)
-    }));
     let (k, c, body) = (core.clone(), ctx.clone(), body_end.clone());
     let s = s.append_document_content_handler(end!(move |end| {
         let mut core = k.borrow_mut();

@@ -162,11 +162,7 @@ impl Core {
             // The plain scan, then what only the whole text shows:
             // signatures built from string pieces, tag IDs in calls. The
             // strictest refused vendor wins, the first found among equals.
-            let plain = ctx.catalog.match_script_all(text);
-            for v in plain
-                .into_iter()
-                .chain(ctx.catalog.match_inline_extra(text))
-            {
+            for v in ctx.catalog.match_inline(text) {
                 if ctx.refused(v) && refused.is_none_or(|r| v.category > r.category) {
                     refused = Some(v);
                 }

@@ -215,9 +215,8 @@ pub struct Filter {
     core: SharedCore,
     ctx: Rc<Ctx>,
     body_end: Rc<str>,
-    /// The last chunks written, for the code handler ([`source`]); `None`
-    /// when it is not registered (everything granted).
-    source: Option<source::SharedSource>,
+    /// The last chunks written, for the element handler ([`source`]).
+    source: source::SharedSource,
     failed: bool,
 }
 
@@ -271,9 +270,9 @@ impl Filter {
         // lol_html runs the handlers of one element in the order they were
         // registered: trackers first, then raw-text tracking, then injection.
         let s = base_settings(cfg, enc, header_enc.is_none());
+        let source = source::SharedSource::default();
         let s = early_handlers(s, &injection.head_start, &core);
-        let s = tracker_handlers(s, &ctx, &core);
-        let (s, source) = code::code_handlers(s, &ctx, &core);
+        let s = tracker_handlers(s, &ctx, &core, &source);
         let s = failsafe::failsafe_handlers(s, &ctx, &core, &body_end);
         let s = injection_handlers(s, injection, &core);
         let sink = Sink {
@@ -294,9 +293,7 @@ impl Filter {
     /// available so far.
     pub fn write(&mut self, chunk: &[u8]) -> Vec<u8> {
         if let Some(rw) = self.rewriter.as_mut() {
-            if let Some(source) = &self.source {
-                source.borrow_mut().push(chunk);
-            }
+            self.source.borrow_mut().push(chunk);
             if rw.write(chunk).is_err() {
                 self.rewriter = None;
                 self.fail();

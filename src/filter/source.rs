@@ -9,6 +9,7 @@
 //! chunks): an attribute outside them (a start tag longer than a chunk) is
 //! not found, and the caller reads it through lol_html as before.
 
+use lol_html::html_content::{Attribute, Element};
 use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;
@@ -42,6 +43,50 @@ impl Source {
     pub(super) fn get(&self, range: Range<usize>) -> Option<&[u8]> {
         let from = range.start.checked_sub(self.start)?;
         self.bytes.get(from..from + range.len())
+    }
+}
+
+impl Source {
+    /// The element's tag name as the input spells it, when its start tag
+    /// is held and the name is plain ASCII (no control, space or byte
+    /// ≥ 0x80, which lol_html's decoding could read otherwise). Debug
+    /// builds check it against lol_html's own reading.
+    pub(super) fn tag_name(&self, el: &Element) -> Option<&[u8]> {
+        let tag = self.get(el.source_location().bytes())?;
+        let rest = tag.strip_prefix(b"<")?;
+        let end = rest
+            .iter()
+            .position(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0c' | b'/' | b'>'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        if name.is_empty() || name.iter().any(|b| *b <= b' ' || *b >= 0x80) {
+            return None;
+        }
+        debug_assert_eq!(
+            el.tag_name().as_bytes(),
+            name.to_ascii_lowercase(),
+            "tag name"
+        );
+        Some(name)
+    }
+
+    /// An attribute's name as the input spells it, when held and not led
+    /// by a byte ≥ 0x80 (a byte-order mark can make lol_html read other
+    /// characters). Debug builds check it against lol_html's reading.
+    pub(super) fn attr_name(&self, a: &Attribute<'_>) -> Option<&[u8]> {
+        let name = self.get(a.name_source_location()?.bytes())?;
+        if name.first().is_none_or(|b| *b >= 0x80) {
+            return None;
+        }
+        #[cfg(debug_assertions)]
+        if name.is_ascii() {
+            debug_assert_eq!(
+                a.name().as_bytes(),
+                name.to_ascii_lowercase(),
+                "attribute name"
+            );
+        }
+        Some(name)
     }
 }
 

@@ -102,7 +102,7 @@ fn inert_script(el: &Element) -> bool {
 pub(super) fn handle_author_tagged(ctx: &Ctx, el: &mut Element, tag: &str) {
     let mut cats = declared(&el.get_attribute(markup::CONSENT).unwrap_or_default());
     let only_necessary = cats == [Category::Necessary];
-    let mut live = present_attrs(el, tag);
+    let mut live = present_attrs(el, tag, None);
     if tag == "script" {
         if let Some(src) = el.get_attribute("src") {
             live.push(("src", src));

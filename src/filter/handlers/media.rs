@@ -14,6 +14,7 @@
 use crate::consent::Category;
 use crate::filter::css::css_urls;
 use crate::filter::policy::{add_category, category_label, Ctx};
+use crate::filter::source::Source;
 use crate::filter::Blocking;
 use crate::html::decode_attribute;
 use crate::markup;
@@ -100,7 +101,15 @@ pub(in crate::filter) fn stash_name(attr: &str) -> String {
 /// The URL attributes of `el` (a `tag`) that the browser would use, with
 /// their values: [`url_attrs`] (a `<link>` only for a fetching `rel`, an
 /// `<input>` only for `type=image`), then `background` and `style`.
-pub(in crate::filter) fn present_attrs(el: &Element, tag: &str) -> Vec<(&'static str, String)> {
+///
+/// Names are read from the input window when `source` holds them
+/// ([`Source::attr_name`]), through lol_html otherwise (every name read
+/// through lol_html is a decoded, allocated `String`).
+pub(in crate::filter) fn present_attrs(
+    el: &Element,
+    tag: &str,
+    source: Option<&Source>,
+) -> Vec<(&'static str, String)> {
     let mut attrs: &[&str] = url_attrs(tag);
     if tag == "link" {
         let rel = el.get_attribute("rel").unwrap_or_default();
@@ -135,8 +144,16 @@ pub(in crate::filter) fn present_attrs(el: &Element, tag: &str) -> Vec<(&'static
     };
     let mut found: [Option<String>; MAX_URL_ATTRS + 2] = Default::default();
     for a in el.attributes() {
-        let name = a.name();
-        let slot = (0..attrs.len() + 2).find(|&i| wanted(i).is_some_and(|w| *w == name));
+        let decoded;
+        let name = match source.and_then(|s| s.attr_name(a)) {
+            Some(n) => n,
+            None => {
+                decoded = a.name();
+                decoded.as_bytes()
+            }
+        };
+        let slot = (0..attrs.len() + 2)
+            .find(|&i| wanted(i).is_some_and(|w| w.as_bytes().eq_ignore_ascii_case(name)));
         if let Some(slot) = slot.and_then(|i| found.get_mut(i)) {
             if slot.is_none() {
                 *slot = Some(a.value());
@@ -234,12 +251,18 @@ pub(in crate::filter) fn refused_in(
 
 /// An element of the media selector without `data-consent` (see
 /// [`super::media_or_tagged`]).
-pub(super) fn handle_media(ctx: &Ctx, el: &mut Element, in_noscript: bool, tag: &str) {
+pub(super) fn handle_media(
+    ctx: &Ctx,
+    el: &mut Element,
+    in_noscript: bool,
+    tag: &str,
+    source: Option<&Source>,
+) {
     if ctx.strictest_refused().is_none() {
         // Every category granted: nothing can be refused (no CSS to scan).
         return;
     }
-    let attrs = present_attrs(el, tag);
+    let attrs = present_attrs(el, tag, source);
     if attrs.is_empty() {
         return;
     }
@@ -324,7 +347,57 @@ fn hide_iframe(ctx: &Ctx, el: &mut Element, in_noscript: bool, v: Option<&Vendor
 
 #[cfg(test)]
 mod tests {
-    use super::srcset_urls;
+    use super::{present_attrs, srcset_urls};
+    use crate::filter::source::Source;
+    use lol_html::{element, HtmlRewriter, Settings};
+    use std::cell::RefCell;
+
+    /// [`present_attrs`] with names read from the input window, or through
+    /// lol_html (tags cut by a chunk, a byte-order mark before a name, upper
+    /// case, duplicates): the same attributes and values, in every chunking.
+    #[test]
+    fn present_attributes_read_alike_from_the_window_or_through_lol_html() {
+        let page = "<img SRC=a.png srcset='b.png 2x' Style='background:url(c.png)'>\
+            <IMG src=1 src=2 data-src=3 BACKGROUND=4>\
+            <img \u{feff}src=bom.png src=plain.png>\
+            <link rel=preload HREF=/x.js><input type=image SRC=i.png>\
+            <video poster=p.png SRC=v.mp4></video><p style=x background=y>p</p>";
+        let tags = ["img", "img", "img", "link", "input", "video", "p"];
+        let read = |chunk: usize, window: bool| {
+            let source = RefCell::new(Source::default());
+            let seen = RefCell::new(Vec::new());
+            let settings = Settings::new().append_element_content_handler(element!("*", |el| {
+                let tag = el.tag_name();
+                if tags.contains(&tag.as_str()) {
+                    let src = source.borrow();
+                    let got = present_attrs(el, &tag, window.then_some(&*src));
+                    seen.borrow_mut().push(got);
+                }
+                Ok(())
+            }));
+            let mut rw = HtmlRewriter::new(settings, |_: &[u8]| {});
+            for c in page.as_bytes().chunks(chunk) {
+                source.borrow_mut().push(c);
+                rw.write(c).unwrap();
+            }
+            rw.end().unwrap();
+            seen.into_inner()
+        };
+        let want = read(page.len(), false);
+        assert_eq!(want.len(), tags.len());
+        assert_eq!(
+            want[0],
+            [
+                ("src", "a.png".to_string()),
+                ("srcset", "b.png 2x".to_string()),
+                ("style", "background:url(c.png)".to_string())
+            ]
+        );
+        assert_eq!(want[1][0], ("src", "1".to_string()), "the first duplicate");
+        for chunk in [1, 3, 8, 21, page.len()] {
+            assert_eq!(read(chunk, true), want, "chunks of {chunk}");
+        }
+    }
 
     #[test]
     fn every_tag_fits_the_attribute_slots() {

@@ -13,7 +13,6 @@
 //! Fail-safe: a style text longer than `[filter] max_held_bytes` cannot be
 //! held to be scanned; it is dropped (a CSS comment says so).
 
-use super::on;
 use crate::consent::Category;
 use crate::filter::css::css_urls;
 use crate::filter::policy::{add_category, category_label, Ctx};
@@ -21,8 +20,8 @@ use crate::filter::Blocking;
 use crate::html::{decode_attribute, escape_text};
 use crate::markup;
 use crate::trackers::Vendor;
-use lol_html::html_content::{ContentType, EndTag, TextChunk};
-use lol_html::{ElementContentHandlers, Selector};
+use lol_html::html_content::{ContentType, Element, EndTag, TextChunk};
+use lol_html::{ElementContentHandlers, HandlerResult, Selector};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -38,27 +37,33 @@ struct State {
     after: Option<String>,
 }
 
-/// The handlers for `selector` (`style`).
+/// The handlers of `style` elements: the element's part (for the one
+/// element handler, [`super::element_handler`]) and the text's,
+/// registered on `selector` (`style`); the two share the element's state.
 pub(super) fn style_handlers(
     selector: &'static Selector,
     ctx: &Rc<Ctx>,
-) -> (Cow<'static, Selector>, ElementContentHandlers<'static>) {
+) -> (
+    impl FnMut(&mut Element) -> HandlerResult + 'static,
+    (Cow<'static, Selector>, ElementContentHandlers<'static>),
+) {
     let st = Rc::new(RefCell::new(State::default()));
     let (s1, s2, c) = (st.clone(), st, ctx.clone());
-    let (sel, h) = on(selector, move |el| {
+    let element = move |el: &mut Element| -> HandlerResult {
         let s = s1.clone();
         el.on_end_tag(lol_html::end_tag!(move |end: &mut EndTag| {
             if let Some(t) = s.borrow_mut().after.take() {
                 end.after(&t, ContentType::Html);
             }
             Ok(())
-        }))
-    });
-    let h = h.text(move |chunk: &mut TextChunk| {
+        }))?;
+        Ok(())
+    };
+    let text = ElementContentHandlers::default().text(move |chunk: &mut TextChunk| {
         text(&c, &mut s2.borrow_mut(), chunk);
         Ok(())
     });
-    (sel, h)
+    (element, (Cow::Borrowed(selector), text))
 }
 
 fn text(ctx: &Ctx, st: &mut State, chunk: &mut TextChunk) {
