@@ -30,19 +30,27 @@ pub fn escape_text(s: &str) -> String {
 
 /// [`escape_text`], appended to `out`.
 pub fn push_escaped(out: &mut String, s: &str) {
+    push_replacing(out, s, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#39;"),
+        _ => None,
+    });
+}
+
+/// `s` appended to `out` with every byte `rep` names replaced by what it
+/// returns; the runs between are copied whole. `rep` may only name ASCII
+/// bytes (never part of a multi-byte character).
+pub fn push_replacing(out: &mut String, s: &str, rep: impl Fn(u8) -> Option<&'static str>) {
     let mut copied = 0;
     for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&s[copied..i]);
-        out.push_str(rep);
-        copied = i + 1;
+        if let Some(r) = rep(b) {
+            out.push_str(&s[copied..i]);
+            out.push_str(r);
+            copied = i + 1;
+        }
     }
     out.push_str(&s[copied..]);
 }

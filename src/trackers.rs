@@ -315,18 +315,7 @@ impl Catalog {
             if !ac.is_match(haystack) {
                 return out;
             }
-            for m in ac.find_overlapping_iter(haystack) {
-                if let Some(v) = self
-                    .tables
-                    .signatures
-                    .get(m.pattern().as_usize())
-                    .and_then(|s| self.vendors.get(usize::from(s.0)))
-                {
-                    if !out.iter().any(|o| o.id == v.id) {
-                        out.push(v);
-                    }
-                }
-            }
+            self.push_signature_vendors(ac, haystack, &mut out);
         }
         out
     }
@@ -370,16 +359,23 @@ impl Catalog {
             if !ac.is_match(window) {
                 continue;
             }
-            for m in ac.find_overlapping_iter(window) {
-                if let Some(v) = self
-                    .tables
-                    .signatures
-                    .get(m.pattern().as_usize())
-                    .and_then(|s| self.vendors.get(usize::from(s.0)))
-                {
-                    if !out.iter().any(|o| o.id == v.id) {
-                        out.push(v);
-                    }
+            self.push_signature_vendors(ac, window, out);
+        }
+    }
+
+    /// The vendor of every signature `ac` finds in `text` (overlapping),
+    /// pushed to `out` in order of discovery unless already there.
+    fn push_signature_vendors<'a>(
+        &'a self,
+        ac: &aho_corasick::AhoCorasick,
+        text: &[u8],
+        out: &mut Vec<&'a Vendor>,
+    ) {
+        for m in ac.find_overlapping_iter(text) {
+            let sig = self.tables.signatures.get(m.pattern().as_usize());
+            if let Some(v) = sig.and_then(|s| self.vendors.get(usize::from(s.0))) {
+                if !out.iter().any(|o| o.id == v.id) {
+                    out.push(v);
                 }
             }
         }

@@ -87,19 +87,12 @@ pub fn table_json<'a>(
 /// `&quot;` and grow the configuration by about a third).
 pub fn attr_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);
-    let mut plain = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escaped = match b {
-            b'&' => "&amp;",
-            b'\'' => "&#39;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            _ => continue,
-        };
-        out.push_str(&s[plain..i]);
-        out.push_str(escaped);
-        plain = i + 1;
-    }
-    out.push_str(&s[plain..]);
+    crate::html::push_replacing(&mut out, s, |b| match b {
+        b'&' => Some("&amp;"),
+        b'\'' => Some("&#39;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        _ => None,
+    });
     out
 }
