@@ -29,9 +29,11 @@ fn pages() -> Vec<Vec<u8>> {
     files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
 }
 
-fn baseline(html: &[u8]) -> usize {
+/// `html` through lol_html with `settings`, in the bench's chunks: the
+/// length of the output.
+fn rewrite(settings: Settings<'_, '_>, html: &[u8]) -> usize {
     let mut n = 0;
-    let mut rw = HtmlRewriter::new(Settings::new(), |c: &[u8]| n += c.len());
+    let mut rw = HtmlRewriter::new(settings, |c: &[u8]| n += c.len());
     for c in html.chunks(CHUNK) {
         rw.write(c).unwrap();
     }
@@ -39,21 +41,19 @@ fn baseline(html: &[u8]) -> usize {
     n
 }
 
+fn baseline(html: &[u8]) -> usize {
+    rewrite(Settings::new(), html)
+}
+
 /// lol_html with no-op handlers on the same selectors the filter uses: the
 /// cost floor of full lexing, before any filter logic.
 fn noop_handlers(html: &[u8]) -> usize {
-    let mut n = 0;
     let settings = Settings::new()
         .append_element_content_handler(lol_html::element!(
             "script, noscript, img, iframe, embed, object, video, audio, source, link[href], a[ping], style, title, textarea",
             |_el| Ok(())
         ));
-    let mut rw = HtmlRewriter::new(settings, |c: &[u8]| n += c.len());
-    for c in html.chunks(CHUNK) {
-        rw.write(c).unwrap();
-    }
-    rw.end().unwrap();
-    n
+    rewrite(settings, html)
 }
 
 /// lol_html with no-op handlers on exactly what the filter registers for a
@@ -65,7 +65,6 @@ fn noop_handlers(html: &[u8]) -> usize {
 /// and handler dispatch on the same elements, nothing else.
 fn noop_filter_selectors(html: &[u8], refusing: bool) -> usize {
     use lol_html::{element, end, text};
-    let mut n = 0;
     let mut s = Settings::new()
         .append_element_content_handler(element!("*", |_el| Ok(())))
         .append_element_content_handler(text!("style", |_t| Ok(())));
@@ -75,12 +74,7 @@ fn noop_filter_selectors(html: &[u8], refusing: bool) -> usize {
             .append_element_content_handler(text!("svg, math", |_t| Ok(())));
     }
     let s = s.append_document_content_handler(end!(|_e| Ok(())));
-    let mut rw = HtmlRewriter::new(s, |c: &[u8]| n += c.len());
-    for c in html.chunks(CHUNK) {
-        rw.write(c).unwrap();
-    }
-    rw.end().unwrap();
-    n
+    rewrite(s, html)
 }
 
 /// The ceiling as it was before the one element handler (main 47ccd42):
@@ -93,7 +87,6 @@ fn noop_old_filter_selectors(html: &[u8], refusing: bool) -> usize {
     const OLD_MEDIA: &str = "img, image, iframe, frame, embed, object, video, audio, source, \
          track, input, link, a[ping], a[data-consent], area[ping], use, feimage, script, base, \
          [background], [style], [data-consent]";
-    let mut n = 0;
     let mut s = Settings::new()
         .append_element_content_handler(element!(OLD_MEDIA, |_el| Ok(())))
         .append_element_content_handler(element!("script", |_el| Ok(())))
@@ -113,12 +106,7 @@ fn noop_old_filter_selectors(html: &[u8], refusing: bool) -> usize {
             |_el| Ok(())
         ))
         .append_document_content_handler(end!(|_e| Ok(())));
-    let mut rw = HtmlRewriter::new(s, |c: &[u8]| n += c.len());
-    for c in html.chunks(CHUNK) {
-        rw.write(c).unwrap();
-    }
-    rw.end().unwrap();
-    n
+    rewrite(s, html)
 }
 
 fn filtered(html: &[u8], grants: Grants) -> usize {
