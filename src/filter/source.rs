@@ -90,6 +90,24 @@ impl Source {
     }
 }
 
+/// Test support: `page` through lol_html with `settings`, in chunks of
+/// `chunk` bytes, each pushed into `source` before the rewriter sees it
+/// (as [`super::Filter`] writes), for handlers that read the window.
+#[cfg(test)]
+pub(super) fn rewrite_in_chunks(
+    settings: lol_html::Settings<'_, '_>,
+    source: &RefCell<Source>,
+    page: &[u8],
+    chunk: usize,
+) {
+    let mut rw = lol_html::HtmlRewriter::new(settings, |_: &[u8]| {});
+    for c in page.chunks(chunk) {
+        source.borrow_mut().push(c);
+        rw.write(c).unwrap();
+    }
+    rw.end().unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -348,8 +348,8 @@ fn hide_iframe(ctx: &Ctx, el: &mut Element, in_noscript: bool, v: Option<&Vendor
 #[cfg(test)]
 mod tests {
     use super::{present_attrs, srcset_urls};
-    use crate::filter::source::Source;
-    use lol_html::{element, HtmlRewriter, Settings};
+    use crate::filter::source::{rewrite_in_chunks, Source};
+    use lol_html::{element, Settings};
     use std::cell::RefCell;
 
     /// [`present_attrs`] with names read from the input window, or through
@@ -375,12 +375,7 @@ mod tests {
                 }
                 Ok(())
             }));
-            let mut rw = HtmlRewriter::new(settings, |_: &[u8]| {});
-            for c in page.as_bytes().chunks(chunk) {
-                source.borrow_mut().push(c);
-                rw.write(c).unwrap();
-            }
-            rw.end().unwrap();
+            rewrite_in_chunks(settings, &source, page.as_bytes(), chunk);
             seen.into_inner()
         };
         let want = read(page.len(), false);

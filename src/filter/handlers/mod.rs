@@ -316,7 +316,7 @@ pub(super) fn on<'h>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::source::Source;
+    use crate::filter::source::{rewrite_in_chunks, Source};
     use lol_html::{element, HtmlRewriter, Settings};
     use std::cell::RefCell;
 
@@ -397,12 +397,7 @@ mod tests {
             seen.borrow_mut().push(got);
             Ok(())
         }));
-        let mut rw = HtmlRewriter::new(settings, |_: &[u8]| {});
-        for c in PAGE.as_bytes().chunks(chunk) {
-            source.borrow_mut().push(c);
-            rw.write(c).unwrap();
-        }
-        rw.end().unwrap();
+        rewrite_in_chunks(settings, &source, PAGE.as_bytes(), chunk);
         seen.into_inner()
     }
 
