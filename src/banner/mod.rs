@@ -139,40 +139,59 @@ pub fn negotiate(accept_language: Option<&str>, cfg: &Config) -> String {
     // raw, 2.5 KB gzip, docs/BENCHMARKS.md "Wasm size, stop 14") or the
     // list. `None`: `*` won.
     let mut best: Option<(u16, Option<String>)> = None;
-    for item in accept_language.unwrap_or("").split(',').take(32) {
-        let mut parts = item.split(';');
-        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let mut q: u16 = 1000;
-        let mut ok = !tag.is_empty() && (tag == "*" || is_lang_tag(&tag));
-        for p in parts {
-            let p = p.trim();
-            if let Some(v) = p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")) {
-                match parse_q(v.trim()) {
-                    Some(v) => q = v,
-                    None => ok = false,
-                }
-            }
-        }
-        if !ok || q == 0 || best.as_ref().is_some_and(|(b, _)| *b >= q) {
+    for (tag, q) in accept_language
+        .unwrap_or("")
+        .split(',')
+        .take(32)
+        .filter_map(language_range)
+    {
+        if best.as_ref().is_some_and(|(b, _)| *b >= q) {
             continue;
         }
-        let answer = if tag == "*" {
-            None
-        } else if avail.contains(&tag) {
-            Some(tag)
-        } else {
-            let primary = tag.split('-').next().unwrap_or("");
-            if !avail.iter().any(|a| a == primary) {
-                continue;
-            }
-            Some(primary.to_string())
-        };
-        best = Some((q, answer));
+        if let Some(answer) = range_answer(tag, &avail) {
+            best = Some((q, answer));
+        }
     }
     match best {
         Some((_, Some(lang))) => lang,
         _ => default_lang(cfg),
     }
+}
+
+/// One `Accept-Language` item as a lowercase tag and its q in thousandths;
+/// `None` when malformed or `q=0` (not acceptable).
+fn language_range(item: &str) -> Option<(String, u16)> {
+    let mut parts = item.split(';');
+    let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let mut q: u16 = 1000;
+    let mut ok = !tag.is_empty() && (tag == "*" || is_lang_tag(&tag));
+    for p in parts {
+        let p = p.trim();
+        if let Some(v) = p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")) {
+            match parse_q(v.trim()) {
+                Some(v) => q = v,
+                None => ok = false,
+            }
+        }
+    }
+    (ok && q > 0).then_some((tag, q))
+}
+
+/// What a range decides, if it decides: `Some(None)` for `*` (the default
+/// language), `Some(Some(lang))` for a tag on offer or its primary subtag;
+/// `None` when neither is on offer (the next range is tried).
+fn range_answer(tag: String, avail: &[String]) -> Option<Option<String>> {
+    if tag == "*" {
+        return Some(None);
+    }
+    if avail.contains(&tag) {
+        return Some(Some(tag));
+    }
+    let primary = tag.split('-').next().unwrap_or("");
+    avail
+        .iter()
+        .any(|a| a == primary)
+        .then(|| Some(primary.to_string()))
 }
 
 /// A q-value (`0`, `0.8`, `1.000`) in thousandths.

@@ -807,41 +807,24 @@ fn post_form_escapes_once_and_keeps_return_to_on_this_site() {
     assert!(h.ends_with("value=\"/a?b=1&amp;c=2\">"), "{h}");
 }
 
-/// The negotiation as it was written before stop 14 (every acceptable
-/// range sorted by q, the earliest first among equals, then the first
-/// decisive one): the oracle of the sort-free [`negotiate`].
+/// The choice as it was written before stop 14 (every acceptable range
+/// sorted by q, the earliest first among equals, then the first decisive
+/// one), over the same reading of each range ([`language_range`],
+/// [`range_answer`]): the oracle of the sort-free choice in [`negotiate`].
 fn negotiate_by_sort(accept_language: &str, cfg: &Config) -> String {
     let avail = available(cfg);
-    let mut ranges: Vec<(u16, usize, String)> = Vec::new();
-    for (i, item) in accept_language.split(',').take(32).enumerate() {
-        let mut parts = item.split(';');
-        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let mut q: u16 = 1000;
-        let mut ok = !tag.is_empty() && (tag == "*" || is_lang_tag(&tag));
-        for p in parts {
-            let p = p.trim();
-            if let Some(v) = p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")) {
-                match parse_q(v.trim()) {
-                    Some(v) => q = v,
-                    None => ok = false,
-                }
-            }
-        }
-        if ok && q > 0 {
-            ranges.push((q, i, tag));
-        }
-    }
+    let mut ranges: Vec<(u16, usize, String)> = accept_language
+        .split(',')
+        .take(32)
+        .enumerate()
+        .filter_map(|(i, item)| language_range(item).map(|(tag, q)| (q, i, tag)))
+        .collect();
     ranges.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     for (_, _, tag) in ranges {
-        if tag == "*" {
-            break;
-        }
-        if avail.contains(&tag) {
-            return tag;
-        }
-        let primary = tag.split('-').next().unwrap_or("");
-        if avail.iter().any(|a| a == primary) {
-            return primary.to_string();
+        match range_answer(tag, &avail) {
+            Some(Some(lang)) => return lang,
+            Some(None) => break,
+            None => {}
         }
     }
     default_lang(cfg)
