@@ -333,15 +333,7 @@ impl Catalog {
         changed: &[std::ops::Range<usize>],
         out: &mut Vec<&'a Vendor>,
     ) {
-        let sigs = || self.signature_texts();
-        let Some(reach) = self
-            .scripts
-            .for_scan(sigs, 0)
-            .map(|ac| ac.max_pattern_len())
-        else {
-            return;
-        };
-        let reach = reach.saturating_sub(1);
+        let reach = self.max_signature_len().saturating_sub(1);
         let mut windows: Vec<std::ops::Range<usize>> = Vec::new();
         for r in changed {
             let w = r.start.saturating_sub(reach)..r.end.saturating_add(reach).min(text.len());
@@ -351,7 +343,7 @@ impl Catalog {
             }
         }
         let len = windows.iter().map(|w| w.len()).sum();
-        let Some(ac) = self.scripts.for_scan(sigs, len) else {
+        let Some(ac) = self.scripts.for_scan(|| self.signature_texts(), len) else {
             return;
         };
         for w in windows {
@@ -381,13 +373,14 @@ impl Catalog {
         }
     }
 
-    /// The length of the longest script signature (for incremental scanning).
+    /// The length of the longest script signature (0 without any): the
+    /// automaton's, built on first need and kept, so asking costs nothing
+    /// after the first inline script (it is asked for every script the
+    /// windowed scan looks at again).
     pub fn max_signature_len(&self) -> usize {
-        self.signature_texts()
-            .iter()
-            .map(|s| s.len())
-            .max()
-            .unwrap_or(0)
+        self.scripts
+            .for_scan(|| self.signature_texts(), 0)
+            .map_or(0, |ac| ac.max_pattern_len())
     }
 
     /// The category and vendor of a cookie, by exact name first, then by

@@ -167,6 +167,16 @@ proptest! {
 }
 
 #[test]
+fn the_window_reaches_as_far_as_the_longest_signature() {
+    // The windowed scan's reach is the automaton's longest pattern: the
+    // longest signature text, nothing shorter.
+    let c = Catalog::embedded();
+    let longest = c.signature_texts().iter().map(|s| s.len()).max();
+    assert_eq!(Some(c.max_signature_len()), longest);
+    assert!(c.max_signature_len() > 10);
+}
+
+#[test]
 fn signatures_at_the_window_edges() {
     let c = Catalog::embedded();
     let longest = c
