@@ -17,7 +17,8 @@
 //   BENCH_SHARED="text"    note that the machine was shared while measuring
 //   BENCH_DOC=path         where to write (default docs/BENCHMARKS.md)
 //   BENCH_ONLY=cold        measure only the cold starts (each worker BENCH_COLD times,
-//                          default 9 here), print them and stop; nothing is written
+//                          default 9 here, through Miniflare and in bare workerd:
+//                          bench/bare.mjs), print them and stop; nothing is written
 //   BENCH_CE_BUILD=dir     benchmark another consent-edge build inside the repo (workerd
 //                          will not load modules above its cwd), e.g. one made
 //                          with worker-build --out-dir and a different opt-level)
@@ -38,6 +39,7 @@ import { Miniflare } from "miniflare";
 import { parseToml } from "./toml.mjs";
 import { latencyChart } from "./svg.mjs";
 import { wasmBreakdown } from "./wasmsize.mjs";
+import { startBare } from "./bare.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
@@ -416,24 +418,56 @@ function coldBuilds() {
   });
 }
 
+/** The same worker in bare workerd (bench/bare.mjs): its modules and bindings. */
+function startBareKind(kind, ctx, extraBindings, variant) {
+  const opts = KINDS[variant].options(ctx);
+  const dir = path.dirname(opts.scriptPath);
+  const extra = kind === "ce" ? fs.readdirSync(dir).filter((f) => f.endsWith(".wasm")).map((f) => path.join(dir, f)) : [];
+  const bindings = { ORIGIN: ctx.origin.url, ...(opts.bindings || {}), ...extraBindings };
+  return startBare({ main: opts.scriptPath, extra, bindings, compatibilityDate: COMPAT });
+}
+
+/** `GET /demo/index.html` from Germany, timed to its last byte after `w.readyMs`. */
+async function firstRequest(w, kind) {
+  const res = await request(w.url, "/demo/index.html", { headers: { "x-consent-geo": "DE" } });
+  if (res.status !== 200) throw new Error(`cold start ${kind}: status ${res.status}`);
+  return res.at - w.t0 - w.readyMs;
+}
+
 async function coldStarts(ctx) {
-  // Alternated: each iteration starts every worker once, in turn.
+  // Alternated: each iteration starts every worker once, in turn, through
+  // Miniflare (its entry worker in front) and then in bare workerd.
   const kinds = [{ kind: "pass", extra: {} }, { kind: "js", extra: {} }, ...coldBuilds()];
-  const runs = kinds.map(() => ({ ready: [], first: [] }));
+  const runs = kinds.map(() => ({ ready: [], first: [], bareReady: [], bareFirst: [] }));
   for (let i = 0; i < COLD_N; i++) {
     for (const [k, { kind, extra }] of kinds.entries()) {
-      const w = await startKind(kind.startsWith("ce") ? "ce" : kind, ctx, extra, kind);
-      const res = await request(w.url, "/demo/index.html", { headers: { "x-consent-geo": "DE" } });
-      if (res.status !== 200) throw new Error(`cold start ${kind}: status ${res.status}`);
+      const base = kind.startsWith("ce") ? "ce" : kind;
+      const w = await startKind(base, ctx, extra, kind);
+      runs[k].first.push(await firstRequest(w, kind));
       runs[k].ready.push(w.readyMs);
-      runs[k].first.push(res.at - w.t0 - w.readyMs);
       await w.mf.dispose();
+      const t0 = performance.now();
+      const b = await startBareKind(base, ctx, extra, kind);
+      runs[k].bareFirst.push(await firstRequest({ ...b, t0 }, kind));
+      runs[k].bareReady.push(b.readyMs);
+      await b.stop();
     }
   }
+  const summary = (ready, first) => ({ ready: median(ready), first: median(first), total: median(ready.map((r, i) => r + first[i])) });
   return kinds.map(({ kind }, k) => {
-    const { ready, first } = runs[k];
-    return { kind, ready: median(ready), first: median(first), total: median(ready.map((r, i) => r + first[i])) };
+    const { ready, first, bareReady, bareFirst } = runs[k];
+    return { kind, ...summary(ready, first), bare: summary(bareReady, bareFirst) };
   });
+}
+
+/** The cold-start tables: through Miniflare, and in bare workerd. */
+function coldTables(cold) {
+  const head = ["worker", "ready ms", "first request ms", "total ms"];
+  const row = (label, c) => [label, fmt(c.ready, 0), fmt(c.first, 1), fmt(c.total, 0)];
+  return {
+    miniflare: table(head, cold.map((c) => row(KINDS[c.kind].label, c))),
+    bare: table(head, cold.map((c) => row(KINDS[c.kind].label, c.bare))),
+  };
 }
 
 async function memory(ctx, load, configs) {
@@ -558,9 +592,8 @@ async function main() {
   if (ONLY_COLD) {
     // Startup only (issue 16 item 1): ready, first request and total per
     // worker, medians of COLD_N fresh workerd processes, kinds in turn.
-    const cold = await coldStarts(ctx);
-    console.log(`| worker | ready ms | first request ms | total ms |\n|---|---:|---:|---:|`);
-    for (const c of cold) console.log(`| ${KINDS[c.kind].label} | ${fmt(c.ready, 0)} | ${fmt(c.first, 1)} | ${fmt(c.total, 0)} |`);
+    const cold = coldTables(await coldStarts(ctx));
+    console.log(`Through Miniflare:\n\n${cold.miniflare}\n\nIn bare workerd:\n\n${cold.bare}`);
     await origin.close();
     return;
   }
@@ -839,8 +872,10 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
   }
 
   L.push("### Cold start", "");
-  L.push(`New Miniflare instance (a new workerd process) → \`mf.ready\` → first response to \`GET /demo/index.html\` fully read; median of ${COLD_N}. "ready" includes spawning workerd and compiling the script (and the wasm module); "first request" includes instantiating it and the first origin fetch.`, "");
-  L.push(table(["worker", "ready ms", "first request ms", "total ms"], cold.map((c) => [KINDS[c.kind].label, fmt(c.ready, 0), fmt(c.first, 1), fmt(c.total, 0)])), "");
+  L.push(`New Miniflare instance (a new workerd process) → \`mf.ready\` → first response to \`GET /demo/index.html\` (Germany) fully read; median of ${COLD_N}. "ready" includes spawning workerd, compiling the script and the wasm module, and the module's \`start\` event; "first request" includes the first origin fetch. Miniflare puts its entry worker in front and hands the request over a service binding.`, "");
+  L.push(coldTables(cold).miniflare, "");
+  L.push(`The same workers in bare workerd (\`bench/bare.mjs\`: the same binary from a text config, the worker serving its own socket, no entry worker), started alternately with the rows above; "ready" is from spawning workerd to its \`listen\` message. Alone in its process the worker's first request runs on the code its \`start\` event compiled; beside Miniflare's own workers V8 compiles it again (docs/BENCHMARKS.md, "Startup (stop 15)").`, "");
+  L.push(coldTables(cold).bare, "");
 
   L.push("### Memory while streaming a generated page", "");
   L.push(`The origin generates a ${STREAM_MB} MiB HTML page on the fly (blocks of text with tracker script/img/iframe/ping elements), honouring backpressure. RSS of the worker's workerd process is sampled every 50 ms; "growth" is the highest RSS after the first 10 % of the page minus the RSS at the 10 % mark. RSS at 10/30/50/70/90/100 % of the page in MiB:`, "");
