@@ -11,11 +11,11 @@
 // and the response's charset, as `edge/proxy.rs` builds it; ROUNDS (10). PARTS=1: instead, `banner::page_with` and its pieces,
 // each timed once right after a page was filtered (caches as cold as
 // between two requests) and hot (500 in a row).
-// FLOOR=1: instead, one build (the first named, default dlmalloc) run five
+// FLOOR=1: instead, one build (the first named, default dlmalloc) run six
 // ways on the same pages, alternated page by page: lol_html alone with no
 // handler ("bare"), with a no-op element handler on `*` and text handler on
 // `script` ("noop"), with no-op handlers on the filter's own registration
-// ("noop-filter"), and the filter for a visitor who granted nothing and
+// ("noop-filter"), with bench/floor's two handlers ("floor (c)"), and the filter for a visitor who granted nothing and
 // everything (INJECT as above, default 2 here: as the worker); REVERSE=1
 // reverses the order the modes take turns in. Prints each mode's median
 // page, and its median per-page difference from and ratio to "bare".
@@ -95,6 +95,7 @@ if (FLOOR) {
     ["bare", (n) => e.lol(n, 0)],
     ["noop", (n) => e.lol(n, 1)],
     ["noop-filter", (n) => e.lol(n, 2)],
+    ["floor (c)", (n) => e.lol(n, 3)],
     ["filter none", (n) => e.run(n, 0, INJECT)],
     ["filter all", (n) => e.run(n, 1, INJECT)],
   ];
