@@ -56,7 +56,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // link the `url` crate and its IDNA tables (≈ 100 KB, measured apart).
     let url = req.inner().url();
     let path = url.splitn(4, '/').nth(3).unwrap_or_default();
-    let origin = format!("{}/{path}", env.var("ORIGIN")?.to_string());
+    let origin = format!("{}/{path}", env.var("ORIGIN")?);
     let mut resp = Fetch::Request(Request::new(&origin, Method::Get)?)
         .send()
         .await?;
