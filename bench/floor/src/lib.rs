@@ -39,7 +39,8 @@
 //! 'patch.crates-io.encoding_rs.path="/tmp/encoding_rs"'` after the features
 //! (and `git checkout Cargo.lock` afterwards).
 //!
-//! `target/` and `out/` are not committed.
+//! `node bench/floor/check.mjs` (from the repository) checks what each build
+//! answers. `target/` and `out/` are not committed.
 
 use worker::*;
 
