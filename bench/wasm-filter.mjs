@@ -11,6 +11,14 @@
 // and the response's charset, as `edge/proxy.rs` builds it; ROUNDS (10). PARTS=1: instead, `banner::page_with` and its pieces,
 // each timed once right after a page was filtered (caches as cold as
 // between two requests) and hot (500 in a row).
+// FLOOR=1: instead, one build (the first named, default dlmalloc) run six
+// ways on the same pages, alternated page by page: lol_html alone with no
+// handler ("bare"), with a no-op element handler on `*` and text handler on
+// `script` ("noop"), with no-op handlers on the filter's own registration
+// ("noop-filter"), with bench/floor's two handlers ("floor (c)"), and the filter for a visitor who granted nothing and
+// everything (INJECT as above, default 2 here: as the worker); REVERSE=1
+// reverses the order the modes take turns in. Prints each mode's median
+// page, and its median per-page difference from and ratio to "bare".
 // Builds go to target/wasm-filter (release, the worker's profile and
 // rustflags: SIMD).
 import fs from "node:fs";
@@ -22,7 +30,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
 const ROUNDS = Number(process.env.ROUNDS || 10);
 const ALL = Number(process.env.ALL || 0);
-const INJECT = Number(process.env.INJECT || 0);
+const FLOOR = Boolean(process.env.FLOOR);
+const INJECT = Number(process.env.INJECT || (FLOOR ? 2 : 0));
 const dir = path.join(ROOT, "node_modules/htmlparser-benchmark/files");
 const pages = fs.readdirSync(dir).filter((f) => f.endsWith(".html")).sort()
   .map((f) => fs.readFileSync(path.join(dir, f)))
@@ -49,16 +58,16 @@ function load(file) {
     imports[i.module][i.name] = i.kind === "function" ? () => { throw new Error(`import ${i.module}.${i.name} called`); } : undefined;
   }
   const e = new WebAssembly.Instance(mod, imports).exports;
-  const run = (b) => {
+  const put = (b) => {
     const p = e.buf(b.length);
     new Uint8Array(e.memory.buffer, p, b.length).set(b);
-    return e.run(b.length, ALL, INJECT);
   };
-  return { e, run };
+  const run = (b) => { put(b); return e.run(b.length, ALL, INJECT); };
+  return { e, run, put };
 }
 
 const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
-const variants = process.argv.slice(2).length ? process.argv.slice(2) : ["dlmalloc", "talc"];
+const variants = process.argv.slice(2).length ? process.argv.slice(2) : FLOOR ? ["dlmalloc"] : ["dlmalloc", "talc"];
 const mods = variants.map((v) => load(build(v)));
 const load1 = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
@@ -76,6 +85,41 @@ if (process.env.PARTS) {
     const hot = [];
     for (let r = 0; r < 7; r++) { const s = performance.now(); e.parts(500, ALL, k); hot.push((performance.now() - s) * 2); }
     console.log(`  ${names[k].padEnd(18)} after a page ${med(cold[k]).toFixed(1).padStart(6)}   hot ${med(hot).toFixed(1).padStart(6)}`);
+  }
+  process.exit(0);
+}
+
+if (FLOOR) {
+  const { e, put } = mods[0];
+  const modes = [
+    ["bare", (n) => e.lol(n, 0)],
+    ["noop", (n) => e.lol(n, 1)],
+    ["noop-filter", (n) => e.lol(n, 2)],
+    ["floor (c)", (n) => e.lol(n, 3)],
+    ["filter none", (n) => e.run(n, 0, INJECT)],
+    ["filter all", (n) => e.run(n, 1, INJECT)],
+  ];
+  if (process.env.REVERSE) modes.reverse();
+  for (const b of pages) for (const [, f] of modes) { put(b); f(b.length); }
+  e.mark();
+  const t = modes.map(() => pages.map(() => []));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let k = 0; k < pages.length; k++) {
+      for (let j = 0; j < modes.length; j++) {
+        const i = (j + r + k) % modes.length;
+        put(pages[k]);
+        const s = performance.now(); modes[i][1](pages[k].length); t[i][k].push(performance.now() - s);
+      }
+    }
+  }
+  const load2 = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  const pm = t.map((pp) => pp.map(med));
+  const b = modes.findIndex(([name]) => name === "bare");
+  console.log(`${path.basename(variants[0])}: ${pages.length} pages of 70-100 KB, filter ${["without injection", "with injection", "as the worker"][INJECT]}, ${ROUNDS} rounds, order ${modes.map(([n]) => n).join(", ")}, load ${load1} → ${load2}`);
+  for (let i = 0; i < modes.length; i++) {
+    const diff = med(pm[i].map((x, k) => x - pm[b][k]));
+    const ratio = med(pm[i].map((x, k) => x / pm[b][k]));
+    console.log(`  ${modes[i][0].padEnd(12)} median page ${med(pm[i]).toFixed(3)} ms   sum ${pm[i].reduce((a, c) => a + c, 0).toFixed(1)} ms   ${diff >= 0 ? "+" : ""}${diff.toFixed(3)} ms ×${ratio.toFixed(3)} vs bare`);
   }
   process.exit(0);
 }

@@ -1,7 +1,8 @@
 //! The filter alone in wasm, for `bench/wasm-filter.mjs`: a page is copied
 //! into [`buf`], [`run`] filters it as the worker would (16 KiB chunks,
 //! `Filter::new`, `write`, `end`), [`parts`] times `banner::page_with` and
-//! its pieces. No imports are called on these paths (the worker's shell is
+//! its pieces, [`lol`] runs the same chunks through lol_html alone (no
+//! handlers, or no-op ones): the floor under the filter. No imports are called on these paths (the worker's shell is
 //! compiled in but never entered), so node instantiates the module with
 //! stubs.
 //!
@@ -251,6 +252,66 @@ pub extern "C" fn run(n: usize, all: u32, inject: u32) -> usize {
             out += f.write(c).len();
         }
         out + f.end().len()
+    })
+}
+
+/// The first `n` bytes of [`buf`] through lol_html alone, in the same
+/// 16 KiB chunks and into the same kind of sink as [`run`] (the output taken
+/// as a fresh `Vec` after each write, as `Filter::write` returns it), with
+/// `mode` 0: no handler (lol_html's parse and serialisation, nothing
+/// matched); 1: a no-op element handler on `*` and a no-op text handler on
+/// `script`; 2: no-op handlers on what the filter registers for a refusing
+/// visitor (`src/filter/handlers/mod.rs`: the element handler on `*`, the
+/// text of `style`, comments and text in `svg, math`, the document end; as
+/// `bench/filter.rs`'s `noop_filter_selectors`); 3: `bench/floor`'s two
+/// handlers (`script[src]`: an attribute set; `script` text: a chunk removed
+/// when it names `gtag(`), to set its workerd figures beside V8's. Returns
+/// the output's length.
+#[no_mangle]
+pub extern "C" fn lol(n: usize, mode: u32) -> usize {
+    use lol_html::{comments, element, end, text, HtmlRewriter, Settings};
+    #[cfg(feature = "bump")]
+    bump::ALLOC.reset();
+    let mut s = Settings::new();
+    if mode == 1 {
+        s = s
+            .append_element_content_handler(element!("*", |_el| Ok(())))
+            .append_element_content_handler(text!("script", |_t| Ok(())));
+    } else if mode == 2 {
+        s = s
+            .append_element_content_handler(element!("*", |_el| Ok(())))
+            .append_element_content_handler(text!("style", |_t| Ok(())))
+            .append_element_content_handler(comments!("svg, math", |_c| Ok(())))
+            .append_element_content_handler(text!("svg, math", |_t| Ok(())))
+            .append_document_content_handler(end!(|_e| Ok(())));
+    } else if mode == 3 {
+        s = s
+            .append_element_content_handler(element!("script[src]", |el| {
+                el.set_attribute("data-floor", "1")?;
+                Ok(())
+            }))
+            .append_element_content_handler(text!("script", |t| {
+                if t.as_str().contains("gtag(") {
+                    t.remove();
+                }
+                Ok(())
+            }));
+    }
+    let sink = std::rc::Rc::new(RefCell::new(Vec::new()));
+    let into = sink.clone();
+    let mut rw = HtmlRewriter::new(s, move |c: &[u8]| into.borrow_mut().extend_from_slice(c));
+    INPUT.with_borrow(|html| {
+        let mut out = 0;
+        for c in html[..n].chunks(16 * 1024) {
+            if rw.write(c).is_err() {
+                return 0;
+            }
+            out += std::mem::take(&mut *sink.borrow_mut()).len();
+        }
+        if rw.end().is_err() {
+            return 0;
+        }
+        out + std::mem::take(&mut *sink.borrow_mut()).len()
     })
 }
 
