@@ -20,6 +20,10 @@ use consent_edge::jurisdiction::Regime;
 use consent_edge::trackers::Catalog;
 use std::cell::RefCell;
 
+// bench/floor's two handlers (`lol` mode 3), the same code as there.
+#[path = "../floor/src/handlers.rs"]
+mod floor_handlers;
+
 #[cfg(feature = "talc")]
 #[global_allocator]
 static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
@@ -285,17 +289,7 @@ pub extern "C" fn lol(n: usize, mode: u32) -> usize {
             .append_element_content_handler(text!("svg, math", |_t| Ok(())))
             .append_document_content_handler(end!(|_e| Ok(())));
     } else if mode == 3 {
-        s = s
-            .append_element_content_handler(element!("script[src]", |el| {
-                el.set_attribute("data-floor", "1")?;
-                Ok(())
-            }))
-            .append_element_content_handler(text!("script", |t| {
-                if t.as_str().contains("gtag(") {
-                    t.remove();
-                }
-                Ok(())
-            }));
+        s = floor_handlers::two_handlers(s);
     }
     let sink = std::rc::Rc::new(RefCell::new(Vec::new()));
     let into = sink.clone();

@@ -92,8 +92,12 @@ fn respond(resp: &mut Response, status: u16, headers: Headers) -> Result<Respons
 }
 
 #[cfg(feature = "rewrite")]
+mod handlers;
+#[cfg(feature = "rewrite")]
 mod rewrite {
-    use lol_html::{element, text, HtmlRewriter, OutputSink, Settings};
+    #[cfg(feature = "star")]
+    use lol_html::element;
+    use lol_html::{HtmlRewriter, OutputSink, Settings};
     use std::cell::RefCell;
     use std::rc::Rc;
 
@@ -115,20 +119,7 @@ mod rewrite {
         let settings = Settings::new();
         #[cfg(feature = "star")]
         let settings = settings.append_element_content_handler(element!("*", |_el| Ok(())));
-        HtmlRewriter::new(
-            settings
-                .append_element_content_handler(element!("script[src]", |el| {
-                    el.set_attribute("data-floor", "1")?;
-                    Ok(())
-                }))
-                .append_element_content_handler(text!("script", |t| {
-                    if t.as_str().contains("gtag(") {
-                        t.remove();
-                    }
-                    Ok(())
-                })),
-            out.clone(),
-        )
+        HtmlRewriter::new(crate::handlers::two_handlers(settings), out.clone())
     }
 
     /// The origin's chunks written to lol_html one by one, each step
