@@ -25,7 +25,7 @@ import workerd from "workerd";
 
 const BINARY = workerd.default ?? workerd;
 
-/** Starts one worker; resolves with { url, readyMs, pid, stop }. */
+/** Starts one worker; resolves with { url, t0 (the spawn), readyMs, pid, stop }. */
 export async function startBare({ main, extra = [], bindings = {}, compatibilityDate }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bare-workerd-"));
   // `embed` paths are relative to the config file: copy the modules in.
@@ -86,7 +86,7 @@ const worker :Workerd.Worker = (
       });
       child.on("exit", (code) => reject(new Error(`workerd exited (${code}) before listening: ${stderr.trim()}`)));
     });
-    return { url: `http://127.0.0.1:${port}/`, readyMs: performance.now() - t0, pid: child.pid, stop };
+    return { url: `http://127.0.0.1:${port}/`, t0, readyMs: performance.now() - t0, pid: child.pid, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -446,9 +446,8 @@ async function coldStarts(ctx) {
       runs[k].first.push(await firstRequest(w, kind));
       runs[k].ready.push(w.readyMs);
       await w.mf.dispose();
-      const t0 = performance.now();
       const b = await startBareKind(base, ctx, extra, kind);
-      runs[k].bareFirst.push(await firstRequest({ ...b, t0 }, kind));
+      runs[k].bareFirst.push(await firstRequest(b, kind));
       runs[k].bareReady.push(b.readyMs);
       await b.stop();
     }
