@@ -1,15 +1,15 @@
 //! `cargo bench --bench filter`: lol_html with no handlers vs. the full
 //! consent filter in each consent state, on the htmlparser-benchmark corpus.
 
+#[path = "filtered.rs"]
+mod filtered;
+
 use consent_edge::consent::{Category, Grants};
-use consent_edge::filter::{Config, Filter, Page};
-use consent_edge::trackers::Catalog;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use filtered::{filtered, CHUNK};
 use lol_html::{HtmlRewriter, Settings};
 use std::path::PathBuf;
 use std::time::Duration;
-
-const CHUNK: usize = 16 * 1024;
 
 fn pages() -> Vec<Vec<u8>> {
     let dir = std::env::var_os("HTMLPARSER_BENCHMARK_DIR")
@@ -107,19 +107,6 @@ fn noop_old_filter_selectors(html: &[u8], refusing: bool) -> usize {
         ))
         .append_document_content_handler(end!(|_e| Ok(())));
     rewrite(s, html)
-}
-
-fn filtered(html: &[u8], grants: Grants) -> usize {
-    let page = Page {
-        grants,
-        ..Page::default()
-    };
-    let mut f = Filter::new(Catalog::embedded(), &Config::default(), page, None);
-    let mut n = 0;
-    for c in html.chunks(CHUNK) {
-        n += f.write(c).len();
-    }
-    n + f.end().len()
 }
 
 fn bench(c: &mut Criterion) {

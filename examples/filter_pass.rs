@@ -15,27 +15,13 @@
 
 #[path = "../tests/corpus_pages/mod.rs"]
 mod corpus_pages;
+#[path = "../bench/filtered.rs"]
+mod filtered;
 
 use consent_edge::consent::Grants;
-use consent_edge::filter::{Config, Filter, Page};
-use consent_edge::trackers::Catalog;
+use filtered::filtered;
 use std::hint::black_box;
 use std::process::ExitCode;
-
-const CHUNK: usize = 16 * 1024;
-
-fn filtered(html: &[u8], grants: Grants) -> usize {
-    let page = Page {
-        grants,
-        ..Page::default()
-    };
-    let mut f = Filter::new(Catalog::embedded(), &Config::default(), page, None);
-    let mut n = 0;
-    for c in html.chunks(CHUNK) {
-        n += f.write(c).len();
-    }
-    n + f.end().len()
-}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
