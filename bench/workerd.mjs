@@ -872,9 +872,10 @@ function report({ mach, mach2, catalog, pages, set, configs, results, wasm, cold
 
   L.push("### Cold start", "");
   L.push(`New Miniflare instance (a new workerd process) → \`mf.ready\` → first response to \`GET /demo/index.html\` (Germany) fully read; median of ${COLD_N}. "ready" includes spawning workerd, compiling the script and the wasm module, and the module's \`start\` event; "first request" includes the first origin fetch. Miniflare puts its entry worker in front and hands the request over a service binding.`, "");
-  L.push(coldTables(cold).miniflare, "");
+  const coldRows = coldTables(cold);
+  L.push(coldRows.miniflare, "");
   L.push(`The same workers in bare workerd (\`bench/bare.mjs\`: the same binary from a text config, the worker serving its own socket, no entry worker), started alternately with the rows above; "ready" is from spawning workerd to its \`listen\` message. Alone in its process the worker's first request runs on the code its \`start\` event compiled; beside Miniflare's own workers V8 compiles it again (docs/BENCHMARKS.md, "Startup (stop 15)").`, "");
-  L.push(coldTables(cold).bare, "");
+  L.push(coldRows.bare, "");
 
   L.push("### Memory while streaming a generated page", "");
   L.push(`The origin generates a ${STREAM_MB} MiB HTML page on the fly (blocks of text with tracker script/img/iframe/ping elements), honouring backpressure. RSS of the worker's workerd process is sampled every 50 ms; "growth" is the highest RSS after the first 10 % of the page minus the RSS at the 10 % mark. RSS at 10/30/50/70/90/100 % of the page in MiB:`, "");
